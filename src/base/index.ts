@@ -1,0 +1,6 @@
+export * from './bytes.js';
+export * from './random.js';
+export * from './result.js';
+export * from './serial.js';
+export * from './time.js';
+export * from './assert.js';

@@ -15,11 +15,45 @@ const ALLOWED = {
   element: ['base', 'collections', 'wire'],
   user: ['base', 'collections', 'wire', 'policy', 'handlespace'],
   session: ['base', 'collections', 'wire', 'element', 'user', 'policy', 'handlespace'],
-  io: ['base', 'collections', 'wire', 'sctp', 'policy', 'handlespace', 'registrar', 'element', 'user', 'session'],
-  api: ['base', 'collections', 'wire', 'sctp', 'policy', 'handlespace', 'registrar', 'element', 'user', 'session', 'io'],
+  io: [
+    'base',
+    'collections',
+    'wire',
+    'sctp',
+    'policy',
+    'handlespace',
+    'registrar',
+    'element',
+    'user',
+    'session',
+  ],
+  api: [
+    'base',
+    'collections',
+    'wire',
+    'sctp',
+    'policy',
+    'handlespace',
+    'registrar',
+    'element',
+    'user',
+    'session',
+    'io',
+  ],
   cli: ['api', 'wire', 'base'],
 };
-const NODE_FREE = new Set(['base', 'collections', 'wire', 'sctp', 'policy', 'handlespace', 'registrar', 'element', 'user', 'session']);
+const NODE_FREE = new Set([
+  'base',
+  'collections',
+  'wire',
+  'sctp',
+  'policy',
+  'handlespace',
+  'registrar',
+  'element',
+  'user',
+  'session',
+]);
 
 const root = resolve('src');
 const files = [];
@@ -34,7 +68,8 @@ const files = [];
 const layerOf = (file) => relative(root, file).split('/')[0];
 const problems = [];
 const graph = new Map();
-const importRe = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const importRe =
+  /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 for (const file of files) {
   const text = readFileSync(file, 'utf8');
   const layer = layerOf(file);
@@ -48,11 +83,15 @@ for (const file of files) {
         problems.push(`${relative('.', file)}: layer '${layer}' may not import '${tl}' (${spec})`);
       }
       edges.push(target);
-    } else if (NODE_FREE.has(layer) && (spec.startsWith('node:') || /^(fs|net|dgram|crypto|os|timers)$/.test(spec))) {
+    } else if (
+      NODE_FREE.has(layer) &&
+      (spec.startsWith('node:') || /^(fs|net|dgram|crypto|os|timers)$/.test(spec))
+    ) {
       problems.push(`${relative('.', file)}: sans-I/O layer '${layer}' imports Node module '${spec}'`);
     }
   }
-  if (!(layer in ALLOWED) && relative(root, file).includes('/')) problems.push(`${relative('.', file)}: unknown layer '${layer}'`);
+  if (!(layer in ALLOWED) && relative(root, file).includes('/'))
+    problems.push(`${relative('.', file)}: unknown layer '${layer}'`);
   graph.set(file, edges);
 }
 
@@ -75,7 +114,10 @@ for (const start of graph.keys()) {
     const next = edges[top[1]++];
     const c = colour.get(next);
     if (c === 1) {
-      const cycle = path.slice(path.indexOf(next)).concat(next).map((f) => relative(root, f));
+      const cycle = path
+        .slice(path.indexOf(next))
+        .concat(next)
+        .map((f) => relative(root, f));
       problems.push(`import cycle: ${cycle.join(' -> ')}`);
     } else if (!c && graph.has(next)) {
       colour.set(next, 1);

@@ -1,6 +1,6 @@
+export * from './assert.js';
 export * from './bytes.js';
 export * from './random.js';
 export * from './result.js';
 export * from './serial.js';
 export * from './time.js';
-export * from './assert.js';

@@ -4,8 +4,8 @@
  */
 const TWO_32 = 0x1_0000_0000;
 
-export const add32 = (a: number, b: number): number => (a + b) % TWO_32 >>> 0;
-export const sub32 = (a: number, b: number): number => (a - b + TWO_32) % TWO_32 >>> 0;
+export const add32 = (a: number, b: number): number => ((a + b) % TWO_32) >>> 0;
+export const sub32 = (a: number, b: number): number => ((a - b + TWO_32) % TWO_32) >>> 0;
 /** a < b in serial arithmetic. */
 export const lt32 = (a: number, b: number): boolean => a !== b && sub32(b, a) < 0x8000_0000;
 export const lte32 = (a: number, b: number): boolean => a === b || lt32(a, b);

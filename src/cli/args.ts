@@ -1,7 +1,12 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from './command.js';
 
-type OptionSpec = { type: 'string' | 'boolean'; short?: string; multiple?: boolean; default?: string | boolean };
+type OptionSpec = {
+  type: 'string' | 'boolean';
+  short?: string;
+  multiple?: boolean;
+  default?: string | boolean;
+};
 
 /** node:util parseArgs with strict checking, turning its errors into one-line UsageErrors. */
 export function parseCommandArgs<T extends Record<string, OptionSpec>>(

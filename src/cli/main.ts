@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 /** `rserpool`: the command-line entry point. Dispatches to one subcommand per RSerPool task. */
-import { readFileSync } from 'node:fs';
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type CliIo, type Command, ExitCode, UsageError } from './command.js';
 import { commands } from './commands/index.js';
@@ -96,7 +95,9 @@ if (invokedDirectly()) {
       process.exitCode = code;
     },
     (e: unknown) => {
-      process.stderr.write(`rserpool: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.stderr.write(
+        `rserpool: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+      );
       process.exitCode = ExitCode.Failure;
     },
   );

@@ -1,5 +1,5 @@
 import { fromHex } from '../../base/index.js';
-import { type Protocol, decodeErrorToJson, decodeMessage, messageToJson } from '../../wire/index.js';
+import { decodeErrorToJson, decodeMessage, messageToJson, type Protocol } from '../../wire/index.js';
 import { parseCommandArgs } from '../args.js';
 import { type Command, ExitCode, UsageError } from '../command.js';
 
@@ -22,7 +22,11 @@ export const decodeCommand: Command = {
   summary: 'decode an ASAP/ENRP message from hex and print it as JSON',
   usage,
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, { protocol: { type: 'string', short: 'p' } }, true);
+    const { values, positionals } = parseCommandArgs(
+      args,
+      { protocol: { type: 'string', short: 'p' } },
+      true,
+    );
     const protocol = parseProtocol(values.protocol ?? 'asap');
     if (positionals.length === 0) throw new UsageError('missing HEX');
     const bytes = fromHex(positionals.join(''));

@@ -1,5 +1,11 @@
 import { bytesEqual, fromHex, toHex } from '../../base/index.js';
-import { PeChecksumAccumulator, type Protocol, decodeMessage, encodeMessage, messageToJson } from '../../wire/index.js';
+import {
+  decodeMessage,
+  encodeMessage,
+  messageToJson,
+  PeChecksumAccumulator,
+  type Protocol,
+} from '../../wire/index.js';
 import { parseCommandArgs } from '../args.js';
 import { type Command, ExitCode } from '../command.js';
 
@@ -19,7 +25,9 @@ const SAMPLES: readonly { title: string; protocol: Protocol; hex: string }[] = [
   {
     title: 'ASAP Registration (PE 0x11223344 in EchoPool, LeastUsed)',
     protocol: 'asap',
-    hex: '0100003c0009000c4563686f506f6f6c000a002c112233440000000000007530000400100007000100010008' + '0a0000010008000c4000000112345678',
+    hex:
+      '0100003c0009000c4563686f506f6f6c000a002c112233440000000000007530000400100007000100010008' +
+      '0a0000010008000c4000000112345678',
   },
   {
     title: 'ASAP Handle Resolution for EchoPool, 1 item',
@@ -50,7 +58,9 @@ export const demoCommand: Command = {
         continue;
       }
       const json = messageToJson(sample.protocol, decoded.value);
-      io.stdout.write(values.json ? `${JSON.stringify(json, null, 2)}\n` : `   decoded: ${JSON.stringify(json)}\n`);
+      io.stdout.write(
+        values.json ? `${JSON.stringify(json, null, 2)}\n` : `   decoded: ${JSON.stringify(json)}\n`,
+      );
       const again = encodeMessage(sample.protocol, decoded.value);
       const same = bytesEqual(again, bytes);
       if (!same) failures++;

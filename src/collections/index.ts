@@ -1,0 +1,2 @@
+export * from './red-black-tree.js';
+export * from './tree-node-store.js';

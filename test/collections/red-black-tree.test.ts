@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { NIL, RedBlackTree, TreeNodeStore } from '../../src/collections/index.js';
+
+interface Item {
+  key: number;
+  tag: number;
+  weight: number;
+  node: number;
+}
+
+const byKey = (a: Item, b: Item): number => a.key - b.key;
+
+function contents(tree: RedBlackTree<Item>): Item[] {
+  return [...tree];
+}
+
+describe('RedBlackTree', () => {
+  it('keeps items sorted, equal keys in insertion order', () => {
+    const tree = new RedBlackTree<Item>(byKey);
+    const keys = [5, 3, 8, 3, 1, 9, 5, 5];
+    keys.forEach((key, tag) => {
+      const item = { key, tag, weight: 0, node: NIL };
+      item.node = tree.insert(item);
+    });
+    tree.verify();
+    assert.deepEqual(
+      contents(tree).map((i) => `${i.key}/${i.tag}`),
+      ['1/4', '3/1', '3/3', '5/0', '5/6', '5/7', '8/2', '9/5'],
+    );
+    assert.equal(tree.size, 8);
+  });
+
+  it('finds, lower-bounds and walks in both directions', () => {
+    const tree = new RedBlackTree<Item>(byKey);
+    for (const key of [10, 20, 30, 40]) tree.insert({ key, tag: 0, weight: 0, node: NIL });
+    const probe = (k: number) => (i: Item) => i.key - k;
+    assert.equal(tree.item(tree.find(probe(30))).key, 30);
+    assert.equal(tree.find(probe(25)), NIL);
+    assert.equal(tree.item(tree.lowerBound(probe(25))).key, 30);
+    assert.equal(tree.item(tree.lowerBound(probe(30))).key, 30);
+    assert.equal(tree.item(tree.upperBound(probe(30))).key, 40);
+    assert.equal(tree.lowerBound(probe(41)), NIL);
+    assert.equal(tree.item(tree.last()).key, 40);
+    assert.equal(tree.item(tree.prev(tree.last())).key, 30);
+    assert.equal(tree.prev(tree.first()), NIL);
+  });
+
+  it('finds nodes by cumulative value (weighted selection)', () => {
+    const tree = new RedBlackTree<Item>(byKey, new TreeNodeStore<Item>({ summed: true }));
+    const items = [1, 2, 3, 4].map((key) => ({ key, tag: 0, weight: key, node: NIL }));
+    for (const i of items) i.node = tree.insert(i, i.weight);
+    assert.equal(tree.totalValue, 10);
+    const at = (x: number): number => tree.item(tree.findByCumulative(x)).key;
+    assert.deepEqual([0, 0.99, 1, 2.99, 3, 5.99, 6, 9.99].map(at), [1, 1, 2, 2, 3, 3, 4, 4]);
+    tree.setValue(items[1]!.node, 0);
+    assert.equal(tree.totalValue, 8);
+    assert.deepEqual([0, 1, 3.99, 4].map(at), [1, 3, 3, 4]);
+    assert.equal(at(100), 4);
+    tree.verify();
+  });
+
+  it('shares one node store between trees', () => {
+    const store = new TreeNodeStore<Item>({ summed: true });
+    const a = new RedBlackTree<Item>(byKey, store);
+    const b = new RedBlackTree<Item>(byKey, store);
+    for (let k = 0; k < 100; k++) {
+      a.insert({ key: k, tag: 0, weight: 1, node: NIL }, 1);
+      b.insert({ key: -k, tag: 0, weight: 2, node: NIL }, 2);
+    }
+    a.verify();
+    b.verify();
+    assert.equal(a.totalValue, 100);
+    assert.equal(b.totalValue, 200);
+    assert.equal(store.liveNodes, 200);
+    a.clear();
+    assert.equal(store.liveNodes, 100);
+    b.verify();
+  });
+
+  it('matches a sorted-array model under random insert/remove/setValue (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(fc.constantFrom('insert', 'insert', 'remove', 'value'), fc.integer({ min: 0, max: 40 })),
+          { maxLength: 300 },
+        ),
+        (ops) => {
+          const store = new TreeNodeStore<Item>({ summed: true, initialCapacity: 1 });
+          const tree = new RedBlackTree<Item>(byKey, store);
+          const model: Item[] = [];
+          let tag = 0;
+          for (const [op, k] of ops) {
+            if (op === 'insert') {
+              const item = { key: k, tag: tag++, weight: k % 7, node: NIL };
+              item.node = tree.insert(item, item.weight);
+              let at = model.length;
+              while (at > 0 && model[at - 1]!.key > k) at--;
+              model.splice(at, 0, item);
+            } else if (model.length > 0) {
+              const victim = model[k % model.length]!;
+              if (op === 'remove') {
+                tree.remove(victim.node);
+                model.splice(model.indexOf(victim), 1);
+              } else {
+                victim.weight = (victim.weight + k) % 11;
+                tree.setValue(victim.node, victim.weight);
+              }
+            }
+          }
+          tree.verify();
+          assert.deepEqual(contents(tree), model);
+          const total = model.reduce((s, i) => s + i.weight, 0);
+          assert.equal(tree.totalValue, total);
+          let prefix = 0;
+          for (const i of model) {
+            if (i.weight > 0) {
+              assert.equal(tree.item(tree.findByCumulative(prefix)), i);
+              assert.equal(tree.item(tree.findByCumulative(prefix + i.weight - 0.5)), i);
+            }
+            prefix += i.weight;
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

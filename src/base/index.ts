@@ -1,4 +1,5 @@
 export * from './assert.js';
+export * from './association-id.js';
 export * from './bytes.js';
 export * from './random.js';
 export * from './result.js';

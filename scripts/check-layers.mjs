@@ -4,6 +4,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
+const ABOVE_IO = ['base', 'collections', 'wire', 'sctp', 'policy', 'handlespace', 'registrar', 'hunt'];
+const CORES = [...ABOVE_IO, 'element', 'user', 'session'];
 const ALLOWED = {
   base: [],
   collections: ['base'],
@@ -12,48 +14,15 @@ const ALLOWED = {
   policy: ['base', 'collections', 'wire'],
   handlespace: ['base', 'collections', 'wire', 'policy'],
   registrar: ['base', 'collections', 'wire', 'policy', 'handlespace'],
-  element: ['base', 'collections', 'wire'],
-  user: ['base', 'collections', 'wire', 'policy', 'handlespace'],
-  session: ['base', 'collections', 'wire', 'element', 'user', 'policy', 'handlespace'],
-  io: [
-    'base',
-    'collections',
-    'wire',
-    'sctp',
-    'policy',
-    'handlespace',
-    'registrar',
-    'element',
-    'user',
-    'session',
-  ],
-  api: [
-    'base',
-    'collections',
-    'wire',
-    'sctp',
-    'policy',
-    'handlespace',
-    'registrar',
-    'element',
-    'user',
-    'session',
-    'io',
-  ],
+  hunt: ['base', 'collections', 'wire'],
+  element: ['base', 'collections', 'wire', 'hunt'],
+  user: ['base', 'collections', 'wire', 'policy', 'handlespace', 'hunt'],
+  session: ['base', 'collections', 'wire', 'hunt', 'element', 'user', 'policy', 'handlespace'],
+  io: CORES,
+  api: [...CORES, 'io'],
   cli: ['api', 'wire', 'base'],
 };
-const NODE_FREE = new Set([
-  'base',
-  'collections',
-  'wire',
-  'sctp',
-  'policy',
-  'handlespace',
-  'registrar',
-  'element',
-  'user',
-  'session',
-]);
+const NODE_FREE = new Set(CORES);
 
 const root = resolve('src');
 const files = [];

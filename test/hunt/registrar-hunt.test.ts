@@ -5,7 +5,9 @@ import { type HuntAction, RegistrarHunt } from '../../src/hunt/registrar-hunt.js
 import { RegistrarTable } from '../../src/hunt/registrar-table.js';
 
 const endpoint = (n: number) => ({ addresses: [`10.0.0.${n}`], port: 3863 });
-const connects = (actions: HuntAction[]) => actions.filter((a) => a.kind === 'connect');
+type Connect = Extract<HuntAction, { kind: 'connect' }>;
+const connects = (actions: HuntAction[]): Connect[] =>
+  actions.filter((a): a is Connect => a.kind === 'connect');
 
 function huntWith(registrars: number, seed = 1): RegistrarHunt {
   const table = new RegistrarTable(Array.from({ length: registrars }, (_, i) => endpoint(i + 1)));
@@ -22,7 +24,7 @@ describe('RegistrarHunt (RFC 5352 §3.6)', () => {
 
   it('SH3/SH6: adopts the first association up and cancels the others', () => {
     const hunt = huntWith(3);
-    const [a, b, c] = connects(hunt.handle({ kind: 'start', now: 0 })) as { ref: number }[];
+    const [a, b, c] = connects(hunt.handle({ kind: 'start', now: 0 }));
     const actions = hunt.handle({ kind: 'connected', now: 5, ref: b!.ref, assoc: 42 });
     const found = actions.find((x) => x.kind === 'found');
     assert.ok(found && found.kind === 'found' && found.assoc === 42);
@@ -36,20 +38,15 @@ describe('RegistrarHunt (RFC 5352 §3.6)', () => {
 
   it('SH4: a failed attempt is replaced by a different registrar, not retried at once', () => {
     const hunt = huntWith(4);
-    const first = connects(hunt.handle({ kind: 'start', now: 0 })) as {
-      ref: number;
-      to: { addresses: string[] };
-    }[];
+    const first = connects(hunt.handle({ kind: 'start', now: 0 }));
     const failed = first[0]!;
-    const next = connects(hunt.handle({ kind: 'connectFailed', now: 10, ref: failed.ref })) as {
-      to: { addresses: string[] };
-    }[];
+    const next = connects(hunt.handle({ kind: 'connectFailed', now: 10, ref: failed.ref }));
     assert.equal(next.length, 1);
     const used = new Set(first.map((x) => x.to.addresses[0]));
     assert.ok(!used.has(next[0]!.to.addresses[0]));
     // With every registrar failed, nothing is retried until T5 expires.
     const hunt1 = huntWith(1);
-    const [only] = connects(hunt1.handle({ kind: 'start', now: 0 })) as { ref: number }[];
+    const [only] = connects(hunt1.handle({ kind: 'start', now: 0 }));
     assert.deepEqual(hunt1.handle({ kind: 'connectFailed', now: 1, ref: only!.ref }), []);
     assert.equal(connects(hunt1.handle({ kind: 'tick', now: 10_000 })).length, 1);
   });
@@ -78,7 +75,7 @@ describe('RegistrarHunt (RFC 5352 §3.6)', () => {
       now: 100,
       announce: { registrarId: 7, transports: [], source: { address: '10.1.1.1', port: 40000 } },
     });
-    const [c] = connects(actions) as { to: { addresses: string[]; port: number } }[];
+    const [c] = connects(actions);
     // RSPLIB announces without transports from its ASAP port: that source port is the ASAP port.
     assert.deepEqual(c!.to, { addresses: ['10.1.1.1'], port: 40000 });
   });

@@ -64,7 +64,11 @@ export type PoolPolicy =
   | { readonly name: 'PriorityLeastUsed'; readonly load: number; readonly loadDegradation: number }
   | { readonly name: 'RandomizedLeastUsed'; readonly load: number }
   | { readonly name: 'RandomizedPriorityLeastUsed'; readonly load: number; readonly loadDegradation: number }
-  | { readonly name: 'RandomizedLeastUsedDegradation'; readonly load: number; readonly loadDegradation: number }
+  | {
+      readonly name: 'RandomizedLeastUsedDegradation';
+      readonly load: number;
+      readonly loadDegradation: number;
+    }
   | { readonly name: 'PriorityLeastUsedDegradation'; readonly load: number; readonly loadDegradation: number }
   | {
       readonly name: 'RandomizedPriorityLeastUsedDegradation';
@@ -77,7 +81,12 @@ export type PoolPolicy =
       readonly weightDpf: number;
       readonly distance: number;
     }
-  | { readonly name: 'LeastUsedDPF'; readonly load: number; readonly loadDpf: number; readonly distance: number }
+  | {
+      readonly name: 'LeastUsedDPF';
+      readonly load: number;
+      readonly loadDpf: number;
+      readonly distance: number;
+    }
   | {
       readonly name: 'LeastUsedDegradationDPF';
       readonly load: number;

@@ -1,0 +1,78 @@
+/**
+ * Validation of an ASAP Registration before it touches the handlespace (RFC 5352 §3.1 rule 5,
+ * notes/rsplib-interop.md §3.4 and §5): identifier, handle, addresses. The user transport keeps only
+ * addresses that are also peer addresses of the registering association (anti-spoofing) and meet the
+ * minimum scope; the ASAP transport is the association's own peer addresses (rule 4).
+ */
+import { err, ok, type Result } from '../base/index.js';
+import { type AddressScope, addressScope } from '../wire/address-scope.js';
+import type { AsapRegistration } from '../wire/asap-messages.js';
+import { parseIpAddress } from '../wire/ip-address.js';
+import {
+  ErrorCause,
+  type IpAddress,
+  type PoolElementParameter,
+  type TransportParameter,
+} from '../wire/types.js';
+
+/** RSPLIB's handlespace limit (notes §2.3), which we share so that every registrar agrees. */
+export const MAX_POOL_HANDLE_LENGTH = 32;
+
+/** What a registrar knows about the association a message came in on. */
+export interface AssociationPeer {
+  readonly addresses: readonly IpAddress[];
+  readonly port: number;
+}
+
+export interface RegistrationCheckOptions {
+  readonly minAddressScope: AddressScope;
+}
+
+export function checkRegistration(
+  message: AsapRegistration,
+  peer: AssociationPeer,
+  options: RegistrationCheckOptions,
+): Result<PoolElementParameter, number> {
+  const pe = message.poolElement;
+  if (pe.id === 0) return err(ErrorCause.RsplibInvalidId);
+  const handleLength = message.poolHandle.length;
+  if (handleLength === 0 || handleLength > MAX_POOL_HANDLE_LENGTH)
+    return err(ErrorCause.RsplibInvalidPoolHandle);
+  const user = checkUserTransport(pe.userTransport, peer, options);
+  if (!user.ok) return user;
+  const asapAddresses = peer.addresses.filter((a) => addressScope(a) >= options.minAddressScope);
+  if (asapAddresses.length === 0) return err(ErrorCause.RsplibNoUsableAsapAddresses);
+  const asapTransport: TransportParameter = {
+    kind: 'sctp',
+    port: peer.port,
+    transportUse: 'data',
+    addresses: asapAddresses,
+  };
+  return ok({ ...pe, userTransport: user.value, asapTransport });
+}
+
+function checkUserTransport(
+  transport: TransportParameter,
+  peer: AssociationPeer,
+  options: RegistrationCheckOptions,
+): Result<TransportParameter, number> {
+  if (transport.kind === 'opaque') return ok(transport);
+  if (transport.port === 0 || transport.addresses.length === 0) return err(ErrorCause.RsplibInvalidAddresses);
+  const peerKeys = new Set(peer.addresses.map(addressKey));
+  const usable = transport.addresses.filter(
+    (a) => peerKeys.has(addressKey(a)) && addressScope(a) >= options.minAddressScope,
+  );
+  if (usable.length === 0) return err(ErrorCause.RsplibNoUsableUserAddresses);
+  return ok({ ...transport, addresses: usable });
+}
+
+/** Compares addresses by value: '::ffff:10.0.0.1' and '10.0.0.1' are one address. */
+function addressKey(address: IpAddress): string {
+  const b = parseIpAddress(address);
+  if (!b) return address;
+  const v4 = b.length === 4 ? b : isMapped(b) ? b.subarray(12) : undefined;
+  return v4 ? v4.join('.') : [...b].join(',');
+}
+
+const isMapped = (b: Uint8Array): boolean =>
+  b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff;

@@ -1,0 +1,652 @@
+/**
+ * The handlespace (RFC 5351 §2, RFC 5353): pools by pool handle and their PEs, with the indexes a
+ * registrar needs (notes/rsplib-interop.md §3.1) and incremental PE checksums (RFC 5353 §3.6.2):
+ *
+ * - pools: Map keyed by `poolKey(handle)`; a pool is created by its first registration and removed with its
+ *   last PE; per pool a Map PE id -> PE and a selection tree (policy order, or PE id with weight sums);
+ * - ownership: tree ordered by (home registrar, pool handle [shorter first, then bytes], PE id): owner
+ *   checksums' companion, Handle Table extraction (resumable), takeover;
+ * - connections: tree ordered by (connection key, pool handle, PE id): removal of all PEs of a lost association;
+ * - timers: tree ordered by (deadline, uid): one pending timer per PE, `nextTimer()` / `popDueTimers(now)`.
+ *
+ * All trees share two typed-array node stores. Every operation is O(log n) in the handlespace and pool
+ * sizes (bulk operations O(m log n) for m PEs affected). The same class is the pool user's cache.
+ */
+import { assert } from '../base/assert.js';
+import type { Random } from '../base/random.js';
+import type { Result } from '../base/result.js';
+import { err, ok } from '../base/result.js';
+import type { Instant } from '../base/time.js';
+import { NIL, RedBlackTree, TreeNodeStore } from '../collections/index.js';
+import { policyDescriptor, SequenceCounter } from '../policy/index.js';
+import { finishPeChecksum, peChecksumContribution } from '../wire/checksum.js';
+import {
+  ErrorCause,
+  type PoolElementId,
+  type PoolElementParameter,
+  type PoolHandle,
+  type RegistrarId,
+} from '../wire/types.js';
+import { DEFAULT_TRANSPORT_MISMATCH_CAUSE, MAX_POOL_HANDLE_LENGTH } from './defaults.js';
+import { Pool, PoolElementNode, transportUseOf } from './pool.js';
+import type { PoolElementEntry, PoolElementTimerKind, PoolInfo } from './pool-element-entry.js';
+import { compareKeys, type PoolKey, poolKey } from './pool-key.js';
+
+export interface HandlespaceOptions {
+  /** This registrar's id: `ownChecksum` covers the PEs it owns. 0 (default) for a pool user's cache. */
+  readonly ownRegistrarId?: RegistrarId;
+  /** Cause for a transport protocol mismatch: RSPLIB's 0x100a (default) or RFC 5354's 0x0007. */
+  readonly transportMismatchCause?: number;
+  /** Default for `select`: how many selected PEs get their policy state advanced; 0 = policy default (1). */
+  readonly maxIncrement?: number;
+  readonly maxPoolHandleLength?: number;
+}
+
+/** A registration, a re-registration, or a PE learned over ENRP or from a handle resolution. */
+export interface PoolElementRegistration {
+  readonly poolHandle: PoolHandle;
+  /** `homeRegistrarId` is the owner; the registrar puts its own id there for ASAP registrations. */
+  readonly element: PoolElementParameter;
+  /** Opaque key of the association the PE registered over (indexed for `removeByConnection`). */
+  readonly connection?: number;
+  /** Distance for DPF policies (ms); defaults to the policy's distance field, else 0. */
+  readonly distanceMs?: number;
+  readonly now: Instant;
+}
+
+export type RegistrationErrorKind =
+  | 'invalidIdentifier'
+  | 'invalidPoolHandle'
+  | 'inconsistentPolicy'
+  | 'inconsistentTransport'
+  | 'inconsistentControlChannel';
+
+/** Why a registration was refused, with the Operation Error cause to send (RSPLIB's codes, notes §2.6). */
+export interface RegistrationError {
+  readonly kind: RegistrationErrorKind;
+  readonly cause: number;
+}
+
+export interface RegistrationOutcome {
+  readonly kind: 'added' | 'updated';
+  readonly element: PoolElementEntry;
+  /** The owner before an update (undefined when added); differs from the new one on an ownership change. */
+  readonly previousOwner: RegistrarId | undefined;
+}
+
+export interface TimerEvent {
+  readonly kind: PoolElementTimerKind;
+  readonly deadline: Instant;
+  readonly element: PoolElementEntry;
+}
+
+/** A position in Handle Table order (owner, pool handle, PE id): where the next extract resumes. */
+export interface HandleTablePosition {
+  readonly owner: RegistrarId;
+  readonly poolHandle: PoolHandle;
+  readonly id: PoolElementId;
+}
+
+export interface HandleTableExtract {
+  readonly elements: PoolElementEntry[];
+  /** More PEs follow (ENRP Handle Table Response M flag). */
+  readonly more: boolean;
+  /** Pass as `after` to continue; undefined when nothing was returned. */
+  readonly next: HandleTablePosition | undefined;
+}
+
+interface OwnerStats {
+  sum: number;
+  count: number;
+}
+
+type Node = PoolElementNode;
+
+const compareOwnership = (a: Node, b: Node): number =>
+  a.homeRegistrarId - b.homeRegistrarId ||
+  (a.pool === b.pool ? a.id - b.id : compareKeys(a.pool.key, b.pool.key));
+const compareConnection = (a: Node, b: Node): number =>
+  (a.connection ?? 0) - (b.connection ?? 0) ||
+  (a.pool === b.pool ? a.id - b.id : compareKeys(a.pool.key, b.pool.key));
+const compareTimer = (a: Node, b: Node): number => a.timerDeadline - b.timerDeadline || a.uid - b.uid;
+
+const positionProbe =
+  (owner: RegistrarId, key: PoolKey, id: PoolElementId) =>
+  (n: Node): number =>
+    n.homeRegistrarId - owner || compareKeys(n.pool.key, key) || n.id - id;
+
+/** The Handle Table position of an entry (to resume after it). */
+export function handleTablePosition(entry: PoolElementEntry): HandleTablePosition {
+  return { owner: entry.homeRegistrarId, poolHandle: entry.poolHandle, id: entry.id };
+}
+
+/**
+ * The Pool Element parameter of an entry for a Handle Resolution Response (no ASAP transport) or an ENRP
+ * message (`withAsapTransport`). The distance of DPF policies is the entry's measured distance.
+ */
+export function poolElementParameter(
+  entry: PoolElementEntry,
+  withAsapTransport = false,
+): PoolElementParameter {
+  const policy =
+    'distance' in entry.policy && entry.policy.distance !== entry.distanceMs
+      ? { ...entry.policy, distance: entry.distanceMs }
+      : entry.policy;
+  const base = {
+    id: entry.id,
+    homeRegistrarId: entry.homeRegistrarId,
+    registrationLife: entry.registrationLife,
+    userTransport: entry.userTransport,
+    policy,
+  };
+  return withAsapTransport && entry.asapTransport !== undefined
+    ? { ...base, asapTransport: entry.asapTransport }
+    : base;
+}
+
+export class Handlespace {
+  readonly ownRegistrarId: RegistrarId;
+  private readonly transportMismatchCause: number;
+  private readonly maxIncrement: number;
+  private readonly maxPoolHandleLength: number;
+  private readonly pools = new Map<PoolKey, Pool>();
+  private readonly indexStore = new TreeNodeStore<Node>();
+  private readonly sortStore = new TreeNodeStore<Node>();
+  private readonly valueStore = new TreeNodeStore<Node>({ summed: true });
+  private readonly ownership = new RedBlackTree<Node>(compareOwnership, this.indexStore);
+  private readonly connections = new RedBlackTree<Node>(compareConnection, this.indexStore);
+  private readonly timers = new RedBlackTree<Node>(compareTimer, this.indexStore);
+  private readonly sequence = new SequenceCounter();
+  private readonly owners = new Map<RegistrarId, OwnerStats>();
+  private checksumSum = 0;
+  private elementCount = 0;
+  private nextUid = 1;
+
+  constructor(options: HandlespaceOptions = {}) {
+    this.ownRegistrarId = options.ownRegistrarId ?? 0;
+    this.transportMismatchCause = options.transportMismatchCause ?? DEFAULT_TRANSPORT_MISMATCH_CAUSE;
+    this.maxIncrement = options.maxIncrement ?? 0;
+    this.maxPoolHandleLength = options.maxPoolHandleLength ?? MAX_POOL_HANDLE_LENGTH;
+  }
+
+  /** Number of PEs. */
+  get size(): number {
+    return this.elementCount;
+  }
+
+  get poolCount(): number {
+    return this.pools.size;
+  }
+
+  // ---- Registration --------------------------------------------------------------------------
+
+  /**
+   * Adds a PE or updates it in place (re-registration: policy parameters, load, transports, life,
+   * connection, owner; the degradation counter is reset, RFC 5356 §5.2.2). Pool consistency (RFC 5352 §3,
+   * notes §3.4): policy type, transport protocol and control-channel use must equal the pool's.
+   */
+  register(req: PoolElementRegistration): Result<RegistrationOutcome, RegistrationError> {
+    const { poolHandle, element, now } = req;
+    const id = element.id;
+    if (!Number.isInteger(id) || id <= 0 || id > 0xffffffff) {
+      return err({ kind: 'invalidIdentifier', cause: ErrorCause.RsplibInvalidId });
+    }
+    if (poolHandle.length === 0 || poolHandle.length > this.maxPoolHandleLength) {
+      return err({ kind: 'invalidPoolHandle', cause: ErrorCause.RsplibInvalidPoolHandle });
+    }
+    const key = poolKey(poolHandle);
+    const transport = element.userTransport;
+    const use = transportUseOf(transport);
+    let pool = this.pools.get(key);
+    if (pool !== undefined) {
+      if (pool.policyName !== element.policy.name) {
+        return err({ kind: 'inconsistentPolicy', cause: ErrorCause.InconsistentPoolingPolicy });
+      }
+      if (pool.transportKind !== transport.kind) {
+        return err({ kind: 'inconsistentTransport', cause: this.transportMismatchCause });
+      }
+      if (pool.transportUse !== use) {
+        return err({
+          kind: 'inconsistentControlChannel',
+          cause: ErrorCause.InconsistentDataControlConfiguration,
+        });
+      }
+    }
+    const policy = element.policy;
+    const distanceMs = req.distanceMs ?? ('distance' in policy ? policy.distance : 0);
+    const connection = req.connection;
+    const existing = pool?.elements.get(id);
+    if (existing !== undefined) {
+      const previousOwner = existing.homeRegistrarId;
+      if (previousOwner !== element.homeRegistrarId) this.changeOwner(existing, element.homeRegistrarId);
+      if (existing.connection !== connection) {
+        if (existing.connection !== undefined) this.connections.remove(existing.connectionNode);
+        existing.connection = connection;
+        existing.connectionNode = connection === undefined ? NIL : this.connections.insert(existing);
+      }
+      existing.registrationLife = element.registrationLife;
+      existing.userTransport = transport;
+      existing.asapTransport = element.asapTransport;
+      existing.policy = policy;
+      existing.distanceMs = distanceMs;
+      existing.degradation = 0;
+      existing.lastUpdate = now;
+      existing.marked = false;
+      existing.pool.selection.update(existing);
+      return ok({ kind: 'updated', element: existing, previousOwner });
+    }
+    if (pool === undefined) {
+      const handle = poolHandle.slice();
+      const store = policyDescriptor(policy.name).selection === 'sort' ? this.sortStore : this.valueStore;
+      pool = new Pool(handle, key, policy.name, transport.kind, use, store);
+      this.pools.set(key, pool);
+    }
+    const node = new PoolElementNode(
+      pool,
+      id,
+      this.nextUid++,
+      peChecksumContribution(pool.handle, id),
+      element.homeRegistrarId,
+      element.registrationLife,
+      transport,
+      element.asapTransport,
+      policy,
+      distanceMs,
+      connection,
+      now,
+    );
+    pool.elements.set(id, node);
+    pool.selection.add(node, this.sequence.next());
+    node.ownershipNode = this.ownership.insert(node);
+    if (connection !== undefined) node.connectionNode = this.connections.insert(node);
+    this.addChecksum(node);
+    this.elementCount++;
+    return ok({ kind: 'added', element: node, previousOwner: undefined });
+  }
+
+  /** Removes a PE (deregistration, Handle Update delete, expiry); returns it, or undefined if unknown. */
+  deregister(poolHandle: PoolHandle, id: PoolElementId): PoolElementEntry | undefined {
+    const node = this.pools.get(poolKey(poolHandle))?.elements.get(id);
+    if (node !== undefined) this.unlink(node);
+    return node;
+  }
+
+  /** Removes an entry obtained from this handlespace (no-op if already removed). */
+  remove(entry: PoolElementEntry): void {
+    const node = this.live(entry);
+    if (node !== undefined) this.unlink(node);
+  }
+
+  /** Removes every PE registered over `connection` (association lost or shut down). */
+  removeByConnection(connection: number): PoolElementEntry[] {
+    const nodes = this.byConnection(connection);
+    for (const n of nodes) this.unlink(n);
+    return nodes;
+  }
+
+  /** Removes a whole pool (e.g. a pool user's cache entry replaced by a newer resolution). */
+  removePool(poolHandle: PoolHandle): PoolElementEntry[] {
+    const pool = this.pools.get(poolKey(poolHandle));
+    if (pool === undefined) return [];
+    const nodes = [...pool.elements.values()];
+    for (const n of nodes) this.unlink(n);
+    return nodes;
+  }
+
+  // ---- Lookup ----------------------------------------------------------------------------------
+
+  find(poolHandle: PoolHandle, id: PoolElementId): PoolElementEntry | undefined {
+    return this.pools.get(poolKey(poolHandle))?.elements.get(id);
+  }
+
+  pool(poolHandle: PoolHandle): PoolInfo | undefined {
+    return this.pools.get(poolKey(poolHandle));
+  }
+
+  /** All pools, in creation order. */
+  *poolInfos(): IterableIterator<PoolInfo> {
+    yield* this.pools.values();
+  }
+
+  /** A pool's PEs in registration order (empty if the pool is unknown). */
+  elementsOf(poolHandle: PoolHandle): PoolElementEntry[] {
+    const pool = this.pools.get(poolKey(poolHandle));
+    return pool === undefined ? [] : [...pool.elements.values()];
+  }
+
+  /** PEs registered over a connection, in (pool handle, PE id) order. */
+  elementsByConnection(connection: number): PoolElementEntry[] {
+    return this.byConnection(connection);
+  }
+
+  // ---- Selection (handle resolution) -------------------------------------------------------------
+
+  /**
+   * Selects up to `count` distinct PEs of a pool by its policy and advances the policy state of the first
+   * `maxIncrement` (0 = policy default 1). Undefined when the pool is unknown (Unknown Pool Handle, 0x9).
+   */
+  select(
+    poolHandle: PoolHandle,
+    count: number,
+    rng: Random,
+    maxIncrement?: number,
+  ): PoolElementEntry[] | undefined {
+    const pool = this.pools.get(poolKey(poolHandle));
+    if (pool === undefined) return undefined;
+    return pool.selection.select(count, {
+      rng,
+      sequence: this.sequence,
+      maxIncrement: maxIncrement ?? this.maxIncrement,
+    });
+  }
+
+  /** A pool's PEs in selection-index order (policy order; PE id order for random policies). */
+  selectionOrder(poolHandle: PoolHandle): PoolElementEntry[] {
+    const pool = this.pools.get(poolKey(poolHandle));
+    return pool === undefined ? [] : [...pool.selection];
+  }
+
+  /** Counts an Endpoint Unreachable report; returns the new count (undefined for an unknown PE). */
+  reportUnreachable(poolHandle: PoolHandle, id: PoolElementId): number | undefined {
+    const node = this.pools.get(poolKey(poolHandle))?.elements.get(id);
+    if (node === undefined) return undefined;
+    return ++node.unreachabilityReports;
+  }
+
+  /** Sets the distance (ms) of a PE for DPF policies and re-positions it. */
+  setDistance(entry: PoolElementEntry, distanceMs: number): void {
+    const node = this.mustLive(entry);
+    node.distanceMs = distanceMs;
+    node.pool.selection.update(node);
+  }
+
+  // ---- Ownership and checksums -------------------------------------------------------------------
+
+  /** Moves a PE to another home registrar (takeover, Keep Alive with H); the owner checksums follow. */
+  setOwner(entry: PoolElementEntry, owner: RegistrarId): void {
+    const node = this.mustLive(entry);
+    if (node.homeRegistrarId !== owner) this.changeOwner(node, owner);
+  }
+
+  /** Re-homes every PE of `from` to `to` (takeover, RFC 5353 §3.5); returns them. */
+  transferOwnership(from: RegistrarId, to: RegistrarId): PoolElementEntry[] {
+    const nodes = this.ownedNodes(from);
+    if (from !== to) for (const n of nodes) this.changeOwner(n, to);
+    return nodes;
+  }
+
+  /** PEs owned by `owner` in Handle Table order. */
+  elementsOwnedBy(owner: RegistrarId): PoolElementEntry[] {
+    return this.ownedNodes(owner);
+  }
+
+  /** Number of PEs owned by `owner`. */
+  countOwnedBy(owner: RegistrarId): number {
+    return this.owners.get(owner)?.count ?? 0;
+  }
+
+  /** Registrars owning at least one PE, ascending. */
+  ownerIds(): RegistrarId[] {
+    return [...this.owners.keys()].sort((a, b) => a - b);
+  }
+
+  /** RFC 5353 §3.6.2 PE checksum over the PEs owned by `owner` (0xFFFF when none). */
+  checksumOf(owner: RegistrarId): number {
+    return finishPeChecksum(this.owners.get(owner)?.sum ?? 0);
+  }
+
+  /** Checksum over this registrar's own PEs: what its ENRP Presence carries. */
+  get ownChecksum(): number {
+    return this.checksumOf(this.ownRegistrarId);
+  }
+
+  /** Checksum over the whole handlespace. */
+  get checksum(): number {
+    return finishPeChecksum(this.checksumSum);
+  }
+
+  /** ENRP resynchronisation: marks all PEs of `owner`; (re-)registrations clear the mark. */
+  markOwnedBy(owner: RegistrarId): number {
+    const nodes = this.ownedNodes(owner);
+    for (const n of nodes) n.marked = true;
+    return nodes.length;
+  }
+
+  /** Removes the PEs of `owner` still marked (not refreshed since `markOwnedBy`); returns them. */
+  purgeMarked(owner: RegistrarId): PoolElementEntry[] {
+    const nodes = this.ownedNodes(owner).filter((n) => n.marked);
+    for (const n of nodes) this.unlink(n);
+    return nodes;
+  }
+
+  // ---- Handle Table order ----------------------------------------------------------------------
+
+  /**
+   * Up to `maxElements` PEs in Handle Table order (owner, pool handle, PE id), only `owner`'s if given
+   * (ENRP Handle Table Request with W), starting after `after` (nearest next, so it resumes correctly
+   * even when the PE at `after` has gone).
+   */
+  handleTable(options: {
+    readonly owner?: RegistrarId;
+    readonly after?: HandleTablePosition;
+    readonly maxElements: number;
+  }): HandleTableExtract {
+    const { owner, after, maxElements } = options;
+    const tree = this.ownership;
+    let node: number;
+    if (after !== undefined) {
+      node = tree.upperBound(positionProbe(after.owner, poolKey(after.poolHandle), after.id));
+    } else if (owner !== undefined) {
+      node = tree.lowerBound((n) => n.homeRegistrarId - owner);
+    } else {
+      node = tree.first();
+    }
+    const elements: Node[] = [];
+    const inRange = (n: number): boolean =>
+      n !== NIL && (owner === undefined || tree.item(n).homeRegistrarId === owner);
+    while (elements.length < maxElements && inRange(node)) {
+      elements.push(tree.item(node));
+      node = tree.next(node);
+    }
+    const last = elements[elements.length - 1];
+    return {
+      elements,
+      more: inRange(node),
+      next: last === undefined ? undefined : handleTablePosition(last),
+    };
+  }
+
+  // ---- Timers --------------------------------------------------------------------------------------
+
+  /** Sets (replaces) the PE's one pending timer. */
+  setTimer(entry: PoolElementEntry, kind: PoolElementTimerKind, deadline: Instant): void {
+    const node = this.mustLive(entry);
+    if (node.timerKind !== undefined) this.timers.remove(node.timerNode);
+    node.timerKind = kind;
+    node.timerDeadline = deadline;
+    node.timerNode = this.timers.insert(node);
+  }
+
+  clearTimer(entry: PoolElementEntry): void {
+    const node = this.live(entry);
+    if (node !== undefined && node.timerKind !== undefined) this.unlinkTimer(node);
+  }
+
+  /** The earliest pending timer, if any (arm the driver's one real timer for its deadline). */
+  nextTimer(): TimerEvent | undefined {
+    const first = this.timers.first();
+    if (first === NIL) return undefined;
+    const n = this.timers.item(first);
+    return { kind: n.timerKind!, deadline: n.timerDeadline, element: n };
+  }
+
+  /** Removes and returns every timer due at `now`, earliest first; the caller re-arms or removes the PEs. */
+  popDueTimers(now: Instant): TimerEvent[] {
+    const due: TimerEvent[] = [];
+    for (;;) {
+      const first = this.timers.first();
+      if (first === NIL) break;
+      const n = this.timers.item(first);
+      if (n.timerDeadline > now) break;
+      due.push({ kind: n.timerKind!, deadline: n.timerDeadline, element: n });
+      this.unlinkTimer(n);
+    }
+    return due;
+  }
+
+  // ---- Pool user cache ---------------------------------------------------------------------------
+
+  /**
+   * Adds the PEs of a Handle Resolution Response to a pool user's cache, each expiring `staleTimeoutMs`
+   * after `now` (an 'expiry' timer). A pool whose properties changed is replaced. Returns the cached entries.
+   */
+  cacheHandleResolution(
+    poolHandle: PoolHandle,
+    elements: readonly PoolElementParameter[],
+    now: Instant,
+    staleTimeoutMs: number,
+  ): PoolElementEntry[] {
+    const cached: PoolElementEntry[] = [];
+    for (const element of elements) {
+      let r = this.register({ poolHandle, element, now });
+      if (!r.ok && r.error.kind.startsWith('inconsistent')) {
+        this.removePool(poolHandle);
+        r = this.register({ poolHandle, element, now });
+      }
+      if (!r.ok) continue;
+      this.setTimer(r.value.element, 'expiry', now + staleTimeoutMs);
+      cached.push(r.value.element);
+    }
+    return cached;
+  }
+
+  // ---- Consistency check (tests) -------------------------------------------------------------------
+
+  /** Verifies every tree and counter against a full recomputation; throws on a mismatch. O(n). */
+  verify(): void {
+    this.ownership.verify();
+    this.connections.verify();
+    this.timers.verify();
+    let count = 0;
+    let sum = 0;
+    let withConnection = 0;
+    let withTimer = 0;
+    const owners = new Map<RegistrarId, OwnerStats>();
+    for (const [key, pool] of this.pools) {
+      assert(pool.key === key && pool.elements.size > 0, 'pool key and non-empty');
+      pool.selection.tree.verify();
+      assert(pool.selection.size === pool.elements.size, 'selection tree size');
+      for (const n of pool.selection) assert(pool.elements.get(n.id) === n, 'selection tree member');
+      for (const n of pool.elements.values()) {
+        count++;
+        const part = peChecksumContribution(pool.handle, n.id);
+        assert(part === n.checksumPart, 'checksum part');
+        sum += part;
+        const o = owners.get(n.homeRegistrarId) ?? { sum: 0, count: 0 };
+        o.sum += part;
+        o.count++;
+        owners.set(n.homeRegistrarId, o);
+        assert(this.ownership.item(n.ownershipNode) === n, 'ownership node');
+        if (n.connection !== undefined) {
+          withConnection++;
+          assert(this.connections.item(n.connectionNode) === n, 'connection node');
+        }
+        if (n.timerKind !== undefined) {
+          withTimer++;
+          assert(this.timers.item(n.timerNode) === n, 'timer node');
+        }
+      }
+    }
+    assert(count === this.elementCount && this.ownership.size === count, 'element count');
+    assert(this.connections.size === withConnection, 'connection index size');
+    assert(this.timers.size === withTimer, 'timer index size');
+    assert(sum === this.checksumSum, 'handlespace checksum');
+    assert(owners.size === this.owners.size, 'owner count');
+    for (const [owner, o] of owners) {
+      const mine = this.owners.get(owner);
+      assert(mine !== undefined && mine.sum === o.sum && mine.count === o.count, 'owner checksum');
+    }
+  }
+
+  // ---- Internals ---------------------------------------------------------------------------------
+
+  private live(entry: PoolElementEntry): Node | undefined {
+    if (!(entry instanceof PoolElementNode)) return undefined;
+    return this.pools.get(entry.pool.key)?.elements.get(entry.id) === entry ? entry : undefined;
+  }
+
+  private mustLive(entry: PoolElementEntry): Node {
+    const node = this.live(entry);
+    assert(node !== undefined, 'entry is not in this handlespace');
+    return node;
+  }
+
+  private unlink(node: Node): void {
+    const pool = node.pool;
+    pool.selection.remove(node);
+    pool.elements.delete(node.id);
+    if (pool.elements.size === 0) this.pools.delete(pool.key);
+    this.ownership.remove(node.ownershipNode);
+    node.ownershipNode = NIL;
+    if (node.connection !== undefined) {
+      this.connections.remove(node.connectionNode);
+      node.connectionNode = NIL;
+    }
+    if (node.timerKind !== undefined) this.unlinkTimer(node);
+    this.removeChecksum(node);
+    this.elementCount--;
+  }
+
+  private unlinkTimer(node: Node): void {
+    this.timers.remove(node.timerNode);
+    node.timerNode = NIL;
+    node.timerKind = undefined;
+  }
+
+  private changeOwner(node: Node, owner: RegistrarId): void {
+    this.ownership.remove(node.ownershipNode);
+    this.removeChecksum(node);
+    node.homeRegistrarId = owner;
+    this.addChecksum(node);
+    node.ownershipNode = this.ownership.insert(node);
+  }
+
+  private addChecksum(node: Node): void {
+    this.checksumSum += node.checksumPart;
+    const o = this.owners.get(node.homeRegistrarId);
+    if (o === undefined) this.owners.set(node.homeRegistrarId, { sum: node.checksumPart, count: 1 });
+    else {
+      o.sum += node.checksumPart;
+      o.count++;
+    }
+  }
+
+  private removeChecksum(node: Node): void {
+    this.checksumSum -= node.checksumPart;
+    const o = this.owners.get(node.homeRegistrarId)!;
+    o.sum -= node.checksumPart;
+    if (--o.count === 0) this.owners.delete(node.homeRegistrarId);
+  }
+
+  private ownedNodes(owner: RegistrarId): Node[] {
+    const tree = this.ownership;
+    const out: Node[] = [];
+    for (let n = tree.lowerBound((x) => x.homeRegistrarId - owner); n !== NIL; n = tree.next(n)) {
+      const item = tree.item(n);
+      if (item.homeRegistrarId !== owner) break;
+      out.push(item);
+    }
+    return out;
+  }
+
+  private byConnection(connection: number): Node[] {
+    const tree = this.connections;
+    const out: Node[] = [];
+    for (let n = tree.lowerBound((x) => (x.connection ?? 0) - connection); n !== NIL; n = tree.next(n)) {
+      const item = tree.item(n);
+      if (item.connection !== connection) break;
+      out.push(item);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * A pool (its handle, the properties all its PEs share, its PEs by id and its selection index) and a PE
+ * record, which is linked into up to four trees (its pool's selection tree, the ownership, connection and
+ * timer indexes) by integer node handles.
+ */
+import type { Instant } from '../base/time.js';
+import { NIL, type TreeNodeStore } from '../collections/index.js';
+import { type PolicyCandidate, PoolSelection } from '../policy/index.js';
+import type {
+  PolicyName,
+  PoolElementId,
+  PoolHandle,
+  PoolPolicy,
+  RegistrarId,
+  TransportKind,
+  TransportParameter,
+  TransportUse,
+} from '../wire/types.js';
+import type { PoolElementEntry, PoolElementTimerKind, PoolInfo } from './pool-element-entry.js';
+import type { PoolKey } from './pool-key.js';
+
+/** Data-only unless an SCTP or TCP transport says data plus control channel (RFC 5354 §3.4/3.5). */
+export function transportUseOf(t: TransportParameter): TransportUse {
+  return t.kind === 'sctp' || t.kind === 'tcp' ? t.transportUse : 'data';
+}
+
+export class Pool implements PoolInfo {
+  readonly elements = new Map<PoolElementId, PoolElementNode>();
+  readonly selection: PoolSelection<PoolElementNode>;
+
+  constructor(
+    readonly handle: PoolHandle,
+    readonly key: PoolKey,
+    readonly policyName: PolicyName,
+    readonly transportKind: TransportKind,
+    readonly transportUse: TransportUse,
+    selectionStore: TreeNodeStore<PoolElementNode>,
+  ) {
+    this.selection = new PoolSelection<PoolElementNode>(policyName, selectionStore);
+  }
+
+  get size(): number {
+    return this.elements.size;
+  }
+}
+
+export class PoolElementNode implements PolicyCandidate, PoolElementEntry {
+  homeRegistrarId: RegistrarId;
+  registrationLife: number;
+  userTransport: TransportParameter;
+  asapTransport: TransportParameter | undefined;
+  policy: PoolPolicy;
+  distanceMs: number;
+  connection: number | undefined;
+  lastUpdate: Instant;
+  degradation = 0;
+  sequence = 0;
+  sortKey = 0;
+  selectionCount = 0;
+  selectionNode = NIL;
+  unreachabilityReports = 0;
+  ownershipNode = NIL;
+  connectionNode = NIL;
+  timerNode = NIL;
+  timerKind: PoolElementTimerKind | undefined = undefined;
+  timerDeadline = 0;
+  /** Set by `markOwnedBy` (ENRP resynchronisation); cleared by a (re-)registration. */
+  marked = false;
+
+  constructor(
+    readonly pool: Pool,
+    readonly id: PoolElementId,
+    /** Unique per handlespace: the timer index's tie-breaker. */
+    readonly uid: number,
+    /** This PE's unfolded PE checksum contribution (RFC 5353 §3.6.2). */
+    readonly checksumPart: number,
+    homeRegistrarId: RegistrarId,
+    registrationLife: number,
+    userTransport: TransportParameter,
+    asapTransport: TransportParameter | undefined,
+    policy: PoolPolicy,
+    distanceMs: number,
+    connection: number | undefined,
+    now: Instant,
+  ) {
+    this.homeRegistrarId = homeRegistrarId;
+    this.registrationLife = registrationLife;
+    this.userTransport = userTransport;
+    this.asapTransport = asapTransport;
+    this.policy = policy;
+    this.distanceMs = distanceMs;
+    this.connection = connection;
+    this.lastUpdate = now;
+  }
+
+  get poolHandle(): PoolHandle {
+    return this.pool.handle;
+  }
+}

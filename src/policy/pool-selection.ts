@@ -1,0 +1,171 @@
+/**
+ * One pool's selection index and the selection algorithm (notes/rsplib-interop.md §3.2):
+ *
+ * - sort policies keep the PEs in a red-black tree ordered by (policy key, sequence number) and return
+ *   the first N; the first `maxIncrement` of them get a fresh sequence number (round robin among equals),
+ *   their degradation grows by loadDegradation, WeightedRoundRobin's virtual time advances by 1/weight,
+ *   and they are re-linked: O(k + maxIncrement * log n).
+ * - value policies keep the PEs ordered by PE id in a tree with subtree sums of their weights; each of the
+ *   N picks draws r uniformly in [0, total) and takes the node covering r, then sets its weight to 0 for the
+ *   rest of this selection (no PE twice, RFC 5356 §4.3.2); weights are restored at the end: O(k log n).
+ *
+ * WeightedRoundRobin is stride scheduling: a PE is due at its virtual time ("pass"), ties by sequence; a
+ * selection adds 1/weight. Over a round each PE is chosen in proportion to its weight and its turns are
+ * spread evenly (RFC 5356 §4.2.2). A new PE starts one stride after the pool's earliest pass, so it
+ * neither starves nor floods.
+ */
+import { type Random, randomBelow } from '../base/random.js';
+import { NIL, RedBlackTree, type TreeNodeStore } from '../collections/index.js';
+import type { PolicyName } from '../wire/types.js';
+import { DEFAULT_MAX_INCREMENT } from './defaults.js';
+import {
+  type PolicyCandidate,
+  policyLoadDegradation,
+  policySortKey,
+  policyWeight,
+  weightedRoundRobinStride,
+} from './policy-candidate.js';
+import { type PolicyDescriptor, policyDescriptor } from './policy-registry.js';
+
+/** Source of the sequence numbers that order equal candidates (one per handlespace). */
+export class SequenceCounter {
+  private n = 0;
+  next(): number {
+    return ++this.n;
+  }
+}
+
+export interface SelectionOptions {
+  readonly rng: Random;
+  readonly sequence: SequenceCounter;
+  /** How many of the selected PEs get their state advanced; 0 or absent = policy default (1). */
+  readonly maxIncrement?: number;
+}
+
+const compareSort = (a: PolicyCandidate, b: PolicyCandidate): number =>
+  a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : a.sequence - b.sequence;
+const compareId = (a: PolicyCandidate, b: PolicyCandidate): number => a.id - b.id;
+
+const TWO_POW_53 = 2 ** 53;
+
+/** Uniform in [0, total): unbiased integers up to 2^32, 53-bit resolution above. */
+function uniformBelow(rng: Random, total: number): number {
+  if (total <= 0x1_0000_0000 && Number.isInteger(total)) return randomBelow(rng, total);
+  return ((rng.u32() * 0x200000 + (rng.u32() >>> 11)) / TWO_POW_53) * total;
+}
+
+export class PoolSelection<C extends PolicyCandidate> {
+  readonly descriptor: PolicyDescriptor;
+  readonly tree: RedBlackTree<C>;
+  private readonly isSort: boolean;
+
+  /** `store` must be `summed` for value policies; pools of one handlespace share it. */
+  constructor(policyName: PolicyName, store: TreeNodeStore<C>) {
+    this.descriptor = policyDescriptor(policyName);
+    this.isSort = this.descriptor.selection === 'sort';
+    this.tree = new RedBlackTree<C>(this.isSort ? compareSort : compareId, store);
+  }
+
+  get size(): number {
+    return this.tree.size;
+  }
+
+  /** Links a new candidate; `sequence` should be fresh so that a new PE queues behind its equals. */
+  add(c: C, sequence: number): void {
+    c.sequence = sequence;
+    if (c.policy.name === 'WeightedRoundRobin') {
+      const first = this.tree.first();
+      const earliest = first === NIL ? 0 : this.tree.item(first).sortKey;
+      c.sortKey = (Number.isFinite(earliest) ? earliest : 0) + weightedRoundRobinStride(c.policy);
+    }
+    this.link(c);
+  }
+
+  /** Re-positions a candidate after its policy parameters, distance or degradation changed. */
+  update(c: C): void {
+    if (this.isSort) {
+      const key = policySortKey(c);
+      if (key === c.sortKey) return;
+      this.tree.remove(c.selectionNode);
+      this.link(c);
+    } else {
+      this.tree.setValue(c.selectionNode, policyWeight(c));
+    }
+  }
+
+  remove(c: C): void {
+    this.tree.remove(c.selectionNode);
+    c.selectionNode = NIL;
+  }
+
+  /** Selects up to `count` distinct candidates in policy order and advances the state of the first ones. */
+  select(count: number, options: SelectionOptions): C[] {
+    const n = Math.min(count, this.tree.size);
+    if (n <= 0) return [];
+    const increments = Math.min(n, options.maxIncrement || DEFAULT_MAX_INCREMENT);
+    return this.isSort
+      ? this.selectSorted(n, increments, options)
+      : this.selectRandom(n, increments, options);
+  }
+
+  /** The candidates in selection-index order (policy order for sort policies, PE id for random ones). */
+  *[Symbol.iterator](): IterableIterator<C> {
+    yield* this.tree;
+  }
+
+  private selectSorted(n: number, increments: number, options: SelectionOptions): C[] {
+    const tree = this.tree;
+    const out: C[] = [];
+    for (let node = tree.first(); node !== NIL && out.length < n; node = tree.next(node))
+      out.push(tree.item(node));
+    for (let i = 0; i < increments; i++) {
+      const c = out[i]!;
+      tree.remove(c.selectionNode);
+      this.advance(c, options.sequence);
+      this.link(c);
+    }
+    return out;
+  }
+
+  private selectRandom(n: number, increments: number, options: SelectionOptions): C[] {
+    const tree = this.tree;
+    const out: C[] = [];
+    while (out.length < n) {
+      const total = tree.totalValue;
+      if (total <= 0) break;
+      const node = tree.findByCumulative(uniformBelow(options.rng, total));
+      if (node === NIL) break;
+      out.push(tree.item(node));
+      tree.setValue(node, 0);
+    }
+    if (out.length < n) {
+      // Only weight-0 PEs are left: take them in PE id order rather than return fewer than asked.
+      for (let node = tree.first(); node !== NIL && out.length < n; node = tree.next(node)) {
+        const c = tree.item(node);
+        if (!out.includes(c)) out.push(c);
+      }
+    }
+    for (let i = 0; i < out.length; i++) {
+      const c = out[i]!;
+      if (i < increments) this.advance(c, options.sequence);
+      tree.setValue(c.selectionNode, policyWeight(c));
+    }
+    return out;
+  }
+
+  private advance(c: C, sequence: SequenceCounter): void {
+    c.sequence = sequence.next();
+    c.selectionCount++;
+    if (this.descriptor.degrades) c.degradation += policyLoadDegradation(c.policy);
+    if (c.policy.name === 'WeightedRoundRobin') c.sortKey += weightedRoundRobinStride(c.policy);
+  }
+
+  private link(c: C): void {
+    if (this.isSort) {
+      c.sortKey = policySortKey(c);
+      c.selectionNode = this.tree.insert(c);
+    } else {
+      c.selectionNode = this.tree.insert(c, policyWeight(c));
+    }
+  }
+}

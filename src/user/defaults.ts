@@ -1,0 +1,7 @@
+/** Pool user timers and thresholds (RFC 5352 §7) and RSPLIB's values where we follow them. */
+export const USER_DEFAULTS = {
+  /** T1-ENRPrequest (RFC 5352 §7.1: 15 s); RSPLIB's request timeout is 3 s (notes §2.8). */
+  requestTimeoutMs: 3_000,
+  /** MAX-REQUEST-RETRANSMIT (RFC 5352 §7.3). */
+  maxRequestRetransmit: 2,
+} as const;

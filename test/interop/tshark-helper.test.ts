@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { REPO_ROOT, skipUnlessAvailable } from '../helpers/rig.js';
 import { ASAP, analysePcap, assertCleanCapture, tsharkAvailable, withCapture } from '../helpers/tshark.js';
+import { sctpInit } from './support/sctp-raw.js';
 
 const FIXTURES = resolve(REPO_ROOT, '../shared/fixtures/rsplib');
 
@@ -71,38 +72,6 @@ describe('tshark helper on the RSPLIB fixtures', { skip: tsharkSkip }, () => {
   });
 });
 
-// CRC32c (Castagnoli), reflected, as SCTP uses it (RFC 9260 Appendix A). Test-local on purpose: the
-// judge of our stack's checksums must not share code with it.
-const CRC_TABLE = Array.from({ length: 256 }, (_, i) => {
-  let c = i;
-  for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32c(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-/** An SCTP packet holding one INIT chunk; checksum right or deliberately wrong. */
-function sctpInit(goodChecksum: boolean): Buffer {
-  const packet = Buffer.alloc(12 + 20);
-  packet.writeUInt16BE(5000, 0);
-  packet.writeUInt16BE(7, 2);
-  packet.writeUInt32BE(0, 4); // verification tag 0 in a packet carrying INIT
-  packet.writeUInt8(1, 12); // INIT
-  packet.writeUInt16BE(20, 14);
-  packet.writeUInt32BE(0x12345678, 16); // initiate tag
-  packet.writeUInt32BE(65536, 20); // a_rwnd
-  packet.writeUInt16BE(1, 24); // outbound streams
-  packet.writeUInt16BE(1, 26); // inbound streams
-  packet.writeUInt32BE(1, 28); // initial TSN
-  const crc = crc32c(packet);
-  packet.writeUInt32LE(goodChecksum ? crc : (crc ^ 1) >>> 0, 8);
-  return packet;
-}
-
 function sendUdp(port: number, payloads: readonly Buffer[]): Promise<void> {
   const socket = createSocket('udp4');
   return new Promise<void>((resolvePromise, reject) => {
@@ -131,7 +100,10 @@ describe('tshark capture helper on lo', { skip: captureSkip }, () => {
     const port = 20_000 + (process.pid % 20_000);
     const file = join(dir, 'lo.pcap');
     await withCapture(file, { iface: 'lo', filter: `udp dst port ${port}` }, async () => {
-      await sendUdp(port, [sctpInit(true), sctpInit(false)]);
+      await sendUdp(port, [
+        sctpInit({ srcPort: 5000, dstPort: 7 }),
+        sctpInit({ srcPort: 5000, dstPort: 7, badChecksum: true }),
+      ]);
       await new Promise((r) => setTimeout(r, 500)); // let dumpcap write the packets out
     });
     const decoded = await analysePcap(file, { sctpUdpPorts: [port] });

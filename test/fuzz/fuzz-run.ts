@@ -20,15 +20,15 @@ export class FuzzFailure extends Error {}
 
 /** Checks one input; throws FuzzFailure (with the input in hex) when the property is violated. */
 export function checkInput(protocol: Protocol, bytes: Uint8Array, stats: FuzzStats): void {
-  const fail = (what: string): never => {
+  function fail(what: string): never {
     throw new FuzzFailure(`${what}\n  protocol: ${protocol}\n  input: ${toHex(bytes)}`);
-  };
+  }
   stats.inputs++;
   let r: ReturnType<typeof decodeMessage>;
   try {
     r = decodeMessage(protocol, bytes);
   } catch (e) {
-    return fail(`decode threw: ${e instanceof Error ? e.stack : String(e)}`);
+    fail(`decode threw: ${e instanceof Error ? e.stack : String(e)}`);
   }
   if (!r.ok) {
     const e = r.error;
@@ -51,11 +51,11 @@ export function checkInput(protocol: Protocol, bytes: Uint8Array, stats: FuzzSta
   try {
     encoded = encodeMessage(protocol, r.value);
   } catch (e) {
-    return fail(`encode of a decoded message threw: ${e instanceof Error ? e.message : String(e)}`);
+    fail(`encode of a decoded message threw: ${e instanceof Error ? e.message : String(e)}`);
   }
   const again = decodeMessage(protocol, encoded);
   if (!again.ok)
-    return fail(`re-encoded message does not decode: ${again.error.reason}\n  encoded: ${toHex(encoded)}`);
+    fail(`re-encoded message does not decode: ${again.error.reason}\n  encoded: ${toHex(encoded)}`);
   const diff = firstDifference(r.value, again.value);
   if (diff !== undefined) fail(`decode(encode(m)) differs from m at "${diff}"\n  encoded: ${toHex(encoded)}`);
   const twice = encodeMessage(protocol, again.value);

@@ -17,7 +17,7 @@ export interface PolicyCandidate {
   degradation: number;
   /** Tie-breaker: a fresh sequence number per selection gives round robin among equals. */
   sequence: number;
-  /** Cached sort key (sort policies); for WeightedRoundRobin the virtual time ("pass"). */
+  /** Cached sort key (sort policies); for WeightedRoundRobin the integer turn counter n (due at n / weight). */
   sortKey: number;
   /** How often this PE has been selected (with its state advanced). */
   selectionCount: number;
@@ -85,7 +85,7 @@ export function policyWeight(c: PolicyCandidate): number {
     case 'RandomizedPriorityLeastUsedDegradation':
       return Math.max(1, MAX - p.load - p.loadDegradation - c.degradation);
     case 'WeightedRandomDPF':
-      return Math.max(1, Math.floor(p.weight - (p.weight * c.distanceMs * p.weightDpf) / MAX));
+      return Math.max(1, Math.round(p.weight - (p.weight * c.distanceMs * p.weightDpf) / MAX));
     default:
       return 1;
   }
@@ -96,8 +96,7 @@ export function policyLoadDegradation(p: PoolPolicy): number {
   return 'loadDegradation' in p ? p.loadDegradation : 0;
 }
 
-/** WeightedRoundRobin stride: virtual time a PE advances per selection (1/weight; weight 0 = never before others). */
-export function weightedRoundRobinStride(p: PoolPolicy): number {
-  const w = p.name === 'WeightedRoundRobin' ? p.weight : 1;
-  return w > 0 ? 1 / w : Number.POSITIVE_INFINITY;
+/** WeightedRoundRobin weight (1 for other policies). */
+export function weightedRoundRobinWeight(p: PoolPolicy): number {
+  return p.name === 'WeightedRoundRobin' ? p.weight : 1;
 }

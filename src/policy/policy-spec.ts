@@ -2,7 +2,8 @@
  * The policy spec syntax of RSPLIB's `rspserver -policy=` (notes/rsplib-interop.md §1.3):
  * `Name[:a[:b]]`, e.g. `WeightedRandom:5`, `LeastUsedDegradation:0.25`, `LeastUsedDegradationDPF:0.1:0.3`,
  * `WeightedRandomDPF:4:0.5`. Weights and priorities are integers; degradation and DPF values are
- * fractions 0..1 stored as round(f * 0xFFFFFFFF) (0.25 -> 0x40000000, 0.1 -> 0x1999999a, 0.3 -> 0x4ccccccc).
+ * fractions 0..1 stored as f * 0xFFFFFFFF rounded half to even
+ * (0.25 -> 0x40000000, 0.1 -> 0x1999999a, 0.3 -> 0x4ccccccc).
  * Our extension: every load-based policy takes one more optional field, the load fraction, after
  * RSPLIB's fields (`LeastUsed:0.3` = load 30 %, `LeastUsedDegradation:0.25:0.5` = degradation 25 %, load 50 %).
  * Names are matched case-insensitively; every field is optional (weight defaults to 1, the rest to 0).
@@ -22,9 +23,17 @@ import {
 
 const isFraction = (f: PolicyField): boolean => f !== 'weight' && f !== 'priority' && f !== 'distance';
 
-/** Fraction 0..1 to the u32 wire value, as RSPLIB does (round to nearest). */
+/**
+ * Fraction 0..1 to the u32 wire value, rounding halves to even as RSPLIB's values show
+ * (0.3 -> 1288490188.5 -> 0x4ccccccc, 0.1 -> 429496729.5 -> 0x1999999a).
+ */
 export function fractionToPolicyValue(fraction: number): number {
-  return Math.round(fraction * POLICY_VALUE_MAX);
+  const x = fraction * POLICY_VALUE_MAX;
+  const floor = Math.floor(x);
+  const diff = x - floor;
+  if (diff > 0.5) return floor + 1;
+  if (diff < 0.5) return floor;
+  return floor % 2 === 0 ? floor : floor + 1;
 }
 
 /** The shortest decimal fraction that maps back to the same u32 value. */

@@ -9,10 +9,11 @@
  *   N picks draws r uniformly in [0, total) and takes the node covering r, then sets its weight to 0 for the
  *   rest of this selection (no PE twice, RFC 5356 §4.3.2); weights are restored at the end: O(k log n).
  *
- * WeightedRoundRobin is stride scheduling: a PE is due at its virtual time ("pass"), ties by sequence; a
- * selection adds 1/weight. Over a round each PE is chosen in proportion to its weight and its turns are
- * spread evenly (RFC 5356 §4.2.2). A new PE starts one stride after the pool's earliest pass, so it
- * neither starves nor floods.
+ * WeightedRoundRobin is stride scheduling with exact rational keys: a PE with turn counter n is due at
+ * virtual time n / weight (compared by cross-multiplication, so equal times tie exactly), ties by sequence;
+ * a selection increments n. Over a round each PE is chosen exactly weight times and its turns are spread
+ * evenly (RFC 5356 §4.2.2). A new PE starts one turn after the pool's earliest due time, so it neither
+ * starves nor floods; weight 0 PEs come after all others.
  */
 import { type Random, randomBelow } from '../base/random.js';
 import { NIL, RedBlackTree, type TreeNodeStore } from '../collections/index.js';
@@ -23,7 +24,7 @@ import {
   policyLoadDegradation,
   policySortKey,
   policyWeight,
-  weightedRoundRobinStride,
+  weightedRoundRobinWeight,
 } from './policy-candidate.js';
 import { type PolicyDescriptor, policyDescriptor } from './policy-registry.js';
 
@@ -44,6 +45,14 @@ export interface SelectionOptions {
 
 const compareSort = (a: PolicyCandidate, b: PolicyCandidate): number =>
   a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : a.sequence - b.sequence;
+const compareWeightedRoundRobin = (a: PolicyCandidate, b: PolicyCandidate): number => {
+  const wa = weightedRoundRobinWeight(a.policy);
+  const wb = weightedRoundRobinWeight(b.policy);
+  if (wa === 0 || wb === 0) return wa === wb ? a.sequence - b.sequence : wa === 0 ? 1 : -1;
+  const l = a.sortKey * wb;
+  const r = b.sortKey * wa;
+  return l < r ? -1 : l > r ? 1 : a.sequence - b.sequence;
+};
 const compareId = (a: PolicyCandidate, b: PolicyCandidate): number => a.id - b.id;
 
 const TWO_POW_53 = 2 ** 53;
@@ -63,7 +72,12 @@ export class PoolSelection<C extends PolicyCandidate> {
   constructor(policyName: PolicyName, store: TreeNodeStore<C>) {
     this.descriptor = policyDescriptor(policyName);
     this.isSort = this.descriptor.selection === 'sort';
-    this.tree = new RedBlackTree<C>(this.isSort ? compareSort : compareId, store);
+    const compare = !this.isSort
+      ? compareId
+      : policyName === 'WeightedRoundRobin'
+        ? compareWeightedRoundRobin
+        : compareSort;
+    this.tree = new RedBlackTree<C>(compare, store);
   }
 
   get size(): number {
@@ -75,8 +89,11 @@ export class PoolSelection<C extends PolicyCandidate> {
     c.sequence = sequence;
     if (c.policy.name === 'WeightedRoundRobin') {
       const first = this.tree.first();
-      const earliest = first === NIL ? 0 : this.tree.item(first).sortKey;
-      c.sortKey = (Number.isFinite(earliest) ? earliest : 0) + weightedRoundRobinStride(c.policy);
+      const head = first === NIL ? undefined : this.tree.item(first);
+      const headWeight = head === undefined ? 0 : weightedRoundRobinWeight(head.policy);
+      const w = weightedRoundRobinWeight(c.policy);
+      c.sortKey =
+        head === undefined || headWeight === 0 ? 1 : Math.floor((head.sortKey * w) / headWeight) + 1;
     }
     this.link(c);
   }
@@ -84,8 +101,9 @@ export class PoolSelection<C extends PolicyCandidate> {
   /** Re-positions a candidate after its policy parameters, distance or degradation changed. */
   update(c: C): void {
     if (this.isSort) {
+      // WeightedRoundRobin keeps its turn counter; a new weight changes its due time n / weight.
       const key = policySortKey(c);
-      if (key === c.sortKey) return;
+      if (key === c.sortKey && c.policy.name !== 'WeightedRoundRobin') return;
       this.tree.remove(c.selectionNode);
       this.link(c);
     } else {
@@ -157,7 +175,7 @@ export class PoolSelection<C extends PolicyCandidate> {
     c.sequence = sequence.next();
     c.selectionCount++;
     if (this.descriptor.degrades) c.degradation += policyLoadDegradation(c.policy);
-    if (c.policy.name === 'WeightedRoundRobin') c.sortKey += weightedRoundRobinStride(c.policy);
+    if (c.policy.name === 'WeightedRoundRobin') c.sortKey++;
   }
 
   private link(c: C): void {

@@ -1,0 +1,328 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { fromHex } from '../../src/base/bytes.js';
+import { SeededRandom } from '../../src/base/random.js';
+import { Handlespace } from '../../src/handlespace/index.js';
+import { AsapServer, type AsapServerAction } from '../../src/registrar/asap-server.js';
+import { AddressScope } from '../../src/wire/address-scope.js';
+import type { AsapMessage } from '../../src/wire/asap-messages.js';
+import { decodeAsap } from '../../src/wire/index.js';
+import { ErrorCause, type PoolPolicy } from '../../src/wire/types.js';
+import { loadFixture } from '../wire/rsplib-fixtures.js';
+
+const REGISTRAR = 0xa0000001;
+const enc = (s: string) => new TextEncoder().encode(s);
+const echo = enc('EchoPool');
+
+function server(options: Partial<ConstructorParameters<typeof AsapServer>[1]> = {}) {
+  const hs = new Handlespace({ ownRegistrarId: REGISTRAR });
+  const s = new AsapServer(
+    hs,
+    { registrarId: REGISTRAR, minAddressScope: AddressScope.SiteLocal, ...options },
+    new SeededRandom(9),
+  );
+  return { s, hs };
+}
+
+function registration(
+  id: number,
+  policy: PoolPolicy = { name: 'RoundRobin' },
+  address = '10.0.0.1',
+): AsapMessage {
+  return {
+    kind: 'registration',
+    poolHandle: echo,
+    poolElement: {
+      id,
+      homeRegistrarId: 0,
+      registrationLife: 90_000,
+      userTransport: { kind: 'sctp', port: 7, transportUse: 'dataAndControl', addresses: [address] },
+      policy,
+    },
+  };
+}
+
+const sentTo = (actions: AsapServerAction[], assoc?: number): AsapMessage[] =>
+  actions.flatMap((a) =>
+    a.kind === 'send' && (assoc === undefined || a.assoc === assoc) ? [a.message] : [],
+  );
+const changes = (actions: AsapServerAction[]) =>
+  actions.flatMap((a) => (a.kind === 'notify' && a.event.kind === 'handlespaceChanged' ? [a.event] : []));
+
+/** Registers PE `id` over association `assoc` from peer 10.0.0.<assoc>. */
+function register(
+  s: AsapServer,
+  assoc: number,
+  id: number,
+  now = 0,
+  policy?: PoolPolicy,
+): AsapServerAction[] {
+  const address = `10.0.0.${assoc}`;
+  s.handle({ kind: 'assocUp', now, assoc, peer: { addresses: [address], port: 5000 + assoc } });
+  return s.handle({ kind: 'received', now, assoc, message: registration(id, policy, address) });
+}
+
+describe('AsapServer registration (RFC 5352 §3.1)', () => {
+  it('accepts, owns the PE, records the ASAP transport and reports the change for ENRP', () => {
+    const { s, hs } = server();
+    const out = register(s, 1, 0x101);
+    const [resp] = sentTo(out, 1);
+    assert.deepEqual(resp, {
+      kind: 'registrationResponse',
+      reject: false,
+      poolHandle: echo,
+      poolElementId: 0x101,
+    });
+    const entry = hs.find(echo, 0x101)!;
+    assert.equal(entry.homeRegistrarId, REGISTRAR);
+    assert.deepEqual(entry.asapTransport, {
+      kind: 'sctp',
+      port: 5001,
+      transportUse: 'data',
+      addresses: ['10.0.0.1'],
+    });
+    assert.equal(changes(out)[0]?.change, 'added');
+    assert.equal(changes(register(s, 1, 0x101, 10))[0]?.change, 'updated');
+  });
+
+  it('rejects an inconsistent policy with cause 0x5 carrying the pool policy (RFC 5354 §3.12.6)', () => {
+    const { s } = server();
+    register(s, 1, 0x101);
+    const [resp] = sentTo(register(s, 2, 0x102, 0, { name: 'Random' }), 2);
+    assert.ok(resp && resp.kind === 'registrationResponse' && resp.reject);
+    const cause = resp.operationError!.causes[0]!;
+    assert.equal(cause.cause, ErrorCause.InconsistentPoolingPolicy);
+    assert.deepEqual([...cause.data], [0, 8, 0, 8, 0, 0, 0, 1], 'the RoundRobin policy TLV');
+  });
+
+  it('rejects a transport of another protocol with RSPLIB cause 0x100a and the pool transport', () => {
+    const { s } = server();
+    register(s, 1, 0x101);
+    s.handle({ kind: 'assocUp', now: 0, assoc: 2, peer: { addresses: ['10.0.0.2'], port: 1 } });
+    const m = registration(0x102, undefined, '10.0.0.2');
+    const tcp: AsapMessage =
+      m.kind === 'registration'
+        ? {
+            ...m,
+            poolElement: {
+              ...m.poolElement,
+              userTransport: {
+                kind: 'tcp',
+                port: 7,
+                transportUse: 'dataAndControl',
+                addresses: ['10.0.0.2'],
+              },
+            },
+          }
+        : m;
+    const [resp] = sentTo(s.handle({ kind: 'received', now: 0, assoc: 2, message: tcp }));
+    assert.ok(resp && resp.kind === 'registrationResponse' && resp.reject);
+    assert.equal(resp.operationError!.causes[0]!.cause, ErrorCause.RsplibWrongProtocol);
+    assert.equal(resp.operationError!.causes[0]!.data[1], 4, 'an SCTP transport TLV');
+  });
+
+  it('rejects PE id 0 with 0xf000 and foreign addresses with 0xf008, as RSPLIB does', () => {
+    const { s } = server();
+    assert.equal(
+      (sentTo(register(s, 1, 0))[0] as { operationError: { causes: { cause: number }[] } }).operationError
+        .causes[0]!.cause,
+      0xf000,
+    );
+    const out = s.handle({
+      kind: 'received',
+      now: 0,
+      assoc: 1,
+      message: registration(5, undefined, '10.99.99.99'),
+    });
+    assert.equal(
+      (sentTo(out)[0] as { operationError: { causes: { cause: number }[] } }).operationError.causes[0]!.cause,
+      0xf008,
+    );
+  });
+});
+
+describe('AsapServer handle resolution (RFC 5352 §3.3, hropt)', () => {
+  it('answers with the pool policy and up to MaxHResItems PEs by default, capped at 128', () => {
+    const { s } = server();
+    for (let i = 1; i <= 5; i++) register(s, i, 0x100 + i);
+    const resolve = (items?: number) => {
+      const [r] = sentTo(
+        s.handle({
+          kind: 'received',
+          now: 1,
+          assoc: 9,
+          message: {
+            kind: 'handleResolution',
+            subscribe: false,
+            poolHandle: echo,
+            ...(items === undefined ? {} : { items }),
+          },
+        }),
+      );
+      assert.ok(r && r.kind === 'handleResolutionResponse');
+      return r;
+    };
+    assert.equal(resolve().poolElements.length, 3);
+    assert.equal(resolve(0).poolElements.length, 3);
+    assert.equal(resolve(1).poolElements.length, 1);
+    assert.equal(resolve(0xffffffff).poolElements.length, 5);
+    assert.deepEqual(resolve().policy, { name: 'RoundRobin' });
+    assert.equal(resolve().poolElements[0]!.asapTransport, undefined, 'no ASAP transport toward PUs');
+  });
+
+  it('round-robins over the pool across resolutions', () => {
+    const { s } = server();
+    for (let i = 1; i <= 3; i++) register(s, i, i);
+    const ids: number[] = [];
+    for (let k = 0; k < 6; k++) {
+      const [r] = sentTo(
+        s.handle({
+          kind: 'received',
+          now: 1,
+          assoc: 9,
+          message: { kind: 'handleResolution', subscribe: false, poolHandle: echo, items: 1 },
+        }),
+      );
+      ids.push((r as { poolElements: { id: number }[] }).poolElements[0]!.id);
+    }
+    assert.deepEqual(ids, [1, 2, 3, 1, 2, 3]);
+  });
+
+  it('answers an unknown pool with Unknown Pool Handle (0x9)', () => {
+    const { s } = server();
+    const [r] = sentTo(
+      s.handle({
+        kind: 'received',
+        now: 1,
+        assoc: 9,
+        message: { kind: 'handleResolution', subscribe: false, poolHandle: enc('NoSuchPool'), items: 1 },
+      }),
+    );
+    assert.ok(r && r.kind === 'handleResolutionResponse');
+    assert.equal(r.operationError?.causes[0]?.cause, ErrorCause.UnknownPoolHandle);
+  });
+});
+
+describe('AsapServer keep-alive monitoring and removal', () => {
+  it('sends Endpoint Keep Alives within the interval; removes and aborts a PE that stops acking', () => {
+    const { s, hs } = server();
+    register(s, 1, 0x101);
+    let now = s.nextDeadline()!;
+    assert.ok(now >= 2_500 && now <= 5_000);
+    let out = s.handle({ kind: 'tick', now });
+    const [ka] = sentTo(out, 1);
+    assert.deepEqual(ka, {
+      kind: 'endpointKeepAlive',
+      homeRegistrar: false,
+      registrarId: REGISTRAR,
+      poolHandle: echo,
+      poolElementId: 0x101,
+    });
+    s.handle({
+      kind: 'received',
+      now: now + 10,
+      assoc: 1,
+      message: { kind: 'endpointKeepAliveAck', poolHandle: echo, poolElementId: 0x101 },
+    });
+    now = s.nextDeadline()!;
+    s.handle({ kind: 'tick', now });
+    out = s.handle({ kind: 'tick', now: now + 5_000 });
+    assert.ok(out.some((a) => a.kind === 'abort' && a.assoc === 1));
+    assert.equal(changes(out)[0]?.reason, 'keepAliveTimeout');
+    assert.equal(hs.size, 0);
+  });
+
+  it('removes every PE of a lost association', () => {
+    const { s, hs } = server();
+    register(s, 1, 1);
+    s.handle({
+      kind: 'received',
+      now: 0,
+      assoc: 1,
+      message: { ...registration(2), poolHandle: enc('Other') } as AsapMessage,
+    });
+    register(s, 2, 3);
+    const out = s.handle({ kind: 'assocLost', now: 5, assoc: 1 });
+    assert.equal(changes(out).length, 2);
+    assert.equal(hs.size, 1);
+  });
+
+  it('removes a PE after MAX-BAD-PE-REPORT unreachable reports, probing it first', () => {
+    const { s, hs } = server();
+    register(s, 1, 0x101);
+    const report: AsapMessage = { kind: 'endpointUnreachable', poolHandle: echo, poolElementId: 0x101 };
+    const first = s.handle({ kind: 'received', now: 1, assoc: 9, message: report });
+    assert.equal(sentTo(first, 1)[0]?.kind, 'endpointKeepAlive');
+    s.handle({ kind: 'received', now: 2, assoc: 9, message: report });
+    const third = s.handle({ kind: 'received', now: 3, assoc: 9, message: report });
+    assert.equal(changes(third)[0]?.reason, 'unreachable');
+    assert.equal(hs.size, 0);
+  });
+
+  it('deregisters and answers even for an unknown PE', () => {
+    const { s, hs } = server();
+    register(s, 1, 0x101);
+    const out = s.handle({
+      kind: 'received',
+      now: 1,
+      assoc: 1,
+      message: { kind: 'deregistration', poolHandle: echo, poolElementId: 0x101 },
+    });
+    assert.equal(sentTo(out)[0]?.kind, 'deregistrationResponse');
+    assert.equal(hs.size, 0);
+    const again = s.handle({
+      kind: 'received',
+      now: 2,
+      assoc: 1,
+      message: { kind: 'deregistration', poolHandle: echo, poolElementId: 0x101 },
+    });
+    assert.equal(sentTo(again)[0]?.kind, 'deregistrationResponse');
+  });
+
+  it('announces itself every cycle once started', () => {
+    const { s } = server({
+      asapTransport: { kind: 'sctp', port: 3863, transportUse: 'data', addresses: ['10.0.0.254'] },
+    });
+    assert.equal(s.nextDeadline(), undefined);
+    s.startAnnouncing(0);
+    const out = s.handle({ kind: 'tick', now: 0 });
+    const a = out.find((x) => x.kind === 'announce');
+    assert.ok(
+      a && a.kind === 'announce' && a.message.kind === 'serverAnnounce' && a.message.transports.length === 1,
+    );
+    const next = s.nextDeadline()!;
+    assert.ok(next >= 875 && next <= 1125);
+  });
+});
+
+describe('AsapServer against the crafted messages of D-errors.json', () => {
+  const crafted = loadFixture('D-errors').filter((m) => m.origin === 'crafted' && m.protocol === 'asap');
+  const { s } = server();
+  s.handle({ kind: 'assocUp', now: 0, assoc: 1, peer: { addresses: ['10.77.0.1'], port: 41000 } });
+  const answers = crafted.map((m) => {
+    const decoded = decodeAsap(fromHex(m.hex)!);
+    const out = decoded.ok
+      ? s.handle({ kind: 'received', now: 0, assoc: 1, message: decoded.value })
+      : s.handle({ kind: 'malformed', now: 0, assoc: 1, error: decoded.error });
+    return { m, sent: sentTo(out) };
+  });
+  const errorCause = (msgs: AsapMessage[]) => {
+    const e = msgs.find((x) => x.kind === 'error' || (x.kind === 'registrationResponse' && x.reject));
+    return e && 'operationError' in e ? e.operationError?.causes[0]?.cause : undefined;
+  };
+
+  it('answers every crafted ASAP message without throwing', () =>
+    assert.equal(answers.length, crafted.length));
+
+  it('gives the causes RSPLIB gave: 0x1, 0x10, 0xf000, 0x100a, 0xf008, 0x100b, and answers a 40-byte handle', () => {
+    const byPort = new Map<number, number | undefined>();
+    for (const a of answers) if (!byPort.has(a.m.srcport)) byPort.set(a.m.srcport, errorCause(a.sent));
+    assert.equal(byPort.get(41002), ErrorCause.UnrecognizedParameter);
+    assert.equal(byPort.get(41003), undefined, 'action bits 00: silently dropped');
+    assert.equal(byPort.get(41005), ErrorCause.RsplibInvalidMessage);
+    assert.equal(byPort.get(41007), ErrorCause.RsplibInvalidId);
+    assert.equal(byPort.get(41009), ErrorCause.RsplibNoUsableUserAddresses);
+    assert.equal(byPort.get(41010), ErrorCause.RsplibUnsupportedPoolPolicy);
+    assert.ok(byPort.get(41021) !== undefined, 'RSPLIB crashed here; we answer with an error');
+  });
+});

@@ -184,6 +184,11 @@ export interface Vm {
   waitForLog(name: string, pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** Copies a file out of the guest. */
   fetch(guestPath: string, hostPath: string, timeoutMs?: number): Promise<void>;
+  /**
+   * Adds 10.77.N.K to the namespace's tap so that a second process of ours can own UDP 9899 on its own
+   * address (the guest reaches it like 10.77.N.1). Returns the address. K: 3..254.
+   */
+  addHostIp(k: number): Promise<string>;
   /** Runs a program on the host side inside the namespace (where the guest is reachable). */
   host(argv: readonly string[], timeoutMs?: number): Promise<CommandResult>;
   /** Starts a long-running program inside the namespace; it is killed by down() if still running. */
@@ -263,6 +268,15 @@ class RigVm implements Vm {
   async fetch(guestPath: string, hostPath: string, timeoutMs = 60_000): Promise<void> {
     const result = await rig(['fetch', this.n, guestPath, hostPath], timeoutMs);
     if (result.code !== 0) throw new Error(`fetch ${guestPath}: ${result.stderr}`);
+  }
+
+  async addHostIp(k: number): Promise<string> {
+    if (!Number.isInteger(k) || k < 3 || k > 254) throw new Error(`addHostIp: K must be 3..254, not ${k}`);
+    const ip = `10.77.${this.n}.${k}`;
+    const result = await this.host(['ip', 'addr', 'add', `${ip}/24`, 'dev', 'tap0']);
+    if (result.code !== 0 && !result.stderr.includes('File exists'))
+      throw new Error(`addHostIp: ${result.stderr}`);
+    return ip;
   }
 
   host(argv: readonly string[], timeoutMs = 30_000): Promise<CommandResult> {

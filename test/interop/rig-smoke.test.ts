@@ -53,8 +53,8 @@ class ProbeLog {
   }
 }
 
-function startProbe(vm: Vm): Promise<ProbeLog> {
-  const child = vm.spawnNode('test/interop/support/udp-probe.ts', [vm.hostIp]);
+function startProbe(vm: Vm, extraIp: string): Promise<ProbeLog> {
+  const child = vm.spawnNode('test/interop/support/udp-probe.ts', [vm.hostIp, extraIp]);
   let stderr = '';
   child.stderr?.on('data', (data: Buffer) => {
     stderr += data.toString();
@@ -77,11 +77,13 @@ const bytes = (d: ProbeDatagram): Buffer => Buffer.from(d.hex, 'hex');
 describe('RSPLIB rig smoke test', { skip: await rigSkip(), timeout: 240_000 }, () => {
   let vm: Vm;
   let probe: ProbeLog;
+  let extraIp: string;
 
   before(async () => {
     vm = await bootVm(VM_N);
     console.log(`# rig: VM ${VM_N} booted in ${vm.bootMs} ms`);
-    probe = await startProbe(vm);
+    extraIp = await vm.addHostIp(11);
+    probe = await startProbe(vm, extraIp);
     const ip = vm.guestIp;
     await vm.spawn(
       'pr',
@@ -136,19 +138,20 @@ describe('RSPLIB rig smoke test', { skip: await rigSkip(), timeout: 240_000 }, (
     assert.ok(checksumOk(bytes(reply)));
   });
 
-  test('guest to host: a kernel SCTP client in the guest sends its INIT to UDP 9899 of 10.77.N.1', async () => {
+  test('guest to host: kernel SCTP clients send INIT to UDP 9899 of 10.77.N.1 and of an added address', async () => {
     // sctp_test gets no answer (the probe is not an SCTP endpoint) and gives up; only its INIT matters.
-    await vm.guest(
-      `timeout 3 sctp_test -H ${vm.guestIp} -P 6000 -h ${vm.hostIp} -p 7 -s -c 0 -x 1 >/dev/null 2>&1`,
-    );
-    const init = await probe.waitFor(
-      'INIT from the guest',
-      (d) => d.from === vm.guestIp && firstChunkType(bytes(d)) === SCTP_INIT,
-    );
-    assert.equal(init.port, SCTP_UDP_PORT);
-    assert.equal(init.fromPort, SCTP_UDP_PORT);
-    assert.equal(bytes(init).readUInt16BE(2), 7, 'SCTP destination port');
-    assert.ok(checksumOk(bytes(init)));
+    const client = (port: number, to: string): string =>
+      `timeout 2 sctp_test -H ${vm.guestIp} -P ${port} -h ${to} -p 7 -s -c 0 -x 1 >/dev/null 2>&1`;
+    await vm.guest(`${client(6000, vm.hostIp)} & ${client(6001, extraIp)}; wait`);
+    for (const to of [vm.hostIp, extraIp]) {
+      const isInit = (d: ProbeDatagram): boolean => d.to === to && firstChunkType(bytes(d)) === SCTP_INIT;
+      const init = await probe.waitFor(`INIT from the guest to ${to}`, isInit);
+      assert.equal(init.from, vm.guestIp);
+      assert.equal(init.port, SCTP_UDP_PORT);
+      assert.equal(init.fromPort, SCTP_UDP_PORT);
+      assert.equal(bytes(init).readUInt16BE(2), 7, 'SCTP destination port');
+      assert.ok(checksumOk(bytes(init)));
+    }
   });
 
   test('the capture of the guest NIC decodes cleanly with tshark', async () => {

@@ -4,8 +4,21 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
-const ABOVE_IO = ['base', 'collections', 'wire', 'sctp', 'policy', 'handlespace', 'registrar', 'hunt'];
-const CORES = [...ABOVE_IO, 'element', 'user', 'session'];
+const CORES = [
+  'base',
+  'collections',
+  'wire',
+  'sctp',
+  'policy',
+  'handlespace',
+  'registrar',
+  'hunt',
+  'element',
+  'user',
+  'session',
+  'services',
+  'stack',
+];
 const ALLOWED = {
   base: [],
   collections: ['base'],
@@ -18,9 +31,11 @@ const ALLOWED = {
   element: ['base', 'collections', 'wire', 'hunt'],
   user: ['base', 'collections', 'wire', 'policy', 'handlespace', 'hunt'],
   session: ['base', 'collections', 'wire', 'hunt', 'element', 'user', 'policy', 'handlespace'],
+  services: ['base', 'wire'],
+  stack: CORES.filter((l) => l !== 'stack'),
   io: CORES,
   api: [...CORES, 'io'],
-  cli: ['api', 'wire', 'base'],
+  cli: ['api', 'wire', 'policy', 'base'],
 };
 const NODE_FREE = new Set(CORES);
 

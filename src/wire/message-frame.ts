@@ -44,6 +44,7 @@ export function messageEnd(ctx: DecodeContext, minLength: number): number {
 
 /** Fails (before anything else) when the input cannot hold a message header. */
 export function checkHeader(ctx: DecodeContext): void {
+  if (ctx.bytes.length > 0) ctx.messageType = ctx.bytes[0]!;
   if (ctx.bytes.length < 4) {
     ctx.fail(
       ErrorCause.RsplibInvalidMessage,
@@ -52,7 +53,6 @@ export function checkHeader(ctx: DecodeContext): void {
       `${ctx.bytes.length} bytes cannot hold a message header`,
     );
   }
-  ctx.messageType = ctx.bytes[0]!;
 }
 
 /**

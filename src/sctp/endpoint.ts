@@ -1,0 +1,380 @@
+/**
+ * The associations of one UDP socket (RFC 9260 §8.4, §8.5; RFC 6951): decodes datagrams,
+ * demultiplexes them by peer address, SCTP ports and verification tag, answers INIT statelessly
+ * with a signed cookie, creates associations from valid COOKIE ECHOs, handles out-of-the-blue
+ * packets, and keeps one timer queue for all associations. Sans-I/O: `handle(input)` returns
+ * actions; `nextDeadline()` says when to `tick`. No datagram makes it throw.
+ */
+import type { Instant } from '../base/time.js';
+import { type TimerEntry, TimerQueue } from '../collections/timer-queue.js';
+import { Association, type AssociationContext } from './association/association.js';
+import { openCookie } from './association/cookie.js';
+import { initAckPacket, randomTag } from './association/handshake.js';
+import { resolveConfig, type SctpConfig } from './config.js';
+import type {
+  AssocId,
+  AssociationStatus,
+  EndpointOptions,
+  PeerSpec,
+  SctpAction,
+  SctpInput,
+  UdpAddress,
+} from './types.js';
+import { CauseCode, ChunkType, T_BIT } from './wire/chunk-types.js';
+import { decodeCauses, decodeInit, EMPTY, encodeCauses, staleCookieCause } from './wire/chunks.js';
+import { decodePacket, type Packet, singleChunkPacket } from './wire/packet.js';
+
+export interface EndpointStats {
+  datagrams: number;
+  malformed: number;
+  badChecksum: number;
+  outOfTheBlue: number;
+  badVerificationTag: number;
+  staleCookies: number;
+  badCookies: number;
+}
+
+const key = (ip: string, port: number): string => `${ip}|${port}`;
+
+export class SctpEndpoint {
+  readonly cfg: SctpConfig;
+  private readonly assocs = new Map<AssocId, Association>();
+  private readonly byAddress = new Map<string, Association>();
+  private readonly byTag = new Map<number, Association>();
+  private readonly timers = new TimerQueue<Association>();
+  private readonly timerEntries = new Map<AssocId, TimerEntry<Association>>();
+  private readonly deferred = new Set<Association>();
+  private readonly ctx: AssociationContext;
+  private nextId = 1;
+  readonly stats: EndpointStats = {
+    datagrams: 0,
+    malformed: 0,
+    badChecksum: 0,
+    outOfTheBlue: 0,
+    badVerificationTag: 0,
+    staleCookies: 0,
+    badCookies: 0,
+  };
+
+  constructor(options: EndpointOptions) {
+    this.cfg = resolveConfig(options);
+    this.ctx = { cfg: this.cfg, out: [] };
+  }
+
+  get associationCount(): number {
+    return this.assocs.size;
+  }
+
+  associations(): AssocId[] {
+    return [...this.assocs.keys()];
+  }
+
+  status(assoc: AssocId): AssociationStatus | undefined {
+    return this.assocs.get(assoc)?.status();
+  }
+
+  /** Changes the primary path of an association; false if unknown. */
+  setPrimary(assoc: AssocId, ip: string): boolean {
+    return this.assocs.get(assoc)?.setPrimary(ip) ?? false;
+  }
+
+  /** The earliest instant at which a `tick` is needed. */
+  nextDeadline(): Instant | undefined {
+    return this.timers.peek();
+  }
+
+  /** Active open; returns the existing association if one to that peer exists. */
+  connect(now: Instant, peer: PeerSpec): { assoc: AssocId; actions: SctpAction[] } {
+    const out: SctpAction[] = [];
+    this.ctx.out = out;
+    for (const ip of peer.addresses) {
+      const existing = this.byAddress.get(key(ip, peer.port));
+      if (existing && existing.state !== 'closed') return { assoc: existing.id, actions: out };
+    }
+    const a = Association.connect(
+      this.nextId++,
+      this.ctx,
+      now,
+      peer.addresses,
+      peer.port,
+      peer.udpPort ?? this.cfg.remoteUdpPort,
+    );
+    this.register(a);
+    this.after(a, now, false);
+    return { assoc: a.id, actions: out };
+  }
+
+  handle(input: SctpInput): SctpAction[] {
+    const out: SctpAction[] = [];
+    this.ctx.out = out;
+    const now = input.now;
+    switch (input.kind) {
+      case 'datagram':
+        this.onDatagram(now, input.from, input.bytes);
+        break;
+      case 'send': {
+        const a = this.assocs.get(input.assoc);
+        if (!a) {
+          out.push({
+            kind: 'notify',
+            assoc: input.assoc,
+            event: {
+              kind: 'sendFailed',
+              ppid: input.ppid,
+              stream: input.stream,
+              unordered: input.unordered ?? false,
+              bytes: input.bytes,
+              reason: 'no such association',
+            },
+          });
+          break;
+        }
+        a.send(now, input.stream, input.ppid, input.unordered ?? false, input.bytes);
+        if (input.more) this.deferred.add(a);
+        else this.after(a, now, true);
+        break;
+      }
+      case 'flush':
+        for (const a of this.deferred) this.after(a, now, true);
+        this.deferred.clear();
+        break;
+      case 'tick': {
+        const due: Association[] = [];
+        for (let a = this.timers.popDue(now); a; a = this.timers.popDue(now)) due.push(a);
+        for (const a of due) {
+          a.onTimer(now);
+          this.after(a, now, true);
+        }
+        break;
+      }
+      case 'connect':
+        out.push(...this.connect(now, input.peer).actions);
+        this.ctx.out = out;
+        break;
+      case 'shutdown': {
+        const a = this.assocs.get(input.assoc);
+        if (a) {
+          a.shutdown(now);
+          this.after(a, now, true);
+        }
+        break;
+      }
+      case 'abort': {
+        const a = this.assocs.get(input.assoc);
+        if (a) {
+          a.abort(now, input.reason ?? 'aborted by the application');
+          this.after(a, now, false);
+        }
+        break;
+      }
+    }
+    return out;
+  }
+
+  private register(a: Association): void {
+    this.assocs.set(a.id, a);
+    this.byTag.set(a.localTag, a);
+    for (const p of a.paths) {
+      const k = key(p.ip, a.peerPort);
+      if (!this.byAddress.has(k)) this.byAddress.set(k, a);
+    }
+  }
+
+  private unregister(a: Association): void {
+    this.assocs.delete(a.id);
+    this.deferred.delete(a);
+    if (this.byTag.get(a.localTag) === a) this.byTag.delete(a.localTag);
+    for (const p of a.paths) {
+      const k = key(p.ip, a.peerPort);
+      if (this.byAddress.get(k) === a) this.byAddress.delete(k);
+    }
+    const e = this.timerEntries.get(a.id);
+    if (e) this.timers.cancel(e);
+    this.timerEntries.delete(a.id);
+  }
+
+  /** After an association handled something: flush, re-key, re-arm its timer or remove it. */
+  private after(a: Association, now: Instant, flush: boolean): void {
+    if (flush) a.flush(now);
+    if (a.state === 'closed') {
+      this.unregister(a);
+      return;
+    }
+    if (a.tagChanged) {
+      a.tagChanged = false;
+      for (const [t, x] of this.byTag) if (x === a) this.byTag.delete(t);
+    }
+    this.register(a);
+    const d = a.nextDeadline();
+    const e = this.timerEntries.get(a.id);
+    if (d === undefined) {
+      if (e) this.timers.cancel(e);
+    } else if (e) {
+      if (e.at !== d) this.timers.reschedule(e, d);
+    } else this.timerEntries.set(a.id, this.timers.schedule(d, a));
+  }
+
+  private reply(to: UdpAddress, bytes: Uint8Array): void {
+    this.ctx.out.push({ kind: 'transmit', to, bytes });
+  }
+
+  private onDatagram(now: Instant, from: UdpAddress, bytes: Uint8Array): void {
+    this.stats.datagrams++;
+    const r = decodePacket(bytes);
+    if (!r.ok) {
+      if (r.error.kind === 'badChecksum') this.stats.badChecksum++;
+      else this.stats.malformed++;
+      return;
+    }
+    const p = r.value;
+    const first = p.chunks[0]!;
+    const cfg = this.cfg;
+    if (p.dstPort !== cfg.port || p.srcPort === 0) {
+      this.outOfTheBlue(from, p);
+      return;
+    }
+    let a = this.byAddress.get(key(from.ip, p.srcPort));
+    if (first.type === ChunkType.init) {
+      if (p.verificationTag !== 0) {
+        this.stats.badVerificationTag++;
+        return;
+      }
+      const init = decodeInit(first.value);
+      if (!init.ok) {
+        this.stats.malformed++;
+        return;
+      }
+      if (a) {
+        a.onInit(now, init.value, from);
+        this.after(a, now, true);
+        return;
+      }
+      if (
+        !cfg.listen ||
+        this.assocs.size >= cfg.maxAssociations ||
+        init.value.params.hostName !== undefined
+      ) {
+        const cause =
+          init.value.params.hostName !== undefined ? CauseCode.unresolvableAddress : CauseCode.outOfResource;
+        this.reply(
+          from,
+          singleChunkPacket(
+            cfg.port,
+            p.srcPort,
+            init.value.initiateTag,
+            ChunkType.abort,
+            0,
+            encodeCauses([{ code: cause, info: EMPTY }]),
+          ),
+        );
+        return;
+      }
+      const tags = {
+        localTag: randomTag(cfg),
+        localInitialTsn: randomTag(cfg),
+        localTieTag: 0,
+        peerTieTag: 0,
+      };
+      this.reply(from, initAckPacket(cfg, now, init.value, from, p.srcPort, tags));
+      return;
+    }
+    if (first.type === ChunkType.cookieEcho) {
+      const c = openCookie(first.value, cfg.mac, cfg.secret);
+      if (!c || c.localPort !== cfg.port || c.peerPort !== p.srcPort || p.verificationTag !== c.localTag) {
+        this.stats.badCookies++;
+        if (!a) return;
+        // Not a cookie of ours for this association: treat the rest as a normal packet would be wrong; drop.
+        return;
+      }
+      const stale = now > c.createdAt + c.lifespanMs;
+      if (a) {
+        if (!a.onCookieEcho(now, c, from, stale)) {
+          if (stale) this.sendStale(now, from, p, c.createdAt + c.lifespanMs, c.peerTag);
+          this.after(a, now, false);
+          return;
+        }
+        a.onPacket(now, p, from, true);
+        this.after(a, now, true);
+        return;
+      }
+      if (stale) {
+        this.sendStale(now, from, p, c.createdAt + c.lifespanMs, c.peerTag);
+        return;
+      }
+      if (this.assocs.size >= cfg.maxAssociations) {
+        this.reply(
+          from,
+          singleChunkPacket(
+            cfg.port,
+            p.srcPort,
+            c.peerTag,
+            ChunkType.abort,
+            0,
+            encodeCauses([{ code: CauseCode.outOfResource, info: EMPTY }]),
+          ),
+        );
+        return;
+      }
+      a = Association.fromCookie(this.nextId++, this.ctx, now, c);
+      this.register(a);
+      a.onPacket(now, p, from, true);
+      this.after(a, now, true);
+      return;
+    }
+    if (!a && first.type === ChunkType.initAck) {
+      const t = this.byTag.get(p.verificationTag);
+      if (t && t.state === 'cookieWait' && t.peerPort === p.srcPort) a = t;
+    }
+    if (a) {
+      a.onPacket(now, p, from, false);
+      this.after(a, now, true);
+      return;
+    }
+    this.outOfTheBlue(from, p);
+  }
+
+  private sendStale(now: Instant, from: UdpAddress, p: Packet, expiredAt: number, peerTag: number): void {
+    this.stats.staleCookies++;
+    const err = encodeCauses([staleCookieCause((now - expiredAt) * 1000)]);
+    this.reply(from, singleChunkPacket(this.cfg.port, p.srcPort, peerTag, ChunkType.error, 0, err));
+  }
+
+  /** §8.4: packets that belong to no association. */
+  private outOfTheBlue(from: UdpAddress, p: Packet): void {
+    this.stats.outOfTheBlue++;
+    const cfg = this.cfg;
+    for (const c of p.chunks) {
+      if (
+        c.type === ChunkType.abort ||
+        c.type === ChunkType.shutdownComplete ||
+        c.type === ChunkType.cookieAck
+      )
+        return;
+      if (c.type === ChunkType.error) {
+        const causes = decodeCauses(c.value);
+        if (causes.ok && causes.value.some((x) => x.code === CauseCode.staleCookie)) return;
+      }
+    }
+    const first = p.chunks[0]!;
+    if (first.type === ChunkType.shutdownAck) {
+      this.reply(
+        from,
+        singleChunkPacket(cfg.port, p.srcPort, p.verificationTag, ChunkType.shutdownComplete, T_BIT, EMPTY),
+      );
+      return;
+    }
+    if (first.type === ChunkType.init) {
+      const init = decodeInit(first.value);
+      if (init.ok)
+        this.reply(
+          from,
+          singleChunkPacket(p.dstPort, p.srcPort, init.value.initiateTag, ChunkType.abort, 0, EMPTY),
+        );
+      return;
+    }
+    this.reply(
+      from,
+      singleChunkPacket(p.dstPort, p.srcPort, p.verificationTag, ChunkType.abort, T_BIT, EMPTY),
+    );
+  }
+}

@@ -1,0 +1,182 @@
+/** The public surface of the sans-I/O SCTP endpoint: inputs, actions, events, status, options. */
+import type { Random } from '../base/random.js';
+import type { Duration, Instant } from '../base/time.js';
+import type { ErrorCause } from './wire/chunks.js';
+
+/** An association id, unique within one endpoint, never reused. */
+export type AssocId = number;
+
+/** A UDP transport address (where an encapsulated SCTP packet comes from or goes to). */
+export interface UdpAddress {
+  readonly ip: string;
+  readonly port: number;
+}
+
+/** The association states of RFC 9260 §4. */
+export type AssociationState =
+  | 'cookieWait'
+  | 'cookieEchoed'
+  | 'established'
+  | 'shutdownPending'
+  | 'shutdownSent'
+  | 'shutdownReceived'
+  | 'shutdownAckSent'
+  | 'closed';
+
+export interface PeerSpec {
+  /** Peer IP addresses (multi-homed peers: several); the first is the initial primary path. */
+  readonly addresses: readonly string[];
+  /** The peer's SCTP port. */
+  readonly port: number;
+  /** The peer's UDP encapsulation port (default: the endpoint's `remoteUdpPort`). */
+  readonly udpPort?: number;
+}
+
+export type SctpInput =
+  /** A received UDP datagram. `bytes` is kept by reference (views) until delivered: do not reuse it. */
+  | {
+      readonly kind: 'datagram';
+      readonly now: Instant;
+      readonly from: UdpAddress;
+      readonly bytes: Uint8Array;
+    }
+  /**
+   * A message to send. `bytes` is kept by reference until acknowledged: do not modify it.
+   * `more: true` defers transmission until a `flush` (lets a driver bundle many small messages).
+   */
+  | {
+      readonly kind: 'send';
+      readonly now: Instant;
+      readonly assoc: AssocId;
+      readonly ppid: number;
+      readonly stream: number;
+      readonly unordered?: boolean;
+      readonly bytes: Uint8Array;
+      readonly more?: boolean;
+    }
+  | { readonly kind: 'flush'; readonly now: Instant }
+  | { readonly kind: 'tick'; readonly now: Instant }
+  | { readonly kind: 'connect'; readonly now: Instant; readonly peer: PeerSpec }
+  /** Graceful SHUTDOWN (§9.2) after all queued data is acknowledged. */
+  | { readonly kind: 'shutdown'; readonly now: Instant; readonly assoc: AssocId }
+  /** ABORT (§9.1) with a User-Initiated Abort cause carrying `reason`. */
+  | { readonly kind: 'abort'; readonly now: Instant; readonly assoc: AssocId; readonly reason?: string };
+
+export type SctpAction =
+  | { readonly kind: 'transmit'; readonly to: UdpAddress; readonly from?: string; readonly bytes: Uint8Array }
+  | {
+      readonly kind: 'deliver';
+      readonly assoc: AssocId;
+      readonly ppid: number;
+      readonly stream: number;
+      readonly unordered: boolean;
+      readonly bytes: Uint8Array;
+    }
+  | { readonly kind: 'notify'; readonly assoc: AssocId; readonly event: SctpEvent };
+
+export type LostCause =
+  /** The peer sent ABORT (its error causes attached). */
+  | { readonly kind: 'peerAbort'; readonly causes: readonly ErrorCause[]; readonly description: string }
+  /** Association.Max.Retrans exceeded (§8.1), or T2/T5 gave up during shutdown. */
+  | { readonly kind: 'timeout' }
+  /** Max.Init.Retransmits exceeded (§5.1) or the peer answered INIT with ABORT. */
+  | { readonly kind: 'initFailed' }
+  /** Aborted by this side (`abort` input, or a protocol violation / resource limit). */
+  | { readonly kind: 'localAbort'; readonly reason: string };
+
+export type SctpEvent =
+  | {
+      readonly kind: 'up';
+      readonly peerAddresses: readonly string[];
+      readonly peerPort: number;
+      readonly inboundStreams: number;
+      readonly outboundStreams: number;
+    }
+  | { readonly kind: 'lost'; readonly cause: LostCause }
+  /** The peer restarted (§5.2.4 action A): the association continues with new tags and TSNs. */
+  | { readonly kind: 'restart'; readonly peerAddresses: readonly string[] }
+  | { readonly kind: 'shutdownComplete' }
+  /** The peer started a graceful shutdown: no new messages can be sent. */
+  | { readonly kind: 'peerShutdown' }
+  /** A message was not (or not entirely) acknowledged before the association ended, or was refused. */
+  | {
+      readonly kind: 'sendFailed';
+      readonly ppid: number;
+      readonly stream: number;
+      readonly unordered: boolean;
+      readonly bytes: Uint8Array;
+      readonly reason: string;
+    }
+  | {
+      readonly kind: 'pathChange';
+      readonly address: string;
+      readonly state: 'active' | 'inactive' | 'confirmed';
+    };
+
+export interface PathStatus {
+  readonly address: string;
+  readonly udpPort: number;
+  readonly state: 'active' | 'inactive' | 'unconfirmed';
+  readonly primary: boolean;
+  readonly srttMs: number | undefined;
+  readonly rtoMs: number;
+  readonly cwndBytes: number;
+  readonly ssthreshBytes: number;
+  readonly flightBytes: number;
+}
+
+export interface AssociationStatus {
+  readonly assoc: AssocId;
+  readonly state: AssociationState;
+  readonly peerPort: number;
+  readonly peerAddresses: readonly string[];
+  readonly primaryAddress: string;
+  /** Of the primary path. */
+  readonly srttMs: number | undefined;
+  readonly rtoMs: number;
+  readonly cwndBytes: number;
+  readonly peerRwndBytes: number;
+  readonly outstandingBytes: number;
+  readonly queuedBytes: number;
+  readonly inboundStreams: number;
+  readonly outboundStreams: number;
+  readonly paths: readonly PathStatus[];
+}
+
+/** Message authentication for State Cookies (§5.1.3); io/ supplies HMAC-SHA256 from node:crypto. */
+export type CookieMac = (key: Uint8Array, data: Uint8Array) => Uint8Array;
+
+export interface EndpointOptions {
+  /** Local SCTP port. */
+  readonly port: number;
+  /** Accept associations initiated by peers (a registrar does; a pure pool user need not). */
+  readonly listen?: boolean;
+  /** Local addresses announced in INIT/INIT ACK when more than one (multi-homing). */
+  readonly localAddresses?: readonly string[];
+  readonly random: Random;
+  readonly mac: CookieMac;
+  /** Secret for cookie MACs; default 32 bytes from `random`. */
+  readonly secret?: Uint8Array;
+  /** UDP port to send to when none has been learned yet (RFC 6951 §5.1: 9899). */
+  readonly remoteUdpPort?: number;
+  readonly rtoInitialMs?: Duration;
+  readonly rtoMinMs?: Duration;
+  readonly rtoMaxMs?: Duration;
+  readonly maxBurst?: number;
+  readonly validCookieLifeMs?: Duration;
+  readonly associationMaxRetrans?: number;
+  readonly pathMaxRetrans?: number;
+  readonly maxInitRetransmits?: number;
+  readonly heartbeatIntervalMs?: Duration;
+  /** false disables heartbeats. */
+  readonly heartbeats?: boolean;
+  readonly sackDelayMs?: Duration;
+  readonly pathMtuBytes?: number;
+  readonly receiveWindowBytes?: number;
+  readonly maxMessageBytes?: number;
+  readonly outboundStreams?: number;
+  readonly inboundStreams?: number;
+  readonly autocloseMs?: Duration;
+  /** Upper bound on associations (COOKIE ECHOs beyond it are answered with ABORT). */
+  readonly maxAssociations?: number;
+}

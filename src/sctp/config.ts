@@ -33,6 +33,7 @@ export interface SctpConfig {
   readonly maxAssociations: number;
   /** T5-shutdown-guard (§9.2). */
   readonly shutdownGuardMs: number;
+  readonly initialTsn: number | undefined;
 }
 
 export function resolveConfig(o: EndpointOptions): SctpConfig {
@@ -65,6 +66,7 @@ export function resolveConfig(o: EndpointOptions): SctpConfig {
     inboundStreams: Math.min(65535, Math.max(1, o.inboundStreams ?? D.inboundStreams)),
     autocloseMs: o.autocloseMs ?? D.autocloseMs,
     maxAssociations: o.maxAssociations ?? 100_000,
+    initialTsn: o.initialTsn,
     shutdownGuardMs: D.shutdownGuardFactor * (o.rtoMaxMs ?? D.rtoMaxMs),
   };
 }

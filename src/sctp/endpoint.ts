@@ -9,7 +9,7 @@ import type { Instant } from '../base/time.js';
 import { type TimerEntry, TimerQueue } from '../collections/timer-queue.js';
 import { Association, type AssociationContext } from './association/association.js';
 import { openCookie } from './association/cookie.js';
-import { initAckPacket, randomTag } from './association/handshake.js';
+import { initAckPacket, initialTsn, randomTag } from './association/handshake.js';
 import { resolveConfig, type SctpConfig } from './config.js';
 import type {
   AssocId,

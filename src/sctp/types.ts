@@ -177,6 +177,8 @@ export interface EndpointOptions {
   readonly outboundStreams?: number;
   readonly inboundStreams?: number;
   readonly autocloseMs?: Duration;
+  /** A fixed initial TSN instead of a random one (tests of the 2^32 wrap). */
+  readonly initialTsn?: number;
   /** Upper bound on associations (COOKIE ECHOs beyond it are answered with ABORT). */
   readonly maxAssociations?: number;
 }

@@ -38,7 +38,7 @@ import {
 } from '../wire/chunks.js';
 import { type Packet, PacketBuilder, type RawChunk, singleChunkPacket } from '../wire/packet.js';
 import type { CookieFields } from './cookie.js';
-import { initAckPacket, initValue, peerAddressesOf, randomTag } from './handshake.js';
+import { initAckPacket, initialTsn, initValue, peerAddressesOf, randomTag } from './handshake.js';
 import { Path } from './path.js';
 import { Receiver } from './receiver.js';
 import { Sender } from './sender.js';
@@ -78,7 +78,6 @@ export class Association {
   private t1Count = 0;
   private t1Chunk: Control | undefined;
   private t2At: Instant | undefined;
-  private t2Count = 0;
   private t5At: Instant | undefined;
   private sackAt: Instant | undefined;
   private lastActivityAt: Instant;
@@ -124,7 +123,7 @@ export class Association {
     peerPort: number,
     udpPort: number,
   ): Association {
-    const a = new Association(id, ctx, peerPort, now, 'cookieWait', randomTag(ctx.cfg), randomTag(ctx.cfg));
+    const a = new Association(id, ctx, peerPort, now, 'cookieWait', randomTag(ctx.cfg), initialTsn(ctx.cfg));
     for (const ip of addresses) a.addPath(ip, udpPort, true);
     a.t1Chunk = { type: ChunkType.init, flags: 0, value: initValue(ctx.cfg, a.localTag, a.localInitialTsn) };
     a.sendT1(now);
@@ -405,7 +404,7 @@ export class Association {
     } else {
       tags = {
         localTag: randomTag(cfg),
-        localInitialTsn: randomTag(cfg),
+        localInitialTsn: initialTsn(cfg),
         localTieTag: this.localTag,
         peerTieTag: this.peerTag,
       };
@@ -851,13 +850,11 @@ export class Association {
     if (this.state === 'shutdownPending') {
       this.state = 'shutdownSent';
       this.transmit(this.dataPath(), this.shutdownPacket());
-      this.t2Count = 0;
       this.t2At = now + this.dataPath().rtoMs;
       this.t5At = now + this.cfg.shutdownGuardMs;
     } else if (this.state === 'shutdownReceived') {
       this.state = 'shutdownAckSent';
       this.transmit(this.dataPath(), this.shutdownAckPacket());
-      this.t2Count = 0;
       this.t2At = now + this.dataPath().rtoMs;
     }
   }

@@ -96,3 +96,8 @@ export function randomTag(cfg: SctpConfig): number {
     if (t !== 0) return t;
   }
 }
+
+/** The initial TSN (§5.3.1: random; fixed when configured for tests). */
+export function initialTsn(cfg: SctpConfig): number {
+  return cfg.initialTsn !== undefined ? cfg.initialTsn >>> 0 : cfg.random.u32() >>> 0;
+}

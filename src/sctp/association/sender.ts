@@ -70,6 +70,8 @@ export class Sender {
   private rtxCount = 0;
   private fastRtxPending = false;
   private recoverTsn: number | undefined = undefined;
+  /** §6.3.1 C4-C5 (as in Linux): one chunk at a time is timed; retransmission or T3 cancels it (Karn). */
+  private timed: OutChunk | undefined = undefined;
   totalFlight = 0;
   queuedBytes = 0;
   outstandingBytes = 0;
@@ -152,6 +154,8 @@ export class Sender {
     const len = c.payload.length;
     c.transmits++;
     c.sentAt = now;
+    if (c.transmits === 1 && this.timed === undefined) this.timed = c;
+    else if (this.timed === c) this.timed = undefined;
     c.path = path;
     c.inFlight = true;
     path.flight += len;
@@ -236,16 +240,15 @@ export class Sender {
     const flightBefore = new Map<Path, number>();
     const ackedBytes = new Map<Path, number>();
     let highestNewlyAcked: number | undefined;
-    let rttTaken = false;
     const newlyAcked = (c: OutChunk): void => {
       const p = c.path;
       if (p) {
         if (!flightBefore.has(p)) flightBefore.set(p, p.flight);
         ackedBytes.set(p, (ackedBytes.get(p) ?? 0) + c.payload.length);
         ackedPaths.add(p);
-        if (c.transmits === 1 && !rttTaken) {
-          p.measure(now - c.sentAt);
-          rttTaken = true;
+        if (c === this.timed) {
+          if (c.transmits === 1) p.measure(now - c.sentAt);
+          this.timed = undefined;
         }
       }
       if (highestNewlyAcked === undefined || gt32(c.tsn, highestNewlyAcked)) highestNewlyAcked = c.tsn;
@@ -301,6 +304,7 @@ export class Sender {
             this.recoverTsn = add32(this.nextTsn, 0xffffffff);
           }
           this.leaveFlight(c);
+          if (this.timed === c) this.timed = undefined;
           c.rtx = true;
           this.rtxCount++;
           this.fastRtxPending = true;
@@ -349,6 +353,7 @@ export class Sender {
     path.partialBytesAcked = 0;
     path.backoff();
     path.t3At = undefined;
+    this.timed = undefined;
     for (let i = this.outHead; i < this.outstanding.length; i++) {
       const c = this.outstanding[i]!;
       if (c.gapAcked || c.path !== path || !c.inFlight) continue;
@@ -380,6 +385,7 @@ export class Sender {
     this.pending = [];
     this.pendingHead = 0;
     this.rtxCount = 0;
+    this.timed = undefined;
     this.totalFlight = 0;
     this.queuedBytes = 0;
     this.outstandingBytes = 0;

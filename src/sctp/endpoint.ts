@@ -271,7 +271,7 @@ export class SctpEndpoint {
       }
       const tags = {
         localTag: randomTag(cfg),
-        localInitialTsn: randomTag(cfg),
+        localInitialTsn: initialTsn(cfg),
         localTieTag: 0,
         peerTieTag: 0,
       };

@@ -43,7 +43,7 @@ function mutate(rng: SeededRandom, p: Uint8Array): Uint8Array {
   if (kind === 0) for (let i = 0; i < 1 + (rng.u32() % 4); i++) b[rng.u32() % b.length] = rng.u32() & 0xff;
   else if (kind === 1) b = b.subarray(0, rng.u32() % b.length);
   else if (kind === 2 && b.length > 15)
-    (b[14] = 0), (b[15] = rng.u32() % 4); // tiny chunk length
+    b.set([0, rng.u32() % 4], 14); // tiny chunk length
   else if (kind === 3 && b.length > 15)
     b[14] = 0xff; // absurd chunk length
   else if (kind === 4 && b.length > 12)
@@ -57,7 +57,7 @@ function mutate(rng: SeededRandom, p: Uint8Array): Uint8Array {
     b[16 + (rng.u32() % 4)] = rng.u32() & 0xff; // TSN / tag fields
   else if (kind === 7 && b.length > 7)
     b.fill(0, 4, 8); // verification tag 0
-  else if (kind === 8 && b.length > 13) b[13] ^= 1 << (rng.u32() % 8); // flags (T bit, B/E/U)
+  else if (kind === 8 && b.length > 13) b[13] = b[13]! ^ (1 << (rng.u32() % 8)); // flags (T bit, B/E/U)
   if (b.length >= 12 && rng.float() < 0.85) writeChecksum(b);
   return b;
 }

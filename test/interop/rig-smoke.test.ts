@@ -4,9 +4,12 @@
 // Node process of ours inside the namespace. If this fails, every other interop test would too.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { bootVm, rigSkip, SCTP_UDP_PORT, VM_NUMBERS, type Vm } from '../helpers/rig.js';
-import { ASAP, analysePcap, ENRP } from '../helpers/tshark.js';
+import { ASAP, analysePcap, type Capture, ENRP, type PcapSummary, startCapture } from '../helpers/tshark.js';
 import { checksumOk, firstChunkType, sctpInit } from './support/sctp-raw.js';
 import type { ProbeCommand, ProbeDatagram, ProbeMessage } from './support/udp-probe.js';
 
@@ -78,10 +81,19 @@ describe('RSPLIB rig smoke test', { skip: await rigSkip(), timeout: 240_000 }, (
   let vm: Vm;
   let probe: ProbeLog;
   let extraIp: string;
+  let dir: string;
+  let tapCapture: Capture;
 
   before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rserpool-rig-smoke-'));
     vm = await bootVm(VM_N);
     console.log(`# rig: VM ${VM_N} booted in ${vm.bootMs} ms`);
+    // The host side's view, live (QEMU's own capture of the NIC is complete only after down()).
+    tapCapture = await startCapture(join(dir, 'tap0.pcap'), {
+      netns: vm.netns,
+      iface: 'tap0',
+      filter: 'not tcp port 7000',
+    });
     extraIp = await vm.addHostIp(11);
     probe = await startProbe(vm, extraIp);
     const ip = vm.guestIp;
@@ -98,9 +110,10 @@ describe('RSPLIB rig smoke test', { skip: await rigSkip(), timeout: 240_000 }, (
   });
 
   after(async () => {
-    if (!vm) return;
-    if (process.env['RSERPOOL_INTEROP_KEEP_LOGS']) console.log(await vm.log('pr'), await vm.log('pe1'));
-    await vm.down();
+    await tapCapture?.stop();
+    if (vm && process.env['RSERPOOL_INTEROP_KEEP_LOGS']) console.log(await vm.log('pr'), await vm.log('pe1'));
+    await vm?.down();
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   test('hsdump lists the echo PE registered with the registrar', async () => {
@@ -154,12 +167,20 @@ describe('RSPLIB rig smoke test', { skip: await rigSkip(), timeout: 240_000 }, (
     }
   });
 
-  test('the capture of the guest NIC decodes cleanly with tshark', async () => {
-    await vm.down(); // QEMU completes the pcap when it exits
-    const summary = await analysePcap(vm.pcapPath());
-    assert.deepEqual(summary.malformed, []);
-    assert.deepEqual(summary.badChecksum, []);
-    assert.ok((summary.asap.get(ASAP.serverAnnounce) ?? 0) > 0);
-    assert.ok((summary.sctpChunks.get(SCTP_INIT_ACK) ?? 0) > 0);
+  test('both captures, on tap0 in the namespace and of the guest NIC, decode cleanly with tshark', async () => {
+    const tap = await analysePcap(await tapCapture.stop());
+    await vm.down(); // QEMU completes its pcap when it exits
+    const nic = await analysePcap(vm.pcapPath());
+    const check = (summary: PcapSummary): void => {
+      assert.deepEqual(summary.malformed, []);
+      assert.deepEqual(summary.badChecksum, []);
+      assert.ok((summary.asap.get(ASAP.serverAnnounce) ?? 0) > 0);
+      assert.ok((summary.enrp.get(ENRP.presence) ?? 0) > 0);
+      assert.equal(summary.sctpChunks.get(SCTP_INIT_ACK), 1);
+      // Ours and the two of sctp_test (more if the loaded guest retransmitted one).
+      assert.ok((summary.sctpChunks.get(SCTP_INIT) ?? 0) >= 3);
+    };
+    check(tap);
+    check(nic);
   });
 });

@@ -2,10 +2,17 @@
  * The codec fuzz loop shared by codec-fuzz.test.ts (CI) and codec-fuzz-long.ts (manual long runs).
  * Property per input, for both protocols: decode never throws; it gives a message or a well-formed
  * DecodeError; a decoded message encodes, decodes again to an equal message, and re-encodes to the
- * same bytes.
+ * same bytes, also through its JSON form.
  */
 import { SeededRandom, toHex } from '../../src/base/index.js';
-import { decodeMessage, encodeMessage, firstDifference, type Protocol } from '../../src/wire/index.js';
+import {
+  decodeMessage,
+  encodeMessage,
+  firstDifference,
+  messageFromJson,
+  messageToJson,
+  type Protocol,
+} from '../../src/wire/index.js';
 import { distinctMessages } from '../wire/rsplib-fixtures.js';
 import { mutate, randomBytes } from './mutate.js';
 
@@ -60,6 +67,11 @@ export function checkInput(protocol: Protocol, bytes: Uint8Array, stats: FuzzSta
   if (diff !== undefined) fail(`decode(encode(m)) differs from m at "${diff}"\n  encoded: ${toHex(encoded)}`);
   const twice = encodeMessage(protocol, again.value);
   if (toHex(twice) !== toHex(encoded)) fail('encoding is not stable');
+  // The CLI's JSON form must carry every decoded message exactly.
+  const viaJson = messageFromJson(JSON.parse(JSON.stringify(messageToJson(protocol, r.value))));
+  if (!viaJson.ok) fail(`JSON form refused: ${viaJson.error}`);
+  if (toHex(encodeMessage(protocol, viaJson.value.message as never)) !== toHex(encoded))
+    fail('JSON round trip changed the bytes');
 }
 
 export interface FuzzOptions {

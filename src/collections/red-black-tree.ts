@@ -17,14 +17,22 @@ export type Probe<T> = (item: T) => number;
 
 export class RedBlackTree<T> {
   readonly store: TreeNodeStore<T>;
+  private readonly compare: Comparator<T>;
   private root = NIL;
   private count = 0;
 
-  constructor(
-    private readonly compare: Comparator<T>,
-    store?: TreeNodeStore<T>,
-  ) {
+  /**
+   * With a comparator, use `insert`; over a `keyed` store and no comparator, the order is the numeric
+   * (key, tie) pair given to `insertKeyed` (equal pairs in insertion order).
+   */
+  constructor(compare: Comparator<T> | undefined, store?: TreeNodeStore<T>) {
     this.store = store ?? new TreeNodeStore<T>();
+    if (compare !== undefined) {
+      this.compare = compare;
+    } else {
+      if (!this.store.keyed) throw new Error('a tree without comparator needs a keyed store');
+      this.compare = () => 0;
+    }
   }
 
   get size(): number {
@@ -44,11 +52,11 @@ export class RedBlackTree<T> {
     return this.store.summed ? this.store.value[node]! : 0;
   }
 
-  /** Inserts `item` after all equal items; returns its node. */
+  /** Inserts `item` after all equal items (comparator order); returns its node. */
   insert(item: T, value = 0): number {
     const s = this.store;
     const z = s.allocate(item, value);
-    const { left, right, parent } = s;
+    const { left, right } = s;
     const items = s.items;
     let y = NIL;
     let x = this.root;
@@ -58,6 +66,40 @@ export class RedBlackTree<T> {
       goLeft = this.compare(item, items[x] as T) < 0;
       x = goLeft ? left[x]! : right[x]!;
     }
+    this.link(z, y, goLeft);
+    return z;
+  }
+
+  /** Inserts `item` at numeric position (key, tie), after equal pairs (keyed store); returns its node. */
+  insertKeyed(item: T, key: number, tie: number, value = 0): number {
+    const s = this.store;
+    const z = s.allocate(item, value);
+    const { left, right } = s;
+    const keys = s.key;
+    const ties = s.tie;
+    keys[z] = key;
+    ties[z] = tie;
+    let y = NIL;
+    let x = this.root;
+    let goLeft = false;
+    while (x !== NIL) {
+      y = x;
+      const kx = keys[x]!;
+      goLeft = key < kx || (key === kx && tie < ties[x]!);
+      x = goLeft ? left[x]! : right[x]!;
+    }
+    this.link(z, y, goLeft);
+    return z;
+  }
+
+  /** The numeric key of a node (keyed store). */
+  key(node: number): number {
+    return this.store.key[node]!;
+  }
+
+  private link(z: number, y: number, goLeft: boolean): void {
+    const s = this.store;
+    const { left, right, parent } = s;
     parent[z] = y;
     if (y === NIL) this.root = z;
     else if (goLeft) left[y] = z;
@@ -65,7 +107,6 @@ export class RedBlackTree<T> {
     this.count++;
     if (s.summed) this.updateSumsFrom(y);
     this.insertFixup(z);
-    return z;
   }
 
   /** Removes a node of this tree (the handle becomes invalid). */
@@ -254,6 +295,9 @@ export class RedBlackTree<T> {
     if (red[this.root] === 1) throw new Error('red root');
     if (parent[this.root] !== NIL && this.root !== NIL) throw new Error('root has a parent');
     let counted = 0;
+    const order = s.keyed
+      ? (a: number, b: number): number => s.key[a]! - s.key[b]! || s.tie[a]! - s.tie[b]!
+      : (a: number, b: number): number => this.compare(items[a] as T, items[b] as T);
     const walk = (n: number): number => {
       if (n === NIL) return 1;
       counted++;
@@ -262,8 +306,8 @@ export class RedBlackTree<T> {
       if (l !== NIL && parent[l] !== n) throw new Error('bad parent link');
       if (r !== NIL && parent[r] !== n) throw new Error('bad parent link');
       if (red[n] === 1 && (red[l] === 1 || red[r] === 1)) throw new Error('red node with red child');
-      if (l !== NIL && this.compare(items[l] as T, items[n] as T) > 0) throw new Error('order violated');
-      if (r !== NIL && this.compare(items[r] as T, items[n] as T) < 0) throw new Error('order violated');
+      if (l !== NIL && order(l, n) > 0) throw new Error('order violated');
+      if (r !== NIL && order(r, n) < 0) throw new Error('order violated');
       const bl = walk(l);
       const br = walk(r);
       if (bl !== br) throw new Error('black height differs');

@@ -5,7 +5,7 @@
  *
  * Why: at a million entries, one JS object per node per index costs ~80 bytes and millions of objects
  * for the garbage collector to trace; here a node costs 13 bytes of links and colour, 16 bytes of value
- * and subtree sum (only when `summed`), and one slot in the item array.
+ * and subtree sum (only when `summed`), 16 bytes of numeric key (only when `keyed`), and one item slot.
  */
 export const NIL = 0;
 
@@ -17,14 +17,23 @@ export class TreeNodeStore<T> {
   /** Per-node value and subtree sum; zero-length when the store is not `summed`. */
   value: Float64Array;
   sum: Float64Array;
+  /** Per-node numeric sort key and tie-breaker; zero-length when the store is not `keyed`. */
+  key: Float64Array;
+  tie: Float64Array;
   readonly items: (T | undefined)[] = [undefined];
   readonly summed: boolean;
+  readonly keyed: boolean;
   private freeHead = NIL;
   private used = 1;
   private live = 0;
 
-  constructor(options: { summed?: boolean; initialCapacity?: number } = {}) {
+  /**
+   * `summed`: nodes carry a value and subtree sum. `keyed`: trees order nodes by a numeric (key, tie) pair
+   * kept in the store (no comparator calls, no item reads while searching).
+   */
+  constructor(options: { summed?: boolean; keyed?: boolean; initialCapacity?: number } = {}) {
     this.summed = options.summed ?? false;
+    this.keyed = options.keyed ?? false;
     const capacity = Math.max(16, options.initialCapacity ?? 16);
     this.left = new Int32Array(capacity);
     this.right = new Int32Array(capacity);
@@ -32,6 +41,8 @@ export class TreeNodeStore<T> {
     this.red = new Uint8Array(capacity);
     this.value = new Float64Array(this.summed ? capacity : 0);
     this.sum = new Float64Array(this.summed ? capacity : 0);
+    this.key = new Float64Array(this.keyed ? capacity : 0);
+    this.tie = new Float64Array(this.keyed ? capacity : 0);
   }
 
   /** Number of allocated (live) nodes over all trees using this store. */
@@ -45,7 +56,7 @@ export class TreeNodeStore<T> {
 
   /** Approximate bytes held by the typed arrays (the item array is not counted). */
   get arrayBytes(): number {
-    return this.capacity * (13 + (this.summed ? 16 : 0));
+    return this.capacity * (13 + (this.summed ? 16 : 0) + (this.keyed ? 16 : 0));
   }
 
   allocate(item: T, value: number): number {
@@ -90,13 +101,15 @@ export class TreeNodeStore<T> {
     const red = new Uint8Array(capacity);
     red.set(this.red);
     this.red = red;
-    if (this.summed) {
-      const value = new Float64Array(capacity);
-      value.set(this.value);
-      this.value = value;
-      const sum = new Float64Array(capacity);
-      sum.set(this.sum);
-      this.sum = sum;
-    }
+    const copyF64 = (a: Float64Array): Float64Array => {
+      if (a.length === 0) return a;
+      const b = new Float64Array(capacity);
+      b.set(a);
+      return b;
+    };
+    this.value = copyF64(this.value);
+    this.sum = copyF64(this.sum);
+    this.key = copyF64(this.key);
+    this.tie = copyF64(this.tie);
   }
 }

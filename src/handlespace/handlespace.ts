@@ -2,7 +2,7 @@
  * The handlespace (RFC 5351 §2, RFC 5353): pools by pool handle and their PEs, with the indexes a
  * registrar needs (notes/rsplib-interop.md §3.1) and incremental PE checksums (RFC 5353 §3.6.2):
  *
- * - pools: Map keyed by `poolKey(handle)`; a pool is created by its first registration and removed with its
+ * - pools: Map keyed by `poolHash(handle)` (collisions chained); a pool is created by its first registration and removed with its
  *   last PE; per pool a Map PE id -> PE and a selection tree (policy order, or PE id with weight sums);
  * - ownership: tree ordered by (home registrar, pool handle [shorter first, then bytes], PE id): owner
  *   checksums' companion, Handle Table extraction (resumable), takeover;
@@ -30,7 +30,7 @@ import {
 import { DEFAULT_TRANSPORT_MISMATCH_CAUSE, MAX_POOL_HANDLE_LENGTH } from './defaults.js';
 import { Pool, PoolElementNode, transportUseOf } from './pool.js';
 import type { PoolElementEntry, PoolElementTimerKind, PoolInfo } from './pool-element-entry.js';
-import { compareKeys, type PoolKey, poolKey } from './pool-key.js';
+import { compareKeys, equalHandles, type PoolKey, poolHash, poolKey } from './pool-key.js';
 
 export interface HandlespaceOptions {
   /** This registrar's id: `ownChecksum` covers the PEs it owns. 0 (default) for a pool user's cache. */
@@ -108,7 +108,6 @@ const compareOwnership = (a: Node, b: Node): number =>
 const compareConnection = (a: Node, b: Node): number =>
   (a.connection ?? 0) - (b.connection ?? 0) ||
   (a.pool === b.pool ? a.id - b.id : compareKeys(a.pool.key, b.pool.key));
-const compareTimer = (a: Node, b: Node): number => a.timerDeadline - b.timerDeadline || a.uid - b.uid;
 
 const positionProbe =
   (owner: RegistrarId, key: PoolKey, id: PoolElementId) =>
@@ -149,13 +148,17 @@ export class Handlespace {
   private readonly transportMismatchCause: number;
   private readonly maxIncrement: number;
   private readonly maxPoolHandleLength: number;
-  private readonly pools = new Map<PoolKey, Pool>();
+  /** Pool index: FNV hash -> pool (collisions chained through `Pool.nextInBucket`). */
+  private readonly pools = new Map<number, Pool>();
+  private poolTotal = 0;
   private readonly indexStore = new TreeNodeStore<Node>();
-  private readonly sortStore = new TreeNodeStore<Node>();
-  private readonly valueStore = new TreeNodeStore<Node>({ summed: true });
+  private readonly sortStore = new TreeNodeStore<Node>({ keyed: true });
+  private readonly valueStore = new TreeNodeStore<Node>({ keyed: true, summed: true });
+  private readonly timerStore = new TreeNodeStore<Node>({ keyed: true });
   private readonly ownership = new RedBlackTree<Node>(compareOwnership, this.indexStore);
   private readonly connections = new RedBlackTree<Node>(compareConnection, this.indexStore);
-  private readonly timers = new RedBlackTree<Node>(compareTimer, this.indexStore);
+  /** Keyed by (deadline, uid). */
+  private readonly timers = new RedBlackTree<Node>(undefined, this.timerStore);
   private readonly sequence = new SequenceCounter();
   private readonly owners = new Map<RegistrarId, OwnerStats>();
   private checksumSum = 0;
@@ -175,7 +178,7 @@ export class Handlespace {
   }
 
   get poolCount(): number {
-    return this.pools.size;
+    return this.poolTotal;
   }
 
   // ---- Registration --------------------------------------------------------------------------
@@ -194,10 +197,9 @@ export class Handlespace {
     if (poolHandle.length === 0 || poolHandle.length > this.maxPoolHandleLength) {
       return err({ kind: 'invalidPoolHandle', cause: ErrorCause.RsplibInvalidPoolHandle });
     }
-    const key = poolKey(poolHandle);
     const transport = element.userTransport;
     const use = transportUseOf(transport);
-    let pool = this.pools.get(key);
+    let pool = this.lookup(poolHandle);
     if (pool !== undefined) {
       if (pool.policyName !== element.policy.name) {
         return err({ kind: 'inconsistentPolicy', cause: ErrorCause.InconsistentPoolingPolicy });
@@ -238,8 +240,10 @@ export class Handlespace {
     if (pool === undefined) {
       const handle = poolHandle.slice();
       const store = policyDescriptor(policy.name).selection === 'sort' ? this.sortStore : this.valueStore;
-      pool = new Pool(handle, key, policy.name, transport.kind, use, store);
-      this.pools.set(key, pool);
+      pool = new Pool(handle, poolKey(handle), poolHash(handle), policy.name, transport.kind, use, store);
+      pool.nextInBucket = this.pools.get(pool.hash);
+      this.pools.set(pool.hash, pool);
+      this.poolTotal++;
     }
     const node = new PoolElementNode(
       pool,
@@ -266,7 +270,7 @@ export class Handlespace {
 
   /** Removes a PE (deregistration, Handle Update delete, expiry); returns it, or undefined if unknown. */
   deregister(poolHandle: PoolHandle, id: PoolElementId): PoolElementEntry | undefined {
-    const node = this.pools.get(poolKey(poolHandle))?.elements.get(id);
+    const node = this.lookup(poolHandle)?.elements.get(id);
     if (node !== undefined) this.unlink(node);
     return node;
   }
@@ -286,7 +290,7 @@ export class Handlespace {
 
   /** Removes a whole pool (e.g. a pool user's cache entry replaced by a newer resolution). */
   removePool(poolHandle: PoolHandle): PoolElementEntry[] {
-    const pool = this.pools.get(poolKey(poolHandle));
+    const pool = this.lookup(poolHandle);
     if (pool === undefined) return [];
     const nodes = [...pool.elements.values()];
     for (const n of nodes) this.unlink(n);
@@ -296,21 +300,23 @@ export class Handlespace {
   // ---- Lookup ----------------------------------------------------------------------------------
 
   find(poolHandle: PoolHandle, id: PoolElementId): PoolElementEntry | undefined {
-    return this.pools.get(poolKey(poolHandle))?.elements.get(id);
+    return this.lookup(poolHandle)?.elements.get(id);
   }
 
   pool(poolHandle: PoolHandle): PoolInfo | undefined {
-    return this.pools.get(poolKey(poolHandle));
+    return this.lookup(poolHandle);
   }
 
   /** All pools, in creation order. */
   *poolInfos(): IterableIterator<PoolInfo> {
-    yield* this.pools.values();
+    for (const head of this.pools.values()) {
+      for (let p: Pool | undefined = head; p !== undefined; p = p.nextInBucket) yield p;
+    }
   }
 
   /** A pool's PEs in registration order (empty if the pool is unknown). */
   elementsOf(poolHandle: PoolHandle): PoolElementEntry[] {
-    const pool = this.pools.get(poolKey(poolHandle));
+    const pool = this.lookup(poolHandle);
     return pool === undefined ? [] : [...pool.elements.values()];
   }
 
@@ -331,7 +337,7 @@ export class Handlespace {
     rng: Random,
     maxIncrement?: number,
   ): PoolElementEntry[] | undefined {
-    const pool = this.pools.get(poolKey(poolHandle));
+    const pool = this.lookup(poolHandle);
     if (pool === undefined) return undefined;
     return pool.selection.select(count, {
       rng,
@@ -342,13 +348,13 @@ export class Handlespace {
 
   /** A pool's PEs in selection-index order (policy order; PE id order for random policies). */
   selectionOrder(poolHandle: PoolHandle): PoolElementEntry[] {
-    const pool = this.pools.get(poolKey(poolHandle));
+    const pool = this.lookup(poolHandle);
     return pool === undefined ? [] : [...pool.selection];
   }
 
   /** Counts an Endpoint Unreachable report; returns the new count (undefined for an unknown PE). */
   reportUnreachable(poolHandle: PoolHandle, id: PoolElementId): number | undefined {
-    const node = this.pools.get(poolKey(poolHandle))?.elements.get(id);
+    const node = this.lookup(poolHandle)?.elements.get(id);
     if (node === undefined) return undefined;
     return ++node.unreachabilityReports;
   }
@@ -464,7 +470,7 @@ export class Handlespace {
     if (node.timerKind !== undefined) this.timers.remove(node.timerNode);
     node.timerKind = kind;
     node.timerDeadline = deadline;
-    node.timerNode = this.timers.insert(node);
+    node.timerNode = this.timers.insertKeyed(node, deadline, node.uid);
   }
 
   clearTimer(entry: PoolElementEntry): void {
@@ -532,8 +538,11 @@ export class Handlespace {
     let withConnection = 0;
     let withTimer = 0;
     const owners = new Map<RegistrarId, OwnerStats>();
-    for (const [key, pool] of this.pools) {
-      assert(pool.key === key && pool.elements.size > 0, 'pool key and non-empty');
+    let pools = 0;
+    for (const pool of this.poolInfos() as IterableIterator<Pool>) {
+      pools++;
+      assert(pool.hash === poolHash(pool.handle) && pool.key === poolKey(pool.handle), 'pool keys');
+      assert(this.lookup(pool.handle) === pool && pool.elements.size > 0, 'pool indexed and non-empty');
       pool.selection.tree.verify();
       assert(pool.selection.size === pool.elements.size, 'selection tree size');
       for (const n of pool.selection) assert(pool.elements.get(n.id) === n, 'selection tree member');
@@ -557,6 +566,7 @@ export class Handlespace {
         }
       }
     }
+    assert(pools === this.poolTotal, 'pool count');
     assert(count === this.elementCount && this.ownership.size === count, 'element count');
     assert(this.connections.size === withConnection, 'connection index size');
     assert(this.timers.size === withTimer, 'timer index size');
@@ -570,9 +580,28 @@ export class Handlespace {
 
   // ---- Internals ---------------------------------------------------------------------------------
 
+  private lookup(handle: PoolHandle): Pool | undefined {
+    let p = this.pools.get(poolHash(handle));
+    while (p !== undefined && !equalHandles(p.handle, handle)) p = p.nextInBucket;
+    return p;
+  }
+
+  private unlinkPool(pool: Pool): void {
+    let p = this.pools.get(pool.hash);
+    if (p === pool) {
+      if (pool.nextInBucket === undefined) this.pools.delete(pool.hash);
+      else this.pools.set(pool.hash, pool.nextInBucket);
+    } else {
+      while (p !== undefined && p.nextInBucket !== pool) p = p.nextInBucket;
+      if (p !== undefined) p.nextInBucket = pool.nextInBucket;
+    }
+    pool.nextInBucket = undefined;
+    this.poolTotal--;
+  }
+
   private live(entry: PoolElementEntry): Node | undefined {
     if (!(entry instanceof PoolElementNode)) return undefined;
-    return this.pools.get(entry.pool.key)?.elements.get(entry.id) === entry ? entry : undefined;
+    return this.lookup(entry.pool.handle)?.elements.get(entry.id) === entry ? entry : undefined;
   }
 
   private mustLive(entry: PoolElementEntry): Node {
@@ -585,7 +614,7 @@ export class Handlespace {
     const pool = node.pool;
     pool.selection.remove(node);
     pool.elements.delete(node.id);
-    if (pool.elements.size === 0) this.pools.delete(pool.key);
+    if (pool.elements.size === 0) this.unlinkPool(pool);
     this.ownership.remove(node.ownershipNode);
     node.ownershipNode = NIL;
     if (node.connection !== undefined) {

@@ -27,10 +27,13 @@ export function transportUseOf(t: TransportParameter): TransportUse {
 export class Pool implements PoolInfo {
   readonly elements = new Map<PoolElementId, PoolElementNode>();
   readonly selection: PoolSelection<PoolElementNode>;
+  /** Next pool with the same `poolHash` (collision chain of the pool index). */
+  nextInBucket: Pool | undefined = undefined;
 
   constructor(
     readonly handle: PoolHandle,
     readonly key: PoolKey,
+    readonly hash: number,
     readonly policyName: PolicyName,
     readonly transportKind: TransportKind,
     readonly transportUse: TransportUse,
@@ -56,6 +59,7 @@ export class PoolElementNode implements PolicyCandidate, PoolElementEntry {
   degradation = 0;
   sequence = 0;
   sortKey = 0;
+  turn = 0;
   selectionCount = 0;
   selectionNode = NIL;
   unreachabilityReports = 0;

@@ -17,8 +17,10 @@ export interface PolicyCandidate {
   degradation: number;
   /** Tie-breaker: a fresh sequence number per selection gives round robin among equals. */
   sequence: number;
-  /** Cached sort key (sort policies); for WeightedRoundRobin the integer turn counter n (due at n / weight). */
+  /** The sort key the PE is linked with in a sort policy's tree (`policySortKey` when it was linked). */
   sortKey: number;
+  /** WeightedRoundRobin turn counter n: the PE is due at virtual time n / weight. */
+  turn: number;
   /** How often this PE has been selected (with its state advanced). */
   selectionCount: number;
   /** The PE's node in its pool's selection tree (owned by `PoolSelection`). */
@@ -32,7 +34,8 @@ const dpf = (distanceMs: number, loadDpf: number): number => distanceMs * loadDp
 
 /**
  * Primary sort key of a sort policy (lower is selected first; ties by `sequence`).
- * WeightedRoundRobin is handled by `PoolSelection` (stride scheduling) and returns the cached key.
+ * WeightedRoundRobin: turn / weight. IEEE division is correctly rounded, so equal rationals give equal
+ * keys exactly (no drift as with summed strides); weight 0 sorts after everything.
  */
 export function policySortKey(c: PolicyCandidate): number {
   const p = c.policy;
@@ -40,7 +43,7 @@ export function policySortKey(c: PolicyCandidate): number {
     case 'RoundRobin':
       return 0;
     case 'WeightedRoundRobin':
-      return c.sortKey;
+      return p.weight > 0 ? c.turn / p.weight : Number.POSITIVE_INFINITY;
     case 'Priority':
       return MAX - p.priority;
     case 'LeastUsed':

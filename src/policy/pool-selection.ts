@@ -1,6 +1,8 @@
 /**
  * One pool's selection index and the selection algorithm (notes/rsplib-interop.md §3.2):
  *
+ * Both kinds use a keyed tree (numeric key and tie in the shared node store, no comparator calls).
+ *
  * - sort policies keep the PEs in a red-black tree ordered by (policy key, sequence number) and return
  *   the first N; the first `maxIncrement` of them get a fresh sequence number (round robin among equals),
  *   their degradation grows by loadDegradation, WeightedRoundRobin's virtual time advances by 1/weight,
@@ -9,9 +11,9 @@
  *   N picks draws r uniformly in [0, total) and takes the node covering r, then sets its weight to 0 for the
  *   rest of this selection (no PE twice, RFC 5356 §4.3.2); weights are restored at the end: O(k log n).
  *
- * WeightedRoundRobin is stride scheduling with exact rational keys: a PE with turn counter n is due at
- * virtual time n / weight (compared by cross-multiplication, so equal times tie exactly), ties by sequence;
- * a selection increments n. Over a round each PE is chosen exactly weight times and its turns are spread
+ * WeightedRoundRobin is stride scheduling with exact keys: a PE with turn counter n is due at virtual
+ * time n / weight (a correctly rounded division, so equal times tie exactly), ties by sequence; a
+ * selection increments n. Over a round each PE is chosen exactly weight times and its turns are spread
  * evenly (RFC 5356 §4.2.2). A new PE starts one turn after the pool's earliest due time, so it neither
  * starves nor floods; weight 0 PEs come after all others.
  */
@@ -43,18 +45,6 @@ export interface SelectionOptions {
   readonly maxIncrement?: number;
 }
 
-const compareSort = (a: PolicyCandidate, b: PolicyCandidate): number =>
-  a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : a.sequence - b.sequence;
-const compareWeightedRoundRobin = (a: PolicyCandidate, b: PolicyCandidate): number => {
-  const wa = weightedRoundRobinWeight(a.policy);
-  const wb = weightedRoundRobinWeight(b.policy);
-  if (wa === 0 || wb === 0) return wa === wb ? a.sequence - b.sequence : wa === 0 ? 1 : -1;
-  const l = a.sortKey * wb;
-  const r = b.sortKey * wa;
-  return l < r ? -1 : l > r ? 1 : a.sequence - b.sequence;
-};
-const compareId = (a: PolicyCandidate, b: PolicyCandidate): number => a.id - b.id;
-
 const TWO_POW_53 = 2 ** 53;
 
 /** Uniform in [0, total): unbiased integers up to 2^32, 53-bit resolution above. */
@@ -68,16 +58,11 @@ export class PoolSelection<C extends PolicyCandidate> {
   readonly tree: RedBlackTree<C>;
   private readonly isSort: boolean;
 
-  /** `store` must be `summed` for value policies; pools of one handlespace share it. */
+  /** `store` must be `keyed`, and also `summed` for value policies; pools of one handlespace share it. */
   constructor(policyName: PolicyName, store: TreeNodeStore<C>) {
     this.descriptor = policyDescriptor(policyName);
     this.isSort = this.descriptor.selection === 'sort';
-    const compare = !this.isSort
-      ? compareId
-      : policyName === 'WeightedRoundRobin'
-        ? compareWeightedRoundRobin
-        : compareSort;
-    this.tree = new RedBlackTree<C>(compare, store);
+    this.tree = new RedBlackTree<C>(undefined, store);
   }
 
   get size(): number {
@@ -92,8 +77,7 @@ export class PoolSelection<C extends PolicyCandidate> {
       const head = first === NIL ? undefined : this.tree.item(first);
       const headWeight = head === undefined ? 0 : weightedRoundRobinWeight(head.policy);
       const w = weightedRoundRobinWeight(c.policy);
-      c.sortKey =
-        head === undefined || headWeight === 0 ? 1 : Math.floor((head.sortKey * w) / headWeight) + 1;
+      c.turn = head === undefined || headWeight === 0 ? 1 : Math.floor((head.turn * w) / headWeight) + 1;
     }
     this.link(c);
   }
@@ -103,7 +87,7 @@ export class PoolSelection<C extends PolicyCandidate> {
     if (this.isSort) {
       // WeightedRoundRobin keeps its turn counter; a new weight changes its due time n / weight.
       const key = policySortKey(c);
-      if (key === c.sortKey && c.policy.name !== 'WeightedRoundRobin') return;
+      if (key === c.sortKey) return;
       this.tree.remove(c.selectionNode);
       this.link(c);
     } else {
@@ -175,15 +159,15 @@ export class PoolSelection<C extends PolicyCandidate> {
     c.sequence = sequence.next();
     c.selectionCount++;
     if (this.descriptor.degrades) c.degradation += policyLoadDegradation(c.policy);
-    if (c.policy.name === 'WeightedRoundRobin') c.sortKey++;
+    if (c.policy.name === 'WeightedRoundRobin') c.turn++;
   }
 
   private link(c: C): void {
     if (this.isSort) {
       c.sortKey = policySortKey(c);
-      c.selectionNode = this.tree.insert(c);
+      c.selectionNode = this.tree.insertKeyed(c, c.sortKey, c.sequence);
     } else {
-      c.selectionNode = this.tree.insert(c, policyWeight(c));
+      c.selectionNode = this.tree.insertKeyed(c, c.id, 0, policyWeight(c));
     }
   }
 }

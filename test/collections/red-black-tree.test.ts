@@ -79,6 +79,26 @@ describe('RedBlackTree', () => {
     b.verify();
   });
 
+  it('orders a keyed store by (key, tie) without a comparator', () => {
+    const tree = new RedBlackTree<Item>(undefined, new TreeNodeStore<Item>({ keyed: true, summed: true }));
+    const add = (key: number, tie: number) =>
+      tree.insertKeyed({ key, tag: tie, weight: 0, node: NIL }, key, tie, 1);
+    add(5, 2);
+    add(Number.POSITIVE_INFINITY, 1);
+    add(5, 1);
+    add(-1, 9);
+    add(Number.POSITIVE_INFINITY, 0);
+    const n = add(5, 1);
+    tree.verify();
+    assert.deepEqual(
+      [...tree].map((i) => `${i.key}/${i.tag}`),
+      ['-1/9', '5/1', '5/1', '5/2', 'Infinity/0', 'Infinity/1'],
+    );
+    assert.equal(tree.key(n), 5);
+    assert.equal(tree.totalValue, 6);
+    assert.throws(() => new RedBlackTree<Item>(undefined));
+  });
+
   it('matches a sorted-array model under random insert/remove/setValue (property)', () => {
     fc.assert(
       fc.property(

@@ -6,6 +6,7 @@ import {
   type HandlespaceOptions,
   handleTablePosition,
   poolElementParameter,
+  poolHash,
 } from '../../src/handlespace/index.js';
 import { ErrorCause, type PoolElementParameter, type PoolHandle } from '../../src/wire/types.js';
 import { element, handle, sctp } from './build.js';
@@ -47,6 +48,30 @@ describe('Handlespace: pools and registration', () => {
     assert.equal(hs.poolCount, 0);
     assert.equal(hs.pool(echo), undefined);
     assert.equal(hs.select(echo, 3, rng), undefined);
+    hs.verify();
+  });
+
+  it('keeps pools apart whose handles collide in the hash index', () => {
+    const hs = registrar();
+    const a = handle('pool-465454');
+    const b = handle('pool-1322240');
+    assert.equal(poolHash(a), poolHash(b));
+    reg(hs, a, element(1));
+    reg(hs, b, element(2, { policy: { name: 'Random' } }));
+    reg(hs, handle('other'), element(3));
+    assert.equal(hs.poolCount, 3);
+    assert.equal(hs.pool(a)?.policyName, 'RoundRobin');
+    assert.equal(hs.pool(b)?.policyName, 'Random');
+    assert.equal(hs.find(b, 1), undefined);
+    assert.equal([...hs.poolInfos()].length, 3);
+    hs.verify();
+    hs.deregister(a, 1);
+    assert.equal(hs.pool(a), undefined);
+    assert.equal(hs.pool(b)?.size, 1);
+    reg(hs, a, element(1));
+    hs.deregister(b, 2);
+    assert.equal(hs.pool(a)?.size, 1);
+    assert.equal(hs.poolCount, 2);
     hs.verify();
   });
 

@@ -22,6 +22,7 @@ class Candidate implements PolicyCandidate {
   degradation = 0;
   sequence = 0;
   sortKey = 0;
+  turn = 0;
   selectionCount = 0;
   selectionNode = NIL;
   constructor(
@@ -31,7 +32,7 @@ class Candidate implements PolicyCandidate {
 }
 
 function makePool(name: PolicyName, params: Partial<Record<PolicyField, number>>[], seed = 1) {
-  const store = new TreeNodeStore<Candidate>({ summed: policyDescriptor(name).selection === 'value' });
+  const store = new TreeNodeStore<Candidate>({ keyed: true, summed: policyDescriptor(name).selection === 'value' });
   const selection = new PoolSelection<Candidate>(name, store);
   const sequence = new SequenceCounter();
   const rng = new SeededRandom(seed);

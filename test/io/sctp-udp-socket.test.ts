@@ -1,0 +1,60 @@
+/** The SCTP endpoint over real loopback UDP sockets. */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { test } from 'node:test';
+import { SctpUdpSocket } from '../../src/io/sctp-udp-socket.js';
+
+test('two endpoints over loopback: handshake, 1 MiB message, small messages, graceful shutdown', async () => {
+  const a = await SctpUdpSocket.open({ port: 5001, addresses: ['127.0.0.1'], udpPort: 0 });
+  const b = await SctpUdpSocket.open({ port: 5002, addresses: ['127.0.0.1'], udpPort: 0 });
+  try {
+    const upB = once(b, 'up');
+    const ia = a.connect({ addresses: ['127.0.0.1'], port: 5002, udpPort: b.udpPort });
+    const [upAssoc] = await once(a, 'up');
+    assert.equal(upAssoc, ia);
+    const [ib] = await upB;
+    const big = Uint8Array.from({ length: 1 << 20 }, (_, i) => (i * 13) & 0xff);
+    const got: { ppid: number; bytes: Uint8Array }[] = [];
+    const all = new Promise<void>((resolve) =>
+      b.on('data', (_assoc, m) => {
+        got.push(m);
+        if (got.length === 101) resolve();
+      }),
+    );
+    a.send(ia, big, { ppid: 12 });
+    for (let i = 0; i < 100; i++) a.send(ia, new Uint8Array([i]), { ppid: 11, stream: 1 });
+    await all;
+    assert.deepEqual(got[0]!.bytes, big);
+    assert.deepEqual(
+      got.slice(1).map((m) => m.bytes[0]),
+      Array.from({ length: 100 }, (_, i) => i),
+    );
+    const st = a.status(ia)!;
+    assert.equal(st.state, 'established');
+    assert.equal(st.paths[0]!.udpPort, b.udpPort);
+    const doneB = once(b, 'shutdownComplete');
+    const doneA = once(a, 'shutdownComplete');
+    a.shutdown(ia);
+    await Promise.all([doneA, doneB]);
+    assert.equal(b.status(ib as number), undefined);
+  } finally {
+    await a.close(100);
+    await b.close(100);
+  }
+});
+
+test('a lost association is reported when the peer socket closes with abort', async () => {
+  const a = await SctpUdpSocket.open({ port: 5003, addresses: ['127.0.0.1'], udpPort: 0 });
+  const b = await SctpUdpSocket.open({ port: 5004, addresses: ['127.0.0.1'], udpPort: 0 });
+  try {
+    a.connect({ addresses: ['127.0.0.1'], port: 5004, udpPort: b.udpPort });
+    const [ib] = await once(b, 'up');
+    const lost = once(a, 'lost');
+    b.abort(ib as number, 'bye');
+    const [, cause] = await lost;
+    assert.equal(cause.kind, 'peerAbort');
+  } finally {
+    await a.close(100);
+    await b.close(100);
+  }
+});

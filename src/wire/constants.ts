@@ -129,3 +129,9 @@ export const MAX_HANDLE_RESOLUTION_ITEMS = 128;
 export const HANDLE_RESOLUTION_ITEMS_ALL = 0xffffffff;
 /** Registration life meaning "infinite" (RFC 5354 §3.10). */
 export const REGISTRATION_LIFE_INFINITE = -1;
+
+/** SCTP payload protocol identifiers (IANA; notes §2.1). */
+export const PayloadProtocolId = { Asap: 11, Enrp: 12 } as const;
+
+/** IANA ports (ENRP 9901; RSPLIB's registrar picks random SCTP ports by default, notes §2.1). */
+export const WellKnownPort = { Asap: 3863, Enrp: 9901 } as const;

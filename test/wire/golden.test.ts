@@ -167,12 +167,14 @@ const VECTORS: Golden[] = [
     message: { kind: 'endpointKeepAlive', homeRegistrar: false, registrarId: 0xa0000001, poolHandle: ECHO },
   },
   {
+    // 08000018: type 8, length 24 | 0009000c "EchoPool" | 000e0008 11223344 PE Identifier
     name: 'ASAP Endpoint Keep Alive Ack',
     protocol: 'asap',
     hex: '08000018 0009000c 4563686f506f6f6c 000e0008 11223344',
     message: { kind: 'endpointKeepAliveAck', poolHandle: ECHO, poolElementId: 0x11223344 },
   },
   {
+    // 09000018: type 9, length 24 | 0009000c "EchoPool" | 000e0008 11223344 PE Identifier
     name: 'ASAP Endpoint Unreachable',
     protocol: 'asap',
     hex: '09000018 0009000c 4563686f506f6f6c 000e0008 11223344',
@@ -329,6 +331,7 @@ const VECTORS: Golden[] = [
     },
   },
   {
+    // 0500000c: type 5, length 12 (RFC 5353 §2.5: fixed) | sender aaaaaaaa | receiver bbbbbbbb
     name: 'ENRP List Request',
     protocol: 'enrp',
     hex: '0500000c aaaaaaaa bbbbbbbb',
@@ -360,12 +363,14 @@ const VECTORS: Golden[] = [
     message: { kind: 'initTakeover', ...IDS, targetId: 0xdead00ff },
   },
   {
+    // 08000010: type 8, length 16 | sender | receiver | dead00ff targeting server
     name: 'ENRP Init Takeover Ack',
     protocol: 'enrp',
     hex: '08000010 aaaaaaaa bbbbbbbb dead00ff',
     message: { kind: 'initTakeoverAck', ...IDS, targetId: 0xdead00ff },
   },
   {
+    // 09000010: type 9, length 16 | sender | receiver | dead00ff targeting server
     name: 'ENRP Takeover Server',
     protocol: 'enrp',
     hex: '09000010 aaaaaaaa bbbbbbbb dead00ff',

@@ -167,6 +167,32 @@ describe('RSPLIB rig smoke test', { skip: await rigSkip(), timeout: 240_000 }, (
     }
   });
 
+  test('RSPLIB programs configured with our address reach it: a PE (ASAP 3863) and a registrar (ENRP 9901)', async () => {
+    const ip = vm.guestIp;
+    await vm.spawn(
+      'pe2',
+      `rspserver -echo -poolhandle=HostPool -registrar=${vm.hostIp}:3863 -asapannounce=off ${LOG}`,
+    );
+    await vm.spawn(
+      'pr2',
+      `rspregistrar -asap=${ip}:13863 -enrp=${ip}:19901 -peer=${vm.hostIp}:9901 -asapannounce=off -enrpannounce=off ${LOG}`,
+    );
+    for (const sctpPort of [3863, 9901]) {
+      const init = await probe.waitFor(
+        `INIT from RSPLIB to SCTP port ${sctpPort}`,
+        (d) =>
+          d.to === vm.hostIp &&
+          firstChunkType(bytes(d)) === SCTP_INIT &&
+          bytes(d).readUInt16BE(2) === sctpPort,
+        20_000,
+      );
+      assert.equal(init.port, SCTP_UDP_PORT);
+      assert.equal(init.fromPort, SCTP_UDP_PORT);
+    }
+    await vm.signal('pe2', 'KILL');
+    await vm.signal('pr2', 'KILL');
+  });
+
   test('both captures, on tap0 in the namespace and of the guest NIC, decode cleanly with tshark', async () => {
     const tap = await analysePcap(await tapCapture.stop());
     await vm.down(); // QEMU completes its pcap when it exits
@@ -177,8 +203,8 @@ describe('RSPLIB rig smoke test', { skip: await rigSkip(), timeout: 240_000 }, (
       assert.ok((summary.asap.get(ASAP.serverAnnounce) ?? 0) > 0);
       assert.ok((summary.enrp.get(ENRP.presence) ?? 0) > 0);
       assert.equal(summary.sctpChunks.get(SCTP_INIT_ACK), 1);
-      // Ours and the two of sctp_test (more if the loaded guest retransmitted one).
-      assert.ok((summary.sctpChunks.get(SCTP_INIT) ?? 0) >= 3);
+      // Ours, the two of sctp_test and the two of RSPLIB (more when retransmitted).
+      assert.ok((summary.sctpChunks.get(SCTP_INIT) ?? 0) >= 5);
     };
     check(tap);
     check(nic);

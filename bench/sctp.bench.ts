@@ -47,7 +47,10 @@ async function loopback(
   const highWater = Math.max(256 * 1024, 8 * size);
   await new Promise<void>((resolve) => {
     const pump = (): void => {
-      if (performance.now() >= end) return resolve();
+      if (performance.now() >= end) {
+        resolve();
+        return;
+      }
       const s = a.status(id);
       if (s && s.queuedBytes < highWater) {
         for (let i = 0; i < 512 && i * size < highWater; i++) a.send(id, payload, { ppid: 11 });
@@ -173,6 +176,17 @@ function associations(n: number): { count: number; bytesPerAssoc: number; setupP
   };
 }
 
+const only = process.env.SCTP_BENCH_ONLY;
+if (only === 'small') {
+  const r = await loopback(100);
+  console.log(Math.round(r.msgs / r.secs), 'msgs/s');
+  process.exit(0);
+}
+if (only === 'large') {
+  const r = await loopback(65536);
+  console.log((r.bytes / r.secs / 1e6).toFixed(1), 'MB/s');
+  process.exit(0);
+}
 const metrics: Metric[] = [];
 note(`SCTP benchmark, ${seconds} s per run`);
 const small = await loopback(100);

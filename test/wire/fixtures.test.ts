@@ -237,6 +237,32 @@ describe('RSPLIB scenario D: the hand-made messages', () => {
     });
   }
 
+  it("our error cause equals the cause of RSPLIB's Error reply for frames 54, 100, 183 and 319", () => {
+    for (const [frame, replyFrame] of [
+      [54, 56],
+      [100, 102],
+      [183, 185],
+      [319, 321],
+    ] as const) {
+      const m = d.find((x) => x.frame === frame)!;
+      const reply = d.find((x) => x.frame === replyFrame)!;
+      const r = decodeMessage(protocolOf(m), bytesOf(m));
+      const answer = decodeMessage(protocolOf(reply), bytesOf(reply));
+      assert.ok(!r.ok && answer.ok && answer.value.kind === 'error');
+      assert.deepEqual(answer.value.operationError.causes, [decodeErrorCause(r.error)], `frame ${frame}`);
+    }
+  });
+
+  it('decodes from a view into a larger buffer (byteOffset != 0)', () => {
+    const m = d.find((x) => x.frame === 38)!;
+    const b = bytesOf(m);
+    const big = new Uint8Array(b.length + 7);
+    big.set(b, 5);
+    const r = decodeMessage('asap', big.subarray(5, 5 + b.length));
+    assert.ok(r.ok);
+    assert.equal(toHex(encodeMessage('asap', r.value)), m.hex);
+  });
+
   it('the unknown skip-and-report TLV of frame 85 is kept for a report and re-encoded', () => {
     const m = d.find((x) => x.frame === 85)!;
     const r = decodeMessage('asap', bytesOf(m));

@@ -1,0 +1,116 @@
+/**
+ * Ping-Pong service (RSPLIB rspserver -pingpong; notes §1.3, §2.9): answers each Ping with a Pong
+ * carrying the Ping's MessageNo and data and the session's ReplyNo (1, 2, ...), then sends an ASAP
+ * Cookie `<PP-TD1>` + the next ReplyNo. A Cookie Echo received before the first Ping resumes the
+ * ReplyNo sequence. `failureAfter` = N aborts the session after N Pongs (failover tests).
+ */
+import type { Instant } from '../base/index.js';
+import { SERVICE_DEFAULTS } from './defaults.js';
+import {
+  decodePingPong,
+  decodePingPongCookie,
+  encodePingPong,
+  encodePingPongCookie,
+  PINGPONG_PPID,
+} from './ping-pong-messages.js';
+import type { PoolElementService, ServiceAction, ServiceInput, ServiceSessionRef } from './service-types.js';
+import { closeAll } from './standard-services.js';
+
+export interface PingPongServiceOptions {
+  readonly failureAfter?: number;
+}
+
+interface PingPongSession {
+  replyNo: number;
+  replies: number;
+}
+
+export class PingPongService implements PoolElementService {
+  readonly defaultPoolHandle = 'PingPongPool';
+  private readonly sessions = new Map<ServiceSessionRef, PingPongSession>();
+  private readonly failureAfter: number;
+
+  constructor(options: PingPongServiceOptions = {}) {
+    this.failureAfter = options.failureAfter ?? SERVICE_DEFAULTS.pingPongFailureAfter;
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  nextDeadline(): Instant | undefined {
+    return undefined;
+  }
+
+  handle(input: ServiceInput): ServiceAction[] {
+    switch (input.kind) {
+      case 'sessionUp':
+        this.sessions.set(input.session, { replyNo: 1, replies: 0 });
+        return [];
+      case 'sessionDown':
+        this.sessions.delete(input.session);
+        return [];
+      case 'cookieEcho':
+        return this.onCookieEcho(input.session, input.cookie);
+      case 'message':
+        return this.onMessage(input.session, input.ppid, input.stream, input.bytes);
+      case 'shutdown':
+        return closeAll(this.sessions.keys());
+      default:
+        return [];
+    }
+  }
+
+  private session(ref: ServiceSessionRef): PingPongSession {
+    let s = this.sessions.get(ref);
+    if (!s) {
+      s = { replyNo: 1, replies: 0 };
+      this.sessions.set(ref, s);
+    }
+    return s;
+  }
+
+  private onCookieEcho(ref: ServiceSessionRef, cookie: Uint8Array): ServiceAction[] {
+    const s = this.session(ref);
+    const decoded = decodePingPongCookie(cookie);
+    if (!decoded.ok)
+      return [{ kind: 'notify', event: { kind: 'malformed', session: ref, reason: decoded.error.reason } }];
+    if (s.replies === 0) s.replyNo = decoded.value.replyNo;
+    return [];
+  }
+
+  private onMessage(
+    ref: ServiceSessionRef,
+    ppid: number,
+    stream: number,
+    bytes: Uint8Array,
+  ): ServiceAction[] {
+    const s = this.session(ref);
+    const decoded = ppid === PINGPONG_PPID ? decodePingPong(bytes) : undefined;
+    if (!decoded?.ok || decoded.value.kind !== 'ping') {
+      const reason =
+        decoded === undefined ? `PPID ${ppid}` : decoded.ok ? 'Pong sent to a PE' : decoded.error.reason;
+      return [{ kind: 'notify', event: { kind: 'malformed', session: ref, reason } }];
+    }
+    const pong = encodePingPong({
+      kind: 'pong',
+      messageNo: decoded.value.messageNo,
+      replyNo: s.replyNo,
+      data: decoded.value.data,
+    });
+    s.replyNo++;
+    s.replies++;
+    const out: ServiceAction[] = [
+      { kind: 'send', session: ref, ppid: PINGPONG_PPID, stream, unordered: false, bytes: pong },
+      { kind: 'sendCookie', session: ref, cookie: encodePingPongCookie({ replyNo: s.replyNo }) },
+    ];
+    if (this.failureAfter > 0 && s.replies >= this.failureAfter) {
+      this.sessions.delete(ref);
+      out.push(
+        { kind: 'notify', event: { kind: 'failureInjected', session: ref } },
+        { kind: 'abort', session: ref, reason: `failure injected after ${s.replies} replies` },
+      );
+    }
+    return out;
+  }
+}

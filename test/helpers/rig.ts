@@ -213,6 +213,11 @@ class RigVm implements Vm {
   private readonly children = new Set<ChildProcess>();
   private stopped = false;
   private readonly onExit = (): void => this.downSync();
+  /** Stops the VM, then lets the signal do what it would have done without this listener. */
+  private readonly onSignal = (signal: NodeJS.Signals): void => {
+    this.downSync();
+    process.kill(process.pid, signal);
+  };
 
   constructor(
     readonly n: number,
@@ -223,6 +228,14 @@ class RigVm implements Vm {
     this.guestIp = `10.77.${n}.2`;
     this.hostIp = `10.77.${n}.1`;
     process.once('exit', this.onExit);
+    process.once('SIGINT', this.onSignal);
+    process.once('SIGTERM', this.onSignal);
+  }
+
+  private removeHooks(): void {
+    process.removeListener('exit', this.onExit);
+    process.removeListener('SIGINT', this.onSignal);
+    process.removeListener('SIGTERM', this.onSignal);
   }
 
   async guest(cmd: string, timeoutMs = 30_000): Promise<string> {
@@ -310,14 +323,15 @@ class RigVm implements Vm {
   async down(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    process.removeListener('exit', this.onExit);
+    this.removeHooks();
     for (const child of this.children) child.kill('SIGKILL');
     await rig(['down', this.n], 30_000).catch(() => undefined);
     await unlink(this.lockPath).catch(() => undefined);
   }
 
-  /** Last resort when the test process exits without calling down(). */
+  /** Last resort when the test process exits, or is told to stop, without having called down(). */
   private downSync(): void {
+    this.removeHooks();
     if (this.stopped) return;
     this.stopped = true;
     for (const child of this.children) child.kill('SIGKILL');

@@ -1,0 +1,6 @@
+export * from './endpoint-pair.js';
+export * from './node-types.js';
+export * from './pool-element-node.js';
+export * from './pool-user-node.js';
+export * from './registrar-node.js';
+export * from './sctp-host.js';

@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { SeededRandom } from '../../src/base/random.js';
+import {
+  PoolElementNode,
+  type PoolElementNodeEvent,
+  type PoolElementService,
+  PoolUserNode,
+  RegistrarNode,
+  type RegistrarNodeEvent,
+  type ResolutionResult,
+} from '../../src/stack/index.js';
+import { AddressScope } from '../../src/wire/address-scope.js';
+import { AsapOnlyRegistrar } from '../helpers/asap-only-registrar.js';
+import { type Member, StackSim } from '../helpers/stack-sim.js';
+import { testMac } from '../sctp/sim-node.js';
+
+const ECHO = new TextEncoder().encode('EchoPool');
+const REGISTRAR_IP = '10.0.0.1';
+
+const echo: PoolElementService = {
+  data: (ctx, session, ppid, stream, bytes) => ctx.send(session, ppid, bytes, stream),
+};
+
+function sctp(port: number, seed: number) {
+  return {
+    port,
+    random: new SeededRandom(seed),
+    mac: testMac,
+    heartbeatIntervalMs: 2_000,
+    rtoInitialMs: 200,
+    rtoMinMs: 100,
+  };
+}
+
+interface World {
+  sim: StackSim;
+  registrar: AsapOnlyRegistrar;
+  registrarMember: Member;
+  pes: { node: PoolElementNode; member: Member; events: PoolElementNodeEvent[] }[];
+  pu: PoolUserNode;
+  puMember: Member;
+  registrarEvents: RegistrarNodeEvent[];
+}
+
+function world(peCount: number, seed = 1): World {
+  const sim = new StackSim(seed);
+  const registrar = new AsapOnlyRegistrar(
+    {
+      registrarId: 0xa0000001,
+      minAddressScope: AddressScope.SiteLocal,
+      keepAliveIntervalMs: 1_000,
+      keepAliveTimeoutMs: 1_000,
+    },
+    new SeededRandom(seed),
+  );
+  const registrarEvents: RegistrarNodeEvent[] = [];
+  const rnode = new RegistrarNode(registrar, { asap: sctp(3863, seed + 1) });
+  const registrarMember = sim.add(REGISTRAR_IP, 9899, rnode, (e) => registrarEvents.push(e));
+  registrar.server.startAnnouncing(0);
+  const pes = Array.from({ length: peCount }, (_, i) => {
+    const ip = `10.0.1.${i + 1}`;
+    const events: PoolElementNodeEvent[] = [];
+    const node = new PoolElementNode(
+      {
+        asap: sctp(20000 + i, seed + 10 + i),
+        data: sctp(7, seed + 20 + i),
+        random: new SeededRandom(seed + 30 + i),
+        element: {
+          poolHandle: ECHO,
+          id: 0x100 + i,
+          policy: { name: 'RoundRobin' },
+          userTransport: { kind: 'sctp', port: 7, transportUse: 'dataAndControl', addresses: [ip] },
+          registrars: [{ addresses: [REGISTRAR_IP], port: 3863 }],
+        },
+      },
+      echo,
+    );
+    const member = sim.add(ip, 9899, node, (e) => events.push(e));
+    member.outputs(node.request({ kind: 'register', now: 0 }));
+    return { node, member, events };
+  });
+  const pu = new PoolUserNode({
+    sctp: sctp(30000, seed + 50),
+    random: new SeededRandom(seed + 51),
+    user: { registrars: [{ addresses: [REGISTRAR_IP], port: 3863 }] },
+  });
+  const puMember = sim.add('10.0.2.1', 9899, pu);
+  return { sim, registrar, registrarMember, pes, pu, puMember, registrarEvents };
+}
+
+function resolve(w: World, requestId: number, items?: number): ResolutionResult {
+  let result: ResolutionResult | undefined;
+  w.puMember.outputs(w.pu.resolve(w.sim.clock.now, requestId, ECHO, items, (r) => (result = r)));
+  assert.ok(
+    w.sim.runUntil(() => result !== undefined, 30_000),
+    'resolution answered',
+  );
+  return result!;
+}
+
+describe('stack over a simulated network: registrar, pool elements, pool user', () => {
+  it('registers three PEs over SCTP, resolves them round robin, and echoes through a session', () => {
+    const w = world(3);
+    assert.ok(
+      w.sim.runUntil(() => w.registrar.handlespace.size === 3, 10_000),
+      'all registered',
+    );
+    w.sim.run(100);
+    const registered = w.pes.filter((p) =>
+      p.events.some((e) => e.kind === 'element' && e.event.kind === 'registered'),
+    );
+    assert.equal(registered.length, 3);
+
+    const ids = [1, 2, 3, 4].map((n) => {
+      const r = resolve(w, n, 1);
+      assert.ok(r.ok);
+      return r.value.poolElements[0]!.id;
+    });
+    assert.deepEqual(ids, [0x100, 0x101, 0x102, 0x100]);
+
+    const r = resolve(w, 9, 1);
+    assert.ok(r.ok);
+    const target = r.value.poolElements[0]!;
+    assert.equal(target.userTransport.kind, 'sctp');
+    const received: string[] = [];
+    let upAt = -1;
+    const { assoc, out } = w.pu.openSession(
+      w.sim.clock.now,
+      target.userTransport.kind === 'sctp' ? target.userTransport : { addresses: [], port: 0 },
+      {
+        up: (ctx, now, a) => {
+          upAt = now;
+          ctx.send(a, 0, new TextEncoder().encode('hello'));
+        },
+        data: (_ctx, _now, _a, _ppid, _s, bytes) => received.push(new TextDecoder().decode(bytes)),
+        control: () => {},
+        down: () => {},
+      },
+    );
+    w.puMember.outputs(out);
+    assert.ok(
+      w.sim.runUntil(() => received.length > 0, 5_000),
+      'echo arrives',
+    );
+    assert.deepEqual(received, ['hello']);
+    assert.ok(upAt >= 0 && assoc > 0);
+  });
+
+  it('removes a killed PE after keep-alive interval + timeout, and the PU no longer gets it', () => {
+    const w = world(2, 7);
+    assert.ok(w.sim.runUntil(() => w.registrar.handlespace.size === 2, 10_000));
+    const killedAt = w.sim.clock.now;
+    w.pes[0]!.member.kill();
+    assert.ok(
+      w.sim.runUntil(() => w.registrar.handlespace.size === 1, 10_000),
+      'dead PE removed',
+    );
+    assert.ok(w.sim.clock.now - killedAt <= 2_000 + 50, `removed after ${w.sim.clock.now - killedAt} ms`);
+    for (let n = 0; n < 3; n++) {
+      const r = resolve(w, 100 + n, 1);
+      assert.ok(r.ok && r.value.poolElements[0]!.id === 0x101);
+    }
+  });
+
+  it('a deregistering PE leaves the pool at once', () => {
+    const w = world(2, 11);
+    assert.ok(w.sim.runUntil(() => w.registrar.handlespace.size === 2, 10_000));
+    const pe = w.pes[1]!;
+    pe.member.outputs(pe.node.request({ kind: 'deregister', now: w.sim.clock.now }));
+    assert.ok(w.sim.runUntil(() => w.registrar.handlespace.size === 1, 2_000));
+    assert.ok(pe.events.some((e) => e.kind === 'element' && e.event.kind === 'deregistered'));
+  });
+});

@@ -183,13 +183,7 @@ export class PoolElementNode {
     }
   }
 
-  private onDataDeliver(
-    _now: Instant,
-    assoc: AssocId,
-    ppid: number,
-    stream: number,
-    bytes: Uint8Array,
-  ): void {
+  private onDataDeliver(assoc: AssocId, ppid: number, stream: number, bytes: Uint8Array): void {
     const session = EndpointPair.id(DATA, assoc);
     if (ppid !== PPID_ASAP) {
       this.service.data(this.ctx, session, ppid, stream, bytes);

@@ -1,3 +1,5 @@
 export * from './asap-server.js';
 export * from './defaults.js';
+export * from './enrp/index.js';
+export * from './registrar.js';
 export * from './registration-check.js';

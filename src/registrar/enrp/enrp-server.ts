@@ -1,0 +1,626 @@
+/**
+ * The registrar's ENRP side (RFC 5353) as a sans-I/O state machine: peer list and Presence heartbeats
+ * (§3.4), start-up with a mentor (§3.2), Handle Updates out and in (§3.3), audit by PE checksum with
+ * mark-and-purge resynchronisation (§3.6), takeover of a dead peer (§3.5) and, behind an option, takeover
+ * suggestion (draft-dreibholz-rserpool-enrp-takeover). Handle table downloads live in handle-table-sync.ts,
+ * the takeover procedure in takeover.ts; this file dispatches and keeps the peer list.
+ */
+import type { AssociationId, Instant, Random } from '../../base/index.js';
+import type { Handlespace } from '../../handlespace/index.js';
+import { type DecodeError, decodeErrorCause, parametersToReport } from '../../wire/decode-error.js';
+import type {
+  EnrpHandleUpdate,
+  EnrpListResponse,
+  EnrpMessage,
+  EnrpPresence,
+} from '../../wire/enrp-messages.js';
+import {
+  ErrorCause,
+  type OperationError,
+  type PoolElementParameter,
+  type PoolHandle,
+  type RegistrarId,
+  type ServerInformation,
+  type TransportParameter,
+} from '../../wire/types.js';
+import { ENRP_DEFAULTS } from './defaults.js';
+import type { ConnectPurpose, EnrpContext, EnrpServerOptions, ResolvedEnrpOptions } from './enrp-context.js';
+import type { EnrpAction, EnrpEvent, EnrpInput } from './enrp-types.js';
+import { HandleTableResponder } from './handle-table-response.js';
+import { HandleTableSync } from './handle-table-sync.js';
+import { endpointOf, enqueue, type Peer, PeerTable, type StaticPeer } from './peer-table.js';
+import { Takeover } from './takeover.js';
+
+export class EnrpServer implements EnrpContext {
+  readonly options: ResolvedEnrpOptions;
+  readonly peers = new PeerTable();
+  readonly staticPeers: StaticPeer[];
+  readonly responder: HandleTableResponder;
+  readonly sync: HandleTableSync;
+  readonly takeover: Takeover;
+  private readonly refs = new Map<number, ConnectPurpose>();
+  private nextRef = 1;
+  private started = false;
+  private stopped = false;
+  private inStartup_ = false;
+  private startupEndsAt: Instant | undefined;
+  private nextHeartbeatAt: Instant | undefined;
+
+  constructor(
+    readonly handlespace: Handlespace,
+    options: EnrpServerOptions,
+    private readonly random: Random,
+  ) {
+    this.options = {
+      peerHeartbeatCycleMs: ENRP_DEFAULTS.peerHeartbeatCycleMs,
+      peerMaxTimeLastHeardMs: ENRP_DEFAULTS.peerMaxTimeLastHeardMs,
+      peerMaxTimeNoResponseMs: ENRP_DEFAULTS.peerMaxTimeNoResponseMs,
+      mentorDiscoveryTimeoutMs: ENRP_DEFAULTS.mentorDiscoveryTimeoutMs,
+      takeoverExpiryIntervalMs: ENRP_DEFAULTS.takeoverExpiryIntervalMs,
+      maxElementsPerHtRequest: ENRP_DEFAULTS.maxElementsPerHtRequest,
+      maxHandleTableResponseBytes: ENRP_DEFAULTS.maxHandleTableResponseBytes,
+      supportTakeoverSuggestion: ENRP_DEFAULTS.supportTakeoverSuggestion,
+      multicast: ENRP_DEFAULTS.multicast,
+      keepAliveTimeoutMs: 5_000,
+      ...options,
+      enrpTransport: options.enrpTransport,
+      peers: options.peers ?? [],
+    };
+    this.staticPeers = this.options.peers.map((endpoint) => ({
+      endpoint,
+      id: undefined,
+      assoc: undefined,
+      connectRef: undefined,
+    }));
+    this.responder = new HandleTableResponder(handlespace, this.options.peerMaxTimeNoResponseMs);
+    this.sync = new HandleTableSync(this);
+    this.takeover = new Takeover(this);
+  }
+
+  get registrarId(): RegistrarId {
+    return this.options.registrarId;
+  }
+
+  /** True from `start` until the mentor's last Handle Table Response or the discovery timer. */
+  get inStartup(): boolean {
+    return this.inStartup_;
+  }
+
+  nextDeadline(): Instant | undefined {
+    if (!this.started || this.stopped) return undefined;
+    let m = minDefined(this.startupEndsAt, this.nextHeartbeatAt, this.takeover.nextDeadline());
+    for (const p of this.peers.all()) {
+      if (p.status !== 'takingOver') m = minDefined(m, p.deadline);
+      m = minDefined(m, p.sync?.deadline);
+    }
+    return minDefined(m, this.sync.nextDeadline());
+  }
+
+  handle(input: EnrpInput): EnrpAction[] {
+    if (this.stopped) return [];
+    const out: EnrpAction[] = [];
+    switch (input.kind) {
+      case 'start':
+        this.onStart(input.now, out);
+        break;
+      case 'stop':
+        this.onStop(out);
+        break;
+      case 'received':
+        this.onMessage(input.now, input.assoc, input.message, out);
+        break;
+      case 'multicastReceived':
+        if (input.message.kind === 'presence') this.onMessage(input.now, undefined, input.message, out);
+        break;
+      case 'malformed':
+        this.onMalformed(input.assoc, input.error, out);
+        break;
+      case 'assocUp':
+        this.onAssocUp(input.now, input.assoc, input.ref, out);
+        break;
+      case 'assocLost':
+        this.onAssocLost(input.now, input.assoc, out);
+        break;
+      case 'connectFailed':
+        this.onConnectFailed(input.now, input.ref, out);
+        break;
+      case 'ownElementChanged':
+        this.announceChange(input.now, input.change, input.poolHandle, input.element, out);
+        break;
+      case 'tick':
+        this.onTick(input.now, out);
+        break;
+    }
+    return out;
+  }
+
+  // ---- Start-up (RFC 5353 §3.2) ---------------------------------------------------------------------
+
+  private onStart(now: Instant, out: EnrpAction[]): void {
+    if (this.started) return;
+    this.started = true;
+    this.nextHeartbeatAt = now;
+    if (this.staticPeers.length === 0 && !this.options.multicast) {
+      // §3.2.2.1: no peer can be found, so we are alone and in service at once.
+      this.endStartup('alone', out);
+      return;
+    }
+    this.inStartup_ = true;
+    this.startupEndsAt = now + this.options.mentorDiscoveryTimeoutMs;
+  }
+
+  endStartup(reason: 'mentorSync' | 'timeout' | 'alone', out: EnrpAction[]): void {
+    if (!this.inStartup_ && reason !== 'alone') return;
+    this.inStartup_ = false;
+    this.startupEndsAt = undefined;
+    this.notify(out, { kind: 'startupDone', reason });
+  }
+
+  /**
+   * RFC 5353 defines no goodbye. We close our ENRP associations and go quiet; peers take over our PEs
+   * after MAX-TIME-LAST-HEARD + MAX-TIME-NO-RESPONSE (the registrar core also closes the PEs'
+   * associations so that they re-register elsewhere at once).
+   */
+  private onStop(out: EnrpAction[]): void {
+    for (const assoc of this.peers.associations()) out.push({ kind: 'close', assoc });
+    for (const s of this.staticPeers) if (s.assoc !== undefined) out.push({ kind: 'close', assoc: s.assoc });
+    this.stopped = true;
+    this.notify(out, { kind: 'stopped' });
+  }
+
+  // ---- Messages ------------------------------------------------------------------------------------
+
+  private onMessage(now: Instant, assoc: AssociationId | undefined, m: EnrpMessage, out: EnrpAction[]): void {
+    const sender = m.senderId;
+    // Hygiene (notes §5): our own messages (looped-back multicast) and sender 0 are ignored.
+    if (sender === this.registrarId || sender === 0) return;
+    if (assoc !== undefined) this.reportUnrecognized(assoc, m, out);
+    if (assoc !== undefined) {
+      this.peers.bindAssoc(assoc, sender);
+      const s = this.staticPeers.find((x) => x.assoc === assoc);
+      if (s !== undefined) s.id = sender;
+    }
+    let peer = this.peers.get(sender);
+    const isNew = peer === undefined;
+    if (m.kind === 'handleTableRequest' && peer === undefined) {
+      // RSPLIB answers a Handle Table Request from an unknown peer with R; it must send Presence first.
+      if (assoc !== undefined) this.sync.rejectRequest(sender, assoc, 'unknownPeer', out);
+      return;
+    }
+    if (m.kind === 'initTakeoverAck' || m.kind === 'takeoverServer') {
+      // Acks and takeover notices from registrars we do not know teach us nothing about them.
+      if (peer !== undefined) this.heard(now, peer, out);
+    } else {
+      peer ??= this.addPeer(now, sender, m.kind === 'presence' ? 'presence' : 'message', assoc, out);
+      this.heard(now, peer, out);
+    }
+    if (peer !== undefined && peer.endpoint === undefined && assoc !== undefined) {
+      const s = this.staticPeers.find((x) => x.assoc === assoc);
+      if (s !== undefined) peer.endpoint = s.endpoint;
+    }
+    switch (m.kind) {
+      case 'presence':
+        this.onPresence(now, assoc, peer!, m, isNew, out);
+        break;
+      case 'handleUpdate':
+        this.onHandleUpdate(now, peer!, m, out);
+        break;
+      case 'handleTableRequest':
+        this.sync.onRequest(now, peer!, assoc!, m, out);
+        break;
+      case 'handleTableResponse':
+        this.sync.onResponse(now, peer!, m, out);
+        break;
+      case 'listRequest':
+        this.onListRequest(peer!, assoc, out);
+        break;
+      case 'listResponse':
+        this.onListResponse(now, m, out);
+        break;
+      case 'initTakeover':
+        this.takeover.onInitTakeover(now, sender, assoc, m.targetId, out);
+        break;
+      case 'initTakeoverAck':
+        this.takeover.onAck(now, sender, m.targetId, out);
+        break;
+      case 'takeoverServer':
+        this.takeover.onTakeoverServer(now, sender, m.targetId, out);
+        break;
+      case 'error':
+        this.notify(out, {
+          kind: 'enrpErrorReceived',
+          registrarId: sender,
+          operationError: m.operationError,
+        });
+        break;
+    }
+    if (isNew && m.kind !== 'presence' && peer !== undefined) {
+      // §3.4.1: any message from a new peer makes us ask for its Presence.
+      this.sendToPeer(peer, this.presence(peer.id, true), out);
+    }
+  }
+
+  private addPeer(
+    now: Instant,
+    id: RegistrarId,
+    via: 'presence' | 'listResponse' | 'message',
+    assoc: AssociationId | undefined,
+    out: EnrpAction[],
+  ): Peer {
+    const peer = this.peers.add(id, now, this.options.peerMaxTimeLastHeardMs);
+    if (assoc !== undefined) this.peers.bindAssoc(assoc, id);
+    this.notify(out, { kind: 'peerAdded', registrarId: id, via });
+    return peer;
+  }
+
+  /** §3.4.3: any message re-arms MAX-TIME-LAST-HEARD and ends a probe. */
+  private heard(now: Instant, peer: Peer, _out: EnrpAction[]): void {
+    peer.lastHeard = now;
+    if (peer.status === 'active' || peer.status === 'probing') {
+      peer.status = 'active';
+      peer.deadline = now + this.options.peerMaxTimeLastHeardMs;
+    }
+  }
+
+  private onPresence(
+    now: Instant,
+    assoc: AssociationId | undefined,
+    peer: Peer,
+    m: EnrpPresence,
+    isNew: boolean,
+    out: EnrpAction[],
+  ): void {
+    const endpoint = endpointOf(m.serverInformation?.transport);
+    if (endpoint !== undefined) peer.endpoint = endpoint;
+    if (peer.status === 'takingOver' || peer.status === 'takenOver') {
+      // §3.5.1: a Presence from the target stops the takeover; it is alive.
+      this.takeover.targetAlive(now, peer, out);
+    }
+    if (this.inStartup_ && this.sync.mentor === undefined) this.sync.startMentor(now, peer, out);
+    if (isNew) this.sendToPeer(peer, this.presence(peer.id, true), out, assoc);
+    else if (m.replyRequired) this.sendToPeer(peer, this.presence(peer.id, false), out, assoc);
+    // §3.6.1 audit; like RSPLIB only for Presence over SCTP and when no download from the peer is running.
+    if (assoc !== undefined && m.peChecksum !== undefined && peer.sync === undefined) {
+      const ours = this.handlespace.checksumOf(peer.id);
+      if (ours !== m.peChecksum) {
+        this.notify(out, { kind: 'auditMismatch', registrarId: peer.id, theirs: m.peChecksum, ours });
+        this.sync.startResync(now, peer, out);
+      }
+    }
+  }
+
+  // ---- Handle Updates (RFC 5353 §3.3) ---------------------------------------------------------------
+
+  /** Announces a change of one of our PEs to every live peer; takeover suggestion behind the option. */
+  announceChange(
+    now: Instant,
+    change: 'added' | 'updated' | 'removed',
+    poolHandle: PoolHandle,
+    element: PoolElementParameter,
+    out: EnrpAction[],
+  ): void {
+    if (!this.started) return;
+    const action = change === 'removed' ? 'deletePe' : 'addPe';
+    let suggested: RegistrarId | undefined;
+    if (change === 'added' && this.options.supportTakeoverSuggestion) {
+      suggested = this.takeover.suggestionTarget(element.id);
+    }
+    for (const peer of this.peers.live()) {
+      const message: EnrpHandleUpdate = {
+        kind: 'handleUpdate',
+        senderId: this.registrarId,
+        receiverId: 0,
+        takeoverSuggested: peer.id === suggested,
+        action,
+        poolHandle,
+        poolElement: element,
+      };
+      this.sendToPeer(peer, message, out);
+    }
+  }
+
+  private onHandleUpdate(now: Instant, peer: Peer, m: EnrpHandleUpdate, out: EnrpAction[]): void {
+    const pe = m.poolElement;
+    const hs = this.handlespace;
+    const ignored = (reason: 'ownElement' | 'notOwner' | 'inconsistent'): void =>
+      this.notify(out, {
+        kind: 'handleUpdateIgnored',
+        registrarId: peer.id,
+        poolHandle: m.poolHandle,
+        id: pe.id,
+        reason,
+      });
+    const existing = hs.find(m.poolHandle, pe.id);
+    if (m.action === 'deletePe') {
+      if (existing === undefined) return;
+      // RSPLIB deletes whatever the owner (quirk 11), which drops live PEs after a takeover suggestion
+      // (quirk 15). We delete only on the owner's word, or when the owner is no live peer of ours.
+      const owner = existing.homeRegistrarId;
+      if (owner === this.registrarId) {
+        ignored('ownElement');
+        return;
+      }
+      if (owner !== peer.id && this.peers.isLive(owner)) {
+        ignored('notOwner');
+        return;
+      }
+      hs.remove(existing);
+      this.notify(out, {
+        kind: 'peerElementChanged',
+        registrarId: peer.id,
+        change: 'removed',
+        poolHandle: m.poolHandle,
+        id: pe.id,
+      });
+      return;
+    }
+    const owner = pe.homeRegistrarId === 0 ? peer.id : pe.homeRegistrarId;
+    // notes §5: an add claiming us as home is ignored; we are the authority on our own PEs.
+    if (owner === this.registrarId) {
+      ignored('ownElement');
+      return;
+    }
+    const entry = this.learn(now, m.poolHandle, { ...pe, homeRegistrarId: owner });
+    if (entry === undefined) {
+      ignored('inconsistent');
+      return;
+    }
+    this.notify(out, {
+      kind: 'peerElementChanged',
+      registrarId: peer.id,
+      change: existing === undefined ? 'added' : 'updated',
+      poolHandle: m.poolHandle,
+      id: pe.id,
+    });
+    if (m.takeoverSuggested && this.options.supportTakeoverSuggestion) {
+      this.takeover.claimSuggested(now, entry, out);
+    }
+  }
+
+  /**
+   * Stores a PE owned by a peer (Handle Update, Handle Table Response): no connection of ours, and an
+   * expiry timer of one registration life (RSPLIB: ms), refreshed by the next update. False on a pool
+   * inconsistency.
+   */
+  learn(now: Instant, poolHandle: PoolHandle, element: PoolElementParameter) {
+    const r = this.handlespace.register({ poolHandle, element, now });
+    if (!r.ok) return undefined;
+    const entry = r.value.element;
+    if (element.registrationLife > 0)
+      this.handlespace.setTimer(entry, 'expiry', now + element.registrationLife);
+    else this.handlespace.clearTimer(entry);
+    return entry;
+  }
+
+  // ---- List exchange (RFC 5353 §3.2.2.2) -----------------------------------------------------------
+
+  private onListRequest(peer: Peer, assoc: AssociationId | undefined, out: EnrpAction[]): void {
+    // §3.2.2.2: a registrar still downloading from its own mentor is not ready and rejects.
+    const reject = this.inStartup_ && this.sync.mentor !== undefined;
+    const servers: ServerInformation[] = [];
+    if (!reject) {
+      for (const p of this.peers.live()) {
+        if (p.id === peer.id || p.endpoint === undefined) continue;
+        const transport: TransportParameter = {
+          kind: 'sctp',
+          port: p.endpoint.port,
+          transportUse: 'data',
+          addresses: p.endpoint.addresses,
+        };
+        servers.push({ registrarId: p.id, transport });
+      }
+    }
+    const message: EnrpListResponse = {
+      kind: 'listResponse',
+      senderId: this.registrarId,
+      receiverId: peer.id,
+      reject,
+      servers,
+    };
+    this.sendToPeer(peer, message, out, assoc);
+  }
+
+  private onListResponse(now: Instant, m: EnrpListResponse, out: EnrpAction[]): void {
+    if (m.reject) return;
+    for (const s of m.servers) {
+      if (s.registrarId === 0 || s.registrarId === this.registrarId || this.peers.has(s.registrarId))
+        continue;
+      const endpoint = endpointOf(s.transport);
+      if (endpoint === undefined) continue;
+      const peer = this.addPeer(now, s.registrarId, 'listResponse', undefined, out);
+      peer.endpoint = endpoint;
+      this.sendToPeer(peer, this.presence(peer.id, true), out);
+    }
+  }
+
+  // ---- Errors (RFC 5353 §3.7) ------------------------------------------------------------------------
+
+  /** An ENRP Error with the RFC's ids (ours as sender, the offender's as receiver; RSPLIB copies them). */
+  private errorMessage(assoc: AssociationId, operationError: OperationError): EnrpMessage {
+    return {
+      kind: 'error',
+      senderId: this.registrarId,
+      receiverId: this.peers.idOfAssoc(assoc) ?? 0,
+      operationError,
+    };
+  }
+
+  private onMalformed(assoc: AssociationId, error: DecodeError, out: EnrpAction[]): void {
+    this.notify(out, { kind: 'enrpMalformed', assoc, error });
+    if (error.silent || error.messageType === 0x0a) return;
+    const message = this.errorMessage(assoc, { causes: [decodeErrorCause(error)] });
+    out.push({ kind: 'send', assoc, protocol: 'enrp', message });
+  }
+
+  private reportUnrecognized(assoc: AssociationId, m: EnrpMessage, out: EnrpAction[]): void {
+    const report = parametersToReport(m.unrecognized);
+    if (report.length === 0 || m.kind === 'error') return;
+    const causes = report.map((tlv) => ({ cause: ErrorCause.UnrecognizedParameter, data: tlv }));
+    out.push({ kind: 'send', assoc, protocol: 'enrp', message: this.errorMessage(assoc, { causes }) });
+  }
+
+  // ---- Associations ----------------------------------------------------------------------------------
+
+  newRef(purpose: ConnectPurpose): number {
+    const ref = this.nextRef++;
+    this.refs.set(ref, purpose);
+    return ref;
+  }
+
+  private onAssocUp(now: Instant, assoc: AssociationId, ref: number | undefined, out: EnrpAction[]): void {
+    if (ref === undefined) return; // accepted: the first message tells who it is
+    const purpose = this.refs.get(ref);
+    this.refs.delete(ref);
+    if (purpose === undefined) return;
+    if (purpose.kind === 'claim') {
+      this.takeover.onClaimConnected(now, purpose, assoc, out);
+      return;
+    }
+    if (purpose.kind === 'static') {
+      purpose.entry.connectRef = undefined;
+      purpose.entry.assoc = assoc;
+      if (purpose.entry.id !== undefined) this.peers.bindAssoc(assoc, purpose.entry.id);
+      out.push({
+        kind: 'send',
+        assoc,
+        protocol: 'enrp',
+        message: this.presence(purpose.entry.id ?? 0, true),
+      });
+      return;
+    }
+    const peer = this.peers.get(purpose.id);
+    this.peers.bindAssoc(assoc, purpose.id);
+    if (peer === undefined) return;
+    peer.connectRef = undefined;
+    if (peer.assoc === undefined) peer.assoc = assoc;
+    const queued = peer.queue;
+    peer.queue = [];
+    for (const message of queued) out.push({ kind: 'send', assoc: peer.assoc, protocol: 'enrp', message });
+  }
+
+  private onAssocLost(now: Instant, assoc: AssociationId, out: EnrpAction[]): void {
+    for (const s of this.staticPeers) if (s.assoc === assoc) s.assoc = undefined;
+    const peer = this.peers.unbindAssoc(assoc);
+    if (peer !== undefined && peer.assoc === undefined) {
+      this.responder.forget(peer.id);
+      if (peer.sync !== undefined) this.sync.fail(now, peer, 'associationLost', out);
+    }
+  }
+
+  private onConnectFailed(now: Instant, ref: number, out: EnrpAction[]): void {
+    const purpose = this.refs.get(ref);
+    this.refs.delete(ref);
+    if (purpose === undefined) return;
+    if (purpose.kind === 'static') purpose.entry.connectRef = undefined;
+    else if (purpose.kind === 'claim') this.takeover.onClaimFailed(now, purpose, out);
+    else {
+      const peer = this.peers.get(purpose.id);
+      if (peer !== undefined) {
+        peer.connectRef = undefined;
+        peer.queue = [];
+      }
+    }
+  }
+
+  // ---- Sending -----------------------------------------------------------------------------------
+
+  /** Sends over `via` if given, else the peer's association, else connects to its endpoint and queues. */
+  sendToPeer(peer: Peer, message: EnrpMessage, out: EnrpAction[], via?: AssociationId): void {
+    const assoc = via ?? peer.assoc;
+    if (assoc !== undefined) {
+      out.push({ kind: 'send', assoc, protocol: 'enrp', message });
+      return;
+    }
+    if (peer.endpoint === undefined) return;
+    enqueue(peer, message);
+    if (peer.connectRef === undefined) {
+      peer.connectRef = this.newRef({ kind: 'peer', id: peer.id });
+      out.push({ kind: 'connect', ref: peer.connectRef, protocol: 'enrp', to: peer.endpoint });
+    }
+  }
+
+  /** RFC 5353 §2.1: our PE checksum (own PEs only) and Server Information. */
+  presence(receiverId: RegistrarId, replyRequired: boolean): EnrpPresence {
+    const t = this.options.enrpTransport;
+    return {
+      kind: 'presence',
+      senderId: this.registrarId,
+      receiverId,
+      replyRequired,
+      peChecksum: this.handlespace.ownChecksum,
+      ...(t ? { serverInformation: { registrarId: this.registrarId, transport: t } } : {}),
+    };
+  }
+
+  /** §3.4.2 heartbeat, and §3.5.1 step 1 (target of an Init Takeover): to the group and every peer. */
+  announcePresence(out: EnrpAction[]): void {
+    if (this.options.multicast)
+      out.push({ kind: 'multicast', protocol: 'enrp', message: this.presence(0, false) });
+    for (const peer of this.peers.live()) this.sendToPeer(peer, this.presence(peer.id, false), out);
+    for (const s of this.staticPeers) {
+      if (s.id !== undefined && this.peers.isLive(s.id)) continue;
+      // Not (or no longer) a live peer: keep knocking, so that a restarted registrar is found again.
+      if (s.assoc !== undefined) {
+        out.push({ kind: 'send', assoc: s.assoc, protocol: 'enrp', message: this.presence(0, true) });
+      } else if (s.connectRef === undefined) {
+        s.connectRef = this.newRef({ kind: 'static', entry: s });
+        out.push({ kind: 'connect', ref: s.connectRef, protocol: 'enrp', to: s.endpoint });
+      }
+    }
+  }
+
+  notify(out: EnrpAction[], event: EnrpEvent): void {
+    out.push({ kind: 'notify', event });
+  }
+
+  // ---- Timers ------------------------------------------------------------------------------------
+
+  private onTick(now: Instant, out: EnrpAction[]): void {
+    if (!this.started) return;
+    if (this.startupEndsAt !== undefined && now >= this.startupEndsAt) this.endStartup('timeout', out);
+    if (this.nextHeartbeatAt !== undefined && now >= this.nextHeartbeatAt) {
+      this.announcePresence(out);
+      const cycle = this.options.peerHeartbeatCycleMs;
+      this.nextHeartbeatAt = now + cycle * (0.875 + 0.25 * this.random.float());
+    }
+    for (const peer of [...this.peers.all()]) {
+      if (peer.sync !== undefined && now >= peer.sync.deadline) this.sync.fail(now, peer, 'timeout', out);
+      if (peer.status === 'takingOver' || now < peer.deadline) continue;
+      if (peer.status === 'active') {
+        // §3.4.3: silent for MAX-TIME-LAST-HEARD: ask for a Presence, wait MAX-TIME-NO-RESPONSE.
+        peer.status = 'probing';
+        peer.deadline = now + this.options.peerMaxTimeNoResponseMs;
+        this.notify(out, { kind: 'peerProbed', registrarId: peer.id });
+        this.sendToPeer(peer, this.presence(peer.id, true), out);
+      } else if (peer.status === 'probing') {
+        if (this.handlespace.countOwnedBy(peer.id) > 0) this.takeover.start(now, peer, out);
+        else this.removePeer(now, peer.id, 'noResponse', out);
+      } else {
+        // takenOver, and no Takeover Server came (RSPLIB never sends one): forget it; audits converge.
+        this.removePeer(now, peer.id, 'takenOver', out);
+      }
+    }
+    this.takeover.onTick(now, out);
+    this.sync.onTick(now, out);
+  }
+
+  removePeer(
+    now: Instant,
+    id: RegistrarId,
+    reason: 'noResponse' | 'takenOver' | 'takeoverExpired',
+    out: EnrpAction[],
+  ): void {
+    const peer = this.peers.remove(id);
+    if (peer === undefined) return;
+    this.responder.forget(id);
+    this.notify(out, { kind: 'peerRemoved', registrarId: id, reason });
+    this.sync.peerGone(now, id, out);
+    this.takeover.peerInactive(now, id, out);
+  }
+}
+
+export function minDefined(...values: (number | undefined)[]): number | undefined {
+  let m: number | undefined;
+  for (const v of values) if (v !== undefined && (m === undefined || v < m)) m = v;
+  return m;
+}

@@ -92,6 +92,25 @@ export class RedBlackTree<T> {
     return z;
   }
 
+  /** The first node whose (key, tie) is greater than (key, tie) (keyed store), or NIL. */
+  upperBoundKeyed(key: number, tie = Number.POSITIVE_INFINITY): number {
+    const { left, right } = this.store;
+    const keys = this.store.key;
+    const ties = this.store.tie;
+    let x = this.root;
+    let result = NIL;
+    while (x !== NIL) {
+      const kx = keys[x]!;
+      if (kx > key || (kx === key && ties[x]! > tie)) {
+        result = x;
+        x = left[x]!;
+      } else {
+        x = right[x]!;
+      }
+    }
+    return result;
+  }
+
   /** The numeric key of a node (keyed store). */
   key(node: number): number {
     return this.store.key[node]!;

@@ -2,15 +2,16 @@
  * The handlespace (RFC 5351 §2, RFC 5353): pools by pool handle and their PEs, with the indexes a
  * registrar needs (notes/rsplib-interop.md §3.1) and incremental PE checksums (RFC 5353 §3.6.2):
  *
- * - pools: Map keyed by `poolHash(handle)` (collisions chained); a pool is created by its first registration and removed with its
- *   last PE; per pool a Map PE id -> PE and a selection tree (policy order, or PE id with weight sums);
- * - ownership: tree ordered by (home registrar, pool handle [shorter first, then bytes], PE id): owner
- *   checksums' companion, Handle Table extraction (resumable), takeover;
- * - connections: tree ordered by (connection key, pool handle, PE id): removal of all PEs of a lost association;
- * - timers: tree ordered by (deadline, uid): one pending timer per PE, `nextTimer()` / `popDueTimers(now)`.
+ * - pools: Map keyed by `poolHash(handle)` (collisions chained); a pool is created by its first registration
+ *   and removed with its last PE; per pool a Map PE id -> PE and its selection tree (the pool is a
+ *   `PoolSelection`: policy order, or PE id with weight sums);
+ * - ownership (`OwnershipIndex`): PEs by (home registrar, pool handle [shorter first, then bytes], PE id),
+ *   with per-owner checksums: Handle Table extraction (resumable), takeover, resynchronisation;
+ * - connections: Map connection key -> intrusive list of its PEs: removal of all PEs of a lost association;
+ * - timers: keyed tree ordered by (deadline, uid): one pending timer per PE, `nextTimer()` / `popDueTimers(now)`.
  *
- * All trees share two typed-array node stores. Every operation is O(log n) in the handlespace and pool
- * sizes (bulk operations O(m log n) for m PEs affected). The same class is the pool user's cache.
+ * Trees share typed-array node stores. Every operation is O(log n) in the handlespace and pool sizes (bulk
+ * operations O(m log n) for m PEs affected). The same class is the pool user's cache.
  */
 import { assert } from '../base/assert.js';
 import type { Random } from '../base/random.js';
@@ -28,9 +29,12 @@ import {
   type RegistrarId,
 } from '../wire/types.js';
 import { DEFAULT_TRANSPORT_MISMATCH_CAUSE, MAX_POOL_HANDLE_LENGTH } from './defaults.js';
+import { type HandleTableExtract, type HandleTablePosition, handleTablePosition } from './handle-table.js';
+import { OwnershipIndex } from './ownership-index.js';
 import { Pool, PoolElementNode, transportUseOf } from './pool.js';
-import type { PoolElementEntry, PoolElementTimerKind, PoolInfo } from './pool-element-entry.js';
-import { compareKeys, equalHandles, type PoolKey, poolHash, poolKey } from './pool-key.js';
+import type { PoolElementEntry, PoolElementTimerKind, PoolInfo, TimerEvent } from './pool-element-entry.js';
+import { keyMatchesHandle, poolHash, poolKey } from './pool-key.js';
+import type { PoolElementRegistration, RegistrationError, RegistrationOutcome } from './registration.js';
 
 export interface HandlespaceOptions {
   /** This registrar's id: `ownChecksum` covers the PEs it owns. 0 (default) for a pool user's cache. */
@@ -39,109 +43,11 @@ export interface HandlespaceOptions {
   readonly transportMismatchCause?: number;
   /** Default for `select`: how many selected PEs get their policy state advanced; 0 = policy default (1). */
   readonly maxIncrement?: number;
+  /** Longest pool handle accepted (default 32, RSPLIB's limit). */
   readonly maxPoolHandleLength?: number;
 }
 
-/** A registration, a re-registration, or a PE learned over ENRP or from a handle resolution. */
-export interface PoolElementRegistration {
-  readonly poolHandle: PoolHandle;
-  /** `homeRegistrarId` is the owner; the registrar puts its own id there for ASAP registrations. */
-  readonly element: PoolElementParameter;
-  /** Opaque key of the association the PE registered over (indexed for `removeByConnection`). */
-  readonly connection?: number;
-  /** Distance for DPF policies (ms); defaults to the policy's distance field, else 0. */
-  readonly distanceMs?: number;
-  readonly now: Instant;
-}
-
-export type RegistrationErrorKind =
-  | 'invalidIdentifier'
-  | 'invalidPoolHandle'
-  | 'inconsistentPolicy'
-  | 'inconsistentTransport'
-  | 'inconsistentControlChannel';
-
-/** Why a registration was refused, with the Operation Error cause to send (RSPLIB's codes, notes §2.6). */
-export interface RegistrationError {
-  readonly kind: RegistrationErrorKind;
-  readonly cause: number;
-}
-
-export interface RegistrationOutcome {
-  readonly kind: 'added' | 'updated';
-  readonly element: PoolElementEntry;
-  /** The owner before an update (undefined when added); differs from the new one on an ownership change. */
-  readonly previousOwner: RegistrarId | undefined;
-}
-
-export interface TimerEvent {
-  readonly kind: PoolElementTimerKind;
-  readonly deadline: Instant;
-  readonly element: PoolElementEntry;
-}
-
-/** A position in Handle Table order (owner, pool handle, PE id): where the next extract resumes. */
-export interface HandleTablePosition {
-  readonly owner: RegistrarId;
-  readonly poolHandle: PoolHandle;
-  readonly id: PoolElementId;
-}
-
-export interface HandleTableExtract {
-  readonly elements: PoolElementEntry[];
-  /** More PEs follow (ENRP Handle Table Response M flag). */
-  readonly more: boolean;
-  /** Pass as `after` to continue; undefined when nothing was returned. */
-  readonly next: HandleTablePosition | undefined;
-}
-
-interface OwnerStats {
-  sum: number;
-  count: number;
-}
-
 type Node = PoolElementNode;
-
-const compareOwnership = (a: Node, b: Node): number =>
-  a.homeRegistrarId - b.homeRegistrarId ||
-  (a.pool === b.pool ? a.id - b.id : compareKeys(a.pool.key, b.pool.key));
-const compareConnection = (a: Node, b: Node): number =>
-  (a.connection ?? 0) - (b.connection ?? 0) ||
-  (a.pool === b.pool ? a.id - b.id : compareKeys(a.pool.key, b.pool.key));
-
-const positionProbe =
-  (owner: RegistrarId, key: PoolKey, id: PoolElementId) =>
-  (n: Node): number =>
-    n.homeRegistrarId - owner || compareKeys(n.pool.key, key) || n.id - id;
-
-/** The Handle Table position of an entry (to resume after it). */
-export function handleTablePosition(entry: PoolElementEntry): HandleTablePosition {
-  return { owner: entry.homeRegistrarId, poolHandle: entry.poolHandle, id: entry.id };
-}
-
-/**
- * The Pool Element parameter of an entry for a Handle Resolution Response (no ASAP transport) or an ENRP
- * message (`withAsapTransport`). The distance of DPF policies is the entry's measured distance.
- */
-export function poolElementParameter(
-  entry: PoolElementEntry,
-  withAsapTransport = false,
-): PoolElementParameter {
-  const policy =
-    'distance' in entry.policy && entry.policy.distance !== entry.distanceMs
-      ? { ...entry.policy, distance: entry.distanceMs }
-      : entry.policy;
-  const base = {
-    id: entry.id,
-    homeRegistrarId: entry.homeRegistrarId,
-    registrationLife: entry.registrationLife,
-    userTransport: entry.userTransport,
-    policy,
-  };
-  return withAsapTransport && entry.asapTransport !== undefined
-    ? { ...base, asapTransport: entry.asapTransport }
-    : base;
-}
 
 export class Handlespace {
   readonly ownRegistrarId: RegistrarId;
@@ -151,16 +57,14 @@ export class Handlespace {
   /** Pool index: FNV hash -> pool (collisions chained through `Pool.nextInBucket`). */
   private readonly pools = new Map<number, Pool>();
   private poolTotal = 0;
-  private readonly indexStore = new TreeNodeStore<Node>();
   private readonly sortStore = new TreeNodeStore<Node>({ keyed: true });
   private readonly valueStore = new TreeNodeStore<Node>({ keyed: true, summed: true });
-  private readonly timerStore = new TreeNodeStore<Node>({ keyed: true });
-  private readonly ownership = new RedBlackTree<Node>(compareOwnership, this.indexStore);
-  private readonly connections = new RedBlackTree<Node>(compareConnection, this.indexStore);
+  private readonly ownership = new OwnershipIndex();
+  /** Connection key -> first PE of its intrusive list. */
+  private readonly connections = new Map<number, Node>();
   /** Keyed by (deadline, uid). */
-  private readonly timers = new RedBlackTree<Node>(undefined, this.timerStore);
+  private readonly timers = new RedBlackTree<Node>(undefined, new TreeNodeStore<Node>({ keyed: true }));
   private readonly sequence = new SequenceCounter();
-  private readonly owners = new Map<RegistrarId, OwnerStats>();
   private checksumSum = 0;
   private elementCount = 0;
   private nextUid = 1;
@@ -181,7 +85,7 @@ export class Handlespace {
     return this.poolTotal;
   }
 
-  // ---- Registration --------------------------------------------------------------------------
+  // ---- Registration ------------------------------------------------------------------------------
 
   /**
    * Adds a PE or updates it in place (re-registration: policy parameters, load, transports, life,
@@ -199,9 +103,10 @@ export class Handlespace {
     }
     const transport = element.userTransport;
     const use = transportUseOf(transport);
+    const policy = element.policy;
     let pool = this.lookup(poolHandle);
     if (pool !== undefined) {
-      if (pool.policyName !== element.policy.name) {
+      if (pool.policyName !== policy.name) {
         return err({ kind: 'inconsistentPolicy', cause: ErrorCause.InconsistentPoolingPolicy });
       }
       if (pool.transportKind !== transport.kind) {
@@ -214,7 +119,6 @@ export class Handlespace {
         });
       }
     }
-    const policy = element.policy;
     const distanceMs = req.distanceMs ?? ('distance' in policy ? policy.distance : 0);
     const connection = req.connection;
     const existing = pool?.elements.get(id);
@@ -222,9 +126,9 @@ export class Handlespace {
       const previousOwner = existing.homeRegistrarId;
       if (previousOwner !== element.homeRegistrarId) this.changeOwner(existing, element.homeRegistrarId);
       if (existing.connection !== connection) {
-        if (existing.connection !== undefined) this.connections.remove(existing.connectionNode);
+        this.unlinkConnection(existing);
         existing.connection = connection;
-        existing.connectionNode = connection === undefined ? NIL : this.connections.insert(existing);
+        this.linkConnection(existing);
       }
       existing.registrationLife = element.registrationLife;
       existing.userTransport = transport;
@@ -234,17 +138,10 @@ export class Handlespace {
       existing.degradation = 0;
       existing.lastUpdate = now;
       existing.marked = false;
-      existing.pool.selection.update(existing);
+      existing.pool.update(existing);
       return ok({ kind: 'updated', element: existing, previousOwner });
     }
-    if (pool === undefined) {
-      const handle = poolHandle.slice();
-      const store = policyDescriptor(policy.name).selection === 'sort' ? this.sortStore : this.valueStore;
-      pool = new Pool(handle, poolKey(handle), poolHash(handle), policy.name, transport.kind, use, store);
-      pool.nextInBucket = this.pools.get(pool.hash);
-      this.pools.set(pool.hash, pool);
-      this.poolTotal++;
-    }
+    if (pool === undefined) pool = this.createPool(poolHandle, element);
     const node = new PoolElementNode(
       pool,
       id,
@@ -260,10 +157,10 @@ export class Handlespace {
       now,
     );
     pool.elements.set(id, node);
-    pool.selection.add(node, this.sequence.next());
-    node.ownershipNode = this.ownership.insert(node);
-    if (connection !== undefined) node.connectionNode = this.connections.insert(node);
-    this.addChecksum(node);
+    pool.add(node, this.sequence.next());
+    this.ownership.add(node);
+    this.linkConnection(node);
+    this.checksumSum += node.checksumPart;
     this.elementCount++;
     return ok({ kind: 'added', element: node, previousOwner: undefined });
   }
@@ -297,7 +194,7 @@ export class Handlespace {
     return nodes;
   }
 
-  // ---- Lookup ----------------------------------------------------------------------------------
+  // ---- Lookup ------------------------------------------------------------------------------------
 
   find(poolHandle: PoolHandle, id: PoolElementId): PoolElementEntry | undefined {
     return this.lookup(poolHandle)?.elements.get(id);
@@ -307,7 +204,7 @@ export class Handlespace {
     return this.lookup(poolHandle);
   }
 
-  /** All pools, in creation order. */
+  /** All pools (unordered). */
   *poolInfos(): IterableIterator<PoolInfo> {
     for (const head of this.pools.values()) {
       for (let p: Pool | undefined = head; p !== undefined; p = p.nextInBucket) yield p;
@@ -320,7 +217,7 @@ export class Handlespace {
     return pool === undefined ? [] : [...pool.elements.values()];
   }
 
-  /** PEs registered over a connection, in (pool handle, PE id) order. */
+  /** PEs registered over a connection (unordered). */
   elementsByConnection(connection: number): PoolElementEntry[] {
     return this.byConnection(connection);
   }
@@ -339,7 +236,7 @@ export class Handlespace {
   ): PoolElementEntry[] | undefined {
     const pool = this.lookup(poolHandle);
     if (pool === undefined) return undefined;
-    return pool.selection.select(count, {
+    return pool.select(count, {
       rng,
       sequence: this.sequence,
       maxIncrement: maxIncrement ?? this.maxIncrement,
@@ -349,7 +246,7 @@ export class Handlespace {
   /** A pool's PEs in selection-index order (policy order; PE id order for random policies). */
   selectionOrder(poolHandle: PoolHandle): PoolElementEntry[] {
     const pool = this.lookup(poolHandle);
-    return pool === undefined ? [] : [...pool.selection];
+    return pool === undefined ? [] : [...pool];
   }
 
   /** Counts an Endpoint Unreachable report; returns the new count (undefined for an unknown PE). */
@@ -363,7 +260,7 @@ export class Handlespace {
   setDistance(entry: PoolElementEntry, distanceMs: number): void {
     const node = this.mustLive(entry);
     node.distanceMs = distanceMs;
-    node.pool.selection.update(node);
+    node.pool.update(node);
   }
 
   // ---- Ownership and checksums -------------------------------------------------------------------
@@ -388,17 +285,17 @@ export class Handlespace {
 
   /** Number of PEs owned by `owner`. */
   countOwnedBy(owner: RegistrarId): number {
-    return this.owners.get(owner)?.count ?? 0;
+    return this.ownership.owners.get(owner)?.count ?? 0;
   }
 
   /** Registrars owning at least one PE, ascending. */
   ownerIds(): RegistrarId[] {
-    return [...this.owners.keys()].sort((a, b) => a - b);
+    return this.ownership.ownerIds();
   }
 
   /** RFC 5353 §3.6.2 PE checksum over the PEs owned by `owner` (0xFFFF when none). */
   checksumOf(owner: RegistrarId): number {
-    return finishPeChecksum(this.owners.get(owner)?.sum ?? 0);
+    return finishPeChecksum(this.ownership.owners.get(owner)?.sum ?? 0);
   }
 
   /** Checksum over this registrar's own PEs: what its ENRP Presence carries. */
@@ -425,7 +322,7 @@ export class Handlespace {
     return nodes;
   }
 
-  // ---- Handle Table order ----------------------------------------------------------------------
+  // ---- Handle Table order --------------------------------------------------------------------------
 
   /**
    * Up to `maxElements` PEs in Handle Table order (owner, pool handle, PE id), only `owner`'s if given
@@ -438,28 +335,10 @@ export class Handlespace {
     readonly maxElements: number;
   }): HandleTableExtract {
     const { owner, after, maxElements } = options;
-    const tree = this.ownership;
-    let node: number;
-    if (after !== undefined) {
-      node = tree.upperBound(positionProbe(after.owner, poolKey(after.poolHandle), after.id));
-    } else if (owner !== undefined) {
-      node = tree.lowerBound((n) => n.homeRegistrarId - owner);
-    } else {
-      node = tree.first();
-    }
-    const elements: Node[] = [];
-    const inRange = (n: number): boolean =>
-      n !== NIL && (owner === undefined || tree.item(n).homeRegistrarId === owner);
-    while (elements.length < maxElements && inRange(node)) {
-      elements.push(tree.item(node));
-      node = tree.next(node);
-    }
-    const last = elements[elements.length - 1];
-    return {
-      elements,
-      more: inRange(node),
-      next: last === undefined ? undefined : handleTablePosition(last),
-    };
+    const cursor = after && { owner: after.owner, key: poolKey(after.poolHandle), id: after.id };
+    const { nodes, more } = this.ownership.extract(owner, cursor, maxElements);
+    const last = nodes[nodes.length - 1];
+    return { elements: nodes, more, next: last === undefined ? undefined : handleTablePosition(last) };
   }
 
   // ---- Timers --------------------------------------------------------------------------------------
@@ -526,55 +405,63 @@ export class Handlespace {
     return cached;
   }
 
-  // ---- Consistency check (tests) -------------------------------------------------------------------
+  // ---- Consistency check (tests) -----------------------------------------------------------------
 
-  /** Verifies every tree and counter against a full recomputation; throws on a mismatch. O(n). */
+  /** Verifies every index and counter against a full recomputation; throws on a mismatch. O(n). */
   verify(): void {
-    this.ownership.verify();
-    this.connections.verify();
     this.timers.verify();
     let count = 0;
-    let sum = 0;
-    let withConnection = 0;
-    let withTimer = 0;
-    const owners = new Map<RegistrarId, OwnerStats>();
     let pools = 0;
+    let sum = 0;
+    let withTimer = 0;
+    const owners = new Map<RegistrarId, { sum: number; count: number }>();
+    const connected = new Set<Node>();
     for (const pool of this.poolInfos() as IterableIterator<Pool>) {
       pools++;
       assert(pool.hash === poolHash(pool.handle) && pool.key === poolKey(pool.handle), 'pool keys');
       assert(this.lookup(pool.handle) === pool && pool.elements.size > 0, 'pool indexed and non-empty');
-      pool.selection.tree.verify();
-      assert(pool.selection.size === pool.elements.size, 'selection tree size');
-      for (const n of pool.selection) assert(pool.elements.get(n.id) === n, 'selection tree member');
+      pool.tree.verify();
+      assert(pool.size === pool.elements.size, 'selection tree size');
+      for (const n of pool) assert(pool.elements.get(n.id) === n, 'selection tree member');
       for (const n of pool.elements.values()) {
         count++;
-        const part = peChecksumContribution(pool.handle, n.id);
-        assert(part === n.checksumPart, 'checksum part');
-        sum += part;
+        assert(n.checksumPart === peChecksumContribution(pool.handle, n.id), 'checksum part');
+        sum += n.checksumPart;
         const o = owners.get(n.homeRegistrarId) ?? { sum: 0, count: 0 };
-        o.sum += part;
+        o.sum += n.checksumPart;
         o.count++;
         owners.set(n.homeRegistrarId, o);
-        assert(this.ownership.item(n.ownershipNode) === n, 'ownership node');
-        if (n.connection !== undefined) {
-          withConnection++;
-          assert(this.connections.item(n.connectionNode) === n, 'connection node');
-        }
+        assert(n.ownerSlot?.pool === pool && n.ownerSlot.ids.item(n.ownershipNode) === n, 'ownership node');
+        if (n.connection !== undefined) connected.add(n);
         if (n.timerKind !== undefined) {
           withTimer++;
           assert(this.timers.item(n.timerNode) === n, 'timer node');
         }
       }
     }
+    let listed = 0;
+    for (const [connection, head] of this.connections) {
+      assert(head.connectionPrev === undefined, 'connection list head');
+      for (let n: Node | undefined = head; n !== undefined; n = n.connectionNext) {
+        assert(n.connection === connection && connected.has(n), 'connection list member');
+        assert(
+          n.connectionNext === undefined || n.connectionNext.connectionPrev === n,
+          'connection list links',
+        );
+        listed++;
+      }
+    }
+    assert(listed === connected.size, 'connection index size');
     assert(pools === this.poolTotal, 'pool count');
-    assert(count === this.elementCount && this.ownership.size === count, 'element count');
-    assert(this.connections.size === withConnection, 'connection index size');
+    assert(count === this.elementCount, 'element count');
     assert(this.timers.size === withTimer, 'timer index size');
     assert(sum === this.checksumSum, 'handlespace checksum');
-    assert(owners.size === this.owners.size, 'owner count');
+    assert(owners.size === this.ownership.owners.size, 'owner count');
     for (const [owner, o] of owners) {
-      const mine = this.owners.get(owner);
+      const mine = this.ownership.owners.get(owner);
       assert(mine !== undefined && mine.sum === o.sum && mine.count === o.count, 'owner checksum');
+      mine.pools.verify();
+      for (const slot of mine.pools) slot.ids.verify();
     }
   }
 
@@ -582,8 +469,28 @@ export class Handlespace {
 
   private lookup(handle: PoolHandle): Pool | undefined {
     let p = this.pools.get(poolHash(handle));
-    while (p !== undefined && !equalHandles(p.handle, handle)) p = p.nextInBucket;
+    while (p !== undefined && !keyMatchesHandle(p.key, handle)) p = p.nextInBucket;
     return p;
+  }
+
+  private createPool(poolHandle: PoolHandle, element: PoolElementParameter): Pool {
+    const handle = poolHandle.slice();
+    const policyName = element.policy.name;
+    const store = policyDescriptor(policyName).selection === 'sort' ? this.sortStore : this.valueStore;
+    const transport = element.userTransport;
+    const pool = new Pool(
+      handle,
+      poolKey(handle),
+      poolHash(handle),
+      policyName,
+      transport.kind,
+      transportUseOf(transport),
+      store,
+    );
+    pool.nextInBucket = this.pools.get(pool.hash);
+    this.pools.set(pool.hash, pool);
+    this.poolTotal++;
+    return pool;
   }
 
   private unlinkPool(pool: Pool): void {
@@ -612,17 +519,13 @@ export class Handlespace {
 
   private unlink(node: Node): void {
     const pool = node.pool;
-    pool.selection.remove(node);
+    pool.remove(node);
     pool.elements.delete(node.id);
     if (pool.elements.size === 0) this.unlinkPool(pool);
-    this.ownership.remove(node.ownershipNode);
-    node.ownershipNode = NIL;
-    if (node.connection !== undefined) {
-      this.connections.remove(node.connectionNode);
-      node.connectionNode = NIL;
-    }
+    this.ownership.remove(node);
+    this.unlinkConnection(node);
     if (node.timerKind !== undefined) this.unlinkTimer(node);
-    this.removeChecksum(node);
+    this.checksumSum -= node.checksumPart;
     this.elementCount--;
   }
 
@@ -633,49 +536,40 @@ export class Handlespace {
   }
 
   private changeOwner(node: Node, owner: RegistrarId): void {
-    this.ownership.remove(node.ownershipNode);
-    this.removeChecksum(node);
+    this.ownership.remove(node);
     node.homeRegistrarId = owner;
-    this.addChecksum(node);
-    node.ownershipNode = this.ownership.insert(node);
+    this.ownership.add(node);
   }
 
-  private addChecksum(node: Node): void {
-    this.checksumSum += node.checksumPart;
-    const o = this.owners.get(node.homeRegistrarId);
-    if (o === undefined) this.owners.set(node.homeRegistrarId, { sum: node.checksumPart, count: 1 });
-    else {
-      o.sum += node.checksumPart;
-      o.count++;
-    }
+  private linkConnection(node: Node): void {
+    const c = node.connection;
+    if (c === undefined) return;
+    const head = this.connections.get(c);
+    node.connectionPrev = undefined;
+    node.connectionNext = head;
+    if (head !== undefined) head.connectionPrev = node;
+    this.connections.set(c, node);
   }
 
-  private removeChecksum(node: Node): void {
-    this.checksumSum -= node.checksumPart;
-    const o = this.owners.get(node.homeRegistrarId)!;
-    o.sum -= node.checksumPart;
-    if (--o.count === 0) this.owners.delete(node.homeRegistrarId);
+  private unlinkConnection(node: Node): void {
+    const c = node.connection;
+    if (c === undefined) return;
+    const { connectionPrev: prev, connectionNext: next } = node;
+    if (prev !== undefined) prev.connectionNext = next;
+    else if (next !== undefined) this.connections.set(c, next);
+    else this.connections.delete(c);
+    if (next !== undefined) next.connectionPrev = prev;
+    node.connectionPrev = undefined;
+    node.connectionNext = undefined;
   }
 
   private ownedNodes(owner: RegistrarId): Node[] {
-    const tree = this.ownership;
-    const out: Node[] = [];
-    for (let n = tree.lowerBound((x) => x.homeRegistrarId - owner); n !== NIL; n = tree.next(n)) {
-      const item = tree.item(n);
-      if (item.homeRegistrarId !== owner) break;
-      out.push(item);
-    }
-    return out;
+    return this.ownership.extract(owner, undefined, Number.POSITIVE_INFINITY).nodes;
   }
 
   private byConnection(connection: number): Node[] {
-    const tree = this.connections;
     const out: Node[] = [];
-    for (let n = tree.lowerBound((x) => (x.connection ?? 0) - connection); n !== NIL; n = tree.next(n)) {
-      const item = tree.item(n);
-      if (item.connection !== connection) break;
-      out.push(item);
-    }
+    for (let n = this.connections.get(connection); n !== undefined; n = n.connectionNext) out.push(n);
     return out;
   }
 }

@@ -3,6 +3,7 @@ import type { Instant } from '../base/time.js';
 import type {
   PolicyName,
   PoolElementId,
+  PoolElementParameter,
   PoolHandle,
   PoolPolicy,
   RegistrarId,
@@ -45,4 +46,35 @@ export interface PoolInfo {
   readonly transportKind: TransportKind;
   readonly transportUse: TransportUse;
   readonly size: number;
+}
+
+/** A timer that fell due (`Handlespace.popDueTimers`) or the next one (`nextTimer`). */
+export interface TimerEvent {
+  readonly kind: PoolElementTimerKind;
+  readonly deadline: Instant;
+  readonly element: PoolElementEntry;
+}
+
+/**
+ * The Pool Element parameter of an entry for a Handle Resolution Response (no ASAP transport) or an ENRP
+ * message (`withAsapTransport`). The distance of DPF policies is the entry's measured distance.
+ */
+export function poolElementParameter(
+  entry: PoolElementEntry,
+  withAsapTransport = false,
+): PoolElementParameter {
+  const policy =
+    'distance' in entry.policy && entry.policy.distance !== entry.distanceMs
+      ? { ...entry.policy, distance: entry.distanceMs }
+      : entry.policy;
+  const base = {
+    id: entry.id,
+    homeRegistrarId: entry.homeRegistrarId,
+    registrationLife: entry.registrationLife,
+    userTransport: entry.userTransport,
+    policy,
+  };
+  return withAsapTransport && entry.asapTransport !== undefined
+    ? { ...base, asapTransport: entry.asapTransport }
+    : base;
 }

@@ -36,6 +36,14 @@ export function poolHash(handle: PoolHandle): number {
   return h | 0;
 }
 
+/** Whether `key` is the `poolKey` of `handle` (without building the key). */
+export function keyMatchesHandle(key: PoolKey, handle: PoolHandle): boolean {
+  const n = handle.length;
+  if (key.length !== n + 1 || key.charCodeAt(0) !== n) return false;
+  for (let i = 0; i < n; i++) if (key.charCodeAt(i + 1) !== handle[i]) return false;
+  return true;
+}
+
 export function equalHandles(a: PoolHandle, b: PoolHandle): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

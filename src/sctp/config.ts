@@ -25,6 +25,8 @@ export interface SctpConfig {
   readonly sackFrequency: number;
   /** Largest SCTP packet: path MTU minus IP and UDP headers. */
   readonly maxPacketBytes: number;
+  /** Largest SCTP packet to loopback peers (127.0.0.0/8, ::1). */
+  readonly loopbackMaxPacketBytes: number;
   readonly receiveWindowBytes: number;
   readonly maxMessageBytes: number;
   readonly outboundStreams: number;
@@ -60,6 +62,8 @@ export function resolveConfig(o: EndpointOptions): SctpConfig {
     sackDelayMs: o.sackDelayMs ?? D.sackDelayMs,
     sackFrequency: D.sackFrequency,
     maxPacketBytes: Math.max(256, mtu - D.ipUdpOverheadBytes) & ~3,
+    loopbackMaxPacketBytes:
+      Math.max(256, (o.loopbackMtuBytes ?? D.loopbackMtuBytes) - D.ipUdpOverheadBytes) & ~3,
     receiveWindowBytes: o.receiveWindowBytes ?? D.receiveWindowBytes,
     maxMessageBytes: o.maxMessageBytes ?? D.maxMessageBytes,
     outboundStreams: Math.min(65535, Math.max(1, o.outboundStreams ?? D.outboundStreams)),
@@ -69,4 +73,9 @@ export function resolveConfig(o: EndpointOptions): SctpConfig {
     initialTsn: o.initialTsn,
     shutdownGuardMs: D.shutdownGuardFactor * (o.rtoMaxMs ?? D.rtoMaxMs),
   };
+}
+
+/** The packet size for an association whose primary address is `ip` (loopback has a known, large MTU). */
+export function maxPacketBytesFor(cfg: SctpConfig, ip: string): number {
+  return ip.startsWith('127.') || ip === '::1' ? cfg.loopbackMaxPacketBytes : cfg.maxPacketBytes;
 }

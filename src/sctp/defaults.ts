@@ -27,6 +27,11 @@ export const SCTP_DEFAULTS = {
    * stack uses a fixed conservative value: the IPv6 minimum MTU).
    */
   pathMtuBytes: 1280,
+  /**
+   * Path MTU to loopback addresses: the interface MTU is known (Linux lo 65536, macOS lo0 16384),
+   * so the smaller of the two is used.
+   */
+  loopbackMtuBytes: 16384,
   /** IPv6 (40) + UDP (8) header bytes subtracted from the path MTU (RFC 6951 §5.6). */
   ipUdpOverheadBytes: 48,
   /** Advertised receiver window (a_rwnd, §6.2.1). */

@@ -172,6 +172,8 @@ export interface EndpointOptions {
   readonly heartbeats?: boolean;
   readonly sackDelayMs?: Duration;
   readonly pathMtuBytes?: number;
+  /** Path MTU towards loopback addresses (default 16384). */
+  readonly loopbackMtuBytes?: number;
   readonly receiveWindowBytes?: number;
   readonly maxMessageBytes?: number;
   readonly outboundStreams?: number;

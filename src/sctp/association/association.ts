@@ -6,7 +6,7 @@
  */
 import { ByteWriter } from '../../base/bytes.js';
 import type { Instant } from '../../base/time.js';
-import type { SctpConfig } from '../config.js';
+import { maxPacketBytesFor, type SctpConfig } from '../config.js';
 import type {
   AssocId,
   AssociationState,
@@ -36,7 +36,13 @@ import {
   type SackChunk,
   userAbortCause,
 } from '../wire/chunks.js';
-import { type Packet, PacketBuilder, type RawChunk, singleChunkPacket } from '../wire/packet.js';
+import {
+  type Packet,
+  PacketBuilder,
+  PacketScratch,
+  type RawChunk,
+  singleChunkPacket,
+} from '../wire/packet.js';
 import type { CookieFields } from './cookie.js';
 import { initAckPacket, initialTsn, initValue, peerAddressesOf, randomTag } from './handshake.js';
 import { Path } from './path.js';
@@ -47,6 +53,7 @@ export interface AssociationContext {
   readonly cfg: SctpConfig;
   /** Where actions go; the endpoint swaps it per input. */
   out: SctpAction[];
+  scratch?: PacketScratch;
 }
 
 interface Control {
@@ -94,6 +101,7 @@ export class Association {
     state: AssociationState,
     localTag: number,
     localInitialTsn: number,
+    readonly maxPacketBytes: number,
   ) {
     this.state = state;
     this.localTag = localTag;
@@ -104,8 +112,17 @@ export class Association {
       localInitialTsn,
       cfg.receiveWindowBytes,
       cfg.outboundStreams,
-      cfg.maxPacketBytes - 28,
+      maxPacketBytes - 28,
     );
+  }
+
+  /** The endpoint's packet assembly buffer (flushes never nest). */
+  private scratch(): PacketScratch {
+    const s = this.ctx.scratch;
+    if (s && s.buf.length >= this.maxPacketBytes) return s;
+    const fresh = new PacketScratch(Math.max(this.maxPacketBytes, s?.buf.length ?? 0));
+    this.ctx.scratch = fresh;
+    return fresh;
   }
 
   private get cfg(): SctpConfig {
@@ -123,7 +140,16 @@ export class Association {
     peerPort: number,
     udpPort: number,
   ): Association {
-    const a = new Association(id, ctx, peerPort, now, 'cookieWait', randomTag(ctx.cfg), initialTsn(ctx.cfg));
+    const a = new Association(
+      id,
+      ctx,
+      peerPort,
+      now,
+      'cookieWait',
+      randomTag(ctx.cfg),
+      initialTsn(ctx.cfg),
+      maxPacketBytesFor(ctx.cfg, addresses[0] ?? ''),
+    );
     for (const ip of addresses) a.addPath(ip, udpPort, true);
     a.t1Chunk = { type: ChunkType.init, flags: 0, value: initValue(ctx.cfg, a.localTag, a.localInitialTsn) };
     a.sendT1(now);
@@ -132,7 +158,16 @@ export class Association {
 
   /** Passive open from a valid State Cookie (§5.1.5). */
   static fromCookie(id: AssocId, ctx: AssociationContext, now: Instant, c: CookieFields): Association {
-    const a = new Association(id, ctx, c.peerPort, now, 'established', c.localTag, c.localInitialTsn);
+    const a = new Association(
+      id,
+      ctx,
+      c.peerPort,
+      now,
+      'established',
+      c.localTag,
+      c.localInitialTsn,
+      maxPacketBytesFor(ctx.cfg, c.sourceAddress),
+    );
     a.addPath(c.sourceAddress, c.sourceUdpPort, true);
     for (const ip of c.peerAddresses) a.addPath(ip, c.sourceUdpPort, false);
     a.establishFrom(c, now);
@@ -159,7 +194,7 @@ export class Association {
   addPath(ip: string, udpPort: number, confirmed: boolean): Path {
     const existing = this.paths.find((p) => p.ip === ip);
     if (existing) return existing;
-    const p = new Path(ip, udpPort, this.cfg, this.cfg.maxPacketBytes, confirmed);
+    const p = new Path(ip, udpPort, this.cfg, this.maxPacketBytes, confirmed);
     this.paths.push(p);
     return p;
   }
@@ -248,7 +283,7 @@ export class Association {
       if (b && bPath === path) return b;
       close();
       bPath = path;
-      b = new PacketBuilder(cfg.maxPacketBytes, cfg.port, this.peerPort, tag);
+      b = new PacketBuilder(this.maxPacketBytes, cfg.port, this.peerPort, tag, this.scratch());
       return b;
     };
     const primary = this.dataPath();
@@ -270,7 +305,7 @@ export class Association {
     }
     const r = this.receiver;
     if (r && (r.sackNow || (r.sackPending && this.sender.wouldSend(primary)))) {
-      const value = encodeSack(r.buildSack(Math.max(4, Math.min(100, (cfg.maxPacketBytes - 200) >> 2))));
+      const value = encodeSack(r.buildSack(Math.max(4, Math.min(100, (this.maxPacketBytes - 200) >> 2))));
       const pb = open(primary);
       if (!pb.fits(value.length)) close();
       open(primary).chunk(ChunkType.sack, 0, value);
@@ -450,12 +485,7 @@ export class Association {
           reason: 'peer restarted',
         });
       }
-      this.sender = new Sender(
-        c.localInitialTsn,
-        c.peerArwnd,
-        c.outboundStreams,
-        this.cfg.maxPacketBytes - 28,
-      );
+      this.sender = new Sender(c.localInitialTsn, c.peerArwnd, c.outboundStreams, this.maxPacketBytes - 28);
       this.establishFrom(c, now);
       this.tagChanged = true;
       for (const p of this.paths) {
@@ -738,7 +768,7 @@ export class Association {
   }
 
   private applySack(now: Instant, s: SackChunk): void {
-    const o = this.sender.onSack(s, now, this.cfg.maxPacketBytes);
+    const o = this.sender.onSack(s, now, this.maxPacketBytes);
     if (o.violation) {
       this.sendAbort([protocolViolationCause('SACK acknowledges a TSN not sent')]);
       this.close(now, { kind: 'localAbort', reason: 'protocol violation: SACK beyond last TSN sent' });
@@ -928,7 +958,7 @@ export class Association {
     if (!ESTABLISHED_LIKE.has(this.state)) return;
     for (const p of this.paths) {
       if (p.t3At !== undefined && p.t3At <= now) {
-        this.sender.onT3Expired(p, cfg.maxPacketBytes);
+        this.sender.onT3Expired(p, this.maxPacketBytes);
         if (this.countError(now, p)) return;
       }
     }

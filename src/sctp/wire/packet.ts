@@ -78,16 +78,29 @@ export function decodePacket(bytes: Uint8Array, verifyChecksum = true): Result<P
 export class PacketBuilder {
   private buf: Uint8Array;
   private view: DataView;
+  private readonly scratch: boolean;
   length = 0;
 
+  /**
+   * With `scratch` (a reusable buffer of at least `maxBytes`, e.g. one per association), the
+   * packet is assembled there and `finish` returns an exact-size copy.
+   */
   constructor(
     readonly maxBytes: number,
     srcPort: number,
     dstPort: number,
     verificationTag: number,
+    scratch?: PacketScratch,
   ) {
-    this.buf = new Uint8Array(maxBytes);
-    this.view = new DataView(this.buf.buffer);
+    if (scratch && scratch.buf.length >= maxBytes) {
+      this.buf = scratch.buf;
+      this.view = scratch.view;
+      this.scratch = true;
+    } else {
+      this.buf = new Uint8Array(maxBytes);
+      this.view = new DataView(this.buf.buffer);
+      this.scratch = false;
+    }
     this.view.setUint16(0, srcPort);
     this.view.setUint16(2, dstPort);
     this.view.setUint32(4, verificationTag >>> 0);
@@ -146,11 +159,22 @@ export class PacketBuilder {
     while (this.length & 3) this.buf[this.length++] = 0;
   }
 
-  /** Writes the checksum and returns the packet (a view over this builder's own buffer). */
+  /** Writes the checksum and returns the packet (its own buffer, never the scratch). */
   finish(): Uint8Array {
-    const out = this.buf.subarray(0, this.length);
+    const out = this.scratch ? this.buf.slice(0, this.length) : this.buf.subarray(0, this.length);
     writeChecksum(out);
     return out;
+  }
+}
+
+/** A reusable assembly buffer for `PacketBuilder`. */
+export class PacketScratch {
+  readonly buf: Uint8Array;
+  readonly view: DataView;
+
+  constructor(bytes: number) {
+    this.buf = new Uint8Array(bytes);
+    this.view = new DataView(this.buf.buffer);
   }
 }
 

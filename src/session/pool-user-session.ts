@@ -1,0 +1,584 @@
+/**
+ * A pool user's session to a pool (RFC 5352 §3.8, §3.9, §6; RSPLIB's enhanced mode, notes §4.3) as a
+ * sans-I/O core. It selects a PE through handle resolution (forwarded by the glue to the process's
+ * PoolUser core), connects to the PE's user transport, separates the ASAP control channel (PPID 11)
+ * from data, keeps the latest Cookie and the peer's Business Card, and fails over transparently:
+ *
+ * 1. trigger: association lost, peer shutdown, a send failure, or the application's `failover`;
+ *    `failoverNeeded` is emitted once per event; a still-open association is aborted;
+ * 2. the failed PE is reported with Endpoint Unreachable once per event (option, default on; not
+ *    after a graceful peer shutdown) and avoided while others exist;
+ * 3. candidates: the peer's Business Card failover order first, then a fresh resolution; no PE or
+ *    all candidates failed → wait `retryDelayMs` and resolve again, up to `maxAttempts` → `failed`;
+ * 4. connect; a connect failure or timeout reports that PE and tries the next candidate;
+ * 5. on the new association: Cookie Echo (PPID 11) first if a cookie is stored, then our own
+ *    Business Card if this PU is also a PE, then the messages queued meanwhile, in order;
+ *    then `failoverComplete {pe, cookieEchoed}`.
+ *
+ * Delivery guarantee: messages the application sends while no PE is connected are queued (bounded)
+ * and sent, in order, on the next PE after the Cookie Echo; messages handed to an association that
+ * then fails are not re-sent (those the transport reports are returned in `sendFailed` events), so
+ * an application resends from its cookie state; data still arriving on a failed association is dropped.
+ */
+import type { AssociationId, Instant } from '../base/index.js';
+import type { Resolution, ResolutionFailure } from '../user/pool-user.js';
+import type { PoolElementId, PoolElementParameter, PoolHandle, TransportParameter } from '../wire/types.js';
+import { CONTROL_CHANNEL_PPID, classifyDelivery, encodeControl } from './control-channel.js';
+import { SESSION_DEFAULTS } from './defaults.js';
+import type { IdAllocator } from './id-allocator.js';
+
+export interface BusinessCard {
+  readonly poolHandle: PoolHandle;
+  /** PEs in the recommended failover order. */
+  readonly poolElements: readonly PoolElementParameter[];
+}
+
+export interface PoolUserSessionConfig {
+  readonly poolHandle: PoolHandle;
+  /** Shared by all sessions of the process: request ids and connect refs. */
+  readonly ids: IdAllocator;
+  readonly reportUnreachable?: boolean;
+  readonly autoFailover?: boolean;
+  readonly retryDelayMs?: number;
+  readonly connectTimeoutMs?: number;
+  readonly maxAttempts?: number;
+  readonly resolutionItems?: number;
+  readonly maxBufferedMessages?: number;
+  readonly maxBufferedBytes?: number;
+  /** Use a received Business Card's failover order before a fresh resolution (default true). */
+  readonly useBusinessCards?: boolean;
+  /** This PU is also a PE: its card, sent on every association after the Cookie Echo (RFC 5352 §3.9). */
+  readonly ownBusinessCard?: BusinessCard;
+}
+
+export type FailoverReason = 'associationLost' | 'peerShutdown' | 'sendFailed' | 'application';
+
+export type PoolUserSessionInput =
+  | { readonly kind: 'open'; readonly now: Instant }
+  | {
+      readonly kind: 'send';
+      readonly now: Instant;
+      readonly ppid: number;
+      readonly stream: number;
+      readonly unordered?: boolean;
+      readonly bytes: Uint8Array;
+    }
+  /** A message arrived on an association (any PPID; 11 is the control channel). */
+  | {
+      readonly kind: 'delivered';
+      readonly now: Instant;
+      readonly assoc: AssociationId;
+      readonly ppid: number;
+      readonly stream: number;
+      readonly unordered?: boolean;
+      readonly bytes: Uint8Array;
+    }
+  | {
+      readonly kind: 'resolved';
+      readonly now: Instant;
+      readonly requestId: number;
+      readonly result: { ok: true; value: Resolution } | { ok: false; error: ResolutionFailure };
+    }
+  | { readonly kind: 'connected'; readonly now: Instant; readonly ref: number; readonly assoc: AssociationId }
+  | { readonly kind: 'connectFailed'; readonly now: Instant; readonly ref: number }
+  | { readonly kind: 'assocLost'; readonly now: Instant; readonly assoc: AssociationId }
+  /** The peer started a graceful shutdown (e.g. a PE going down after deregistering). */
+  | { readonly kind: 'peerShutdown'; readonly now: Instant; readonly assoc: AssociationId }
+  | {
+      readonly kind: 'sendFailed';
+      readonly now: Instant;
+      readonly assoc: AssociationId;
+      readonly ppid: number;
+      readonly stream: number;
+      readonly bytes: Uint8Array;
+    }
+  /** The application asks for a failover (rsp_forcefailover); `reportUnreachable` defaults to the config. */
+  | { readonly kind: 'failover'; readonly now: Instant; readonly reportUnreachable?: boolean }
+  /** Send (and keep re-sending after failovers) our Business Card: a PU that is also a PE. */
+  | { readonly kind: 'sendBusinessCard'; readonly now: Instant; readonly card: BusinessCard }
+  /** Forget the stored cookie (e.g. the application's state it described is finished). */
+  | { readonly kind: 'clearCookie'; readonly now: Instant }
+  | { readonly kind: 'close'; readonly now: Instant }
+  | { readonly kind: 'tick'; readonly now: Instant };
+
+export type PoolUserSessionEvent =
+  | { readonly kind: 'up'; readonly pe: PoolElementId }
+  | {
+      readonly kind: 'data';
+      readonly ppid: number;
+      readonly stream: number;
+      readonly unordered: boolean;
+      readonly bytes: Uint8Array;
+    }
+  | { readonly kind: 'cookieReceived'; readonly cookie: Uint8Array }
+  | { readonly kind: 'businessCard'; readonly card: BusinessCard }
+  | { readonly kind: 'failoverNeeded'; readonly reason: FailoverReason; readonly pe: PoolElementId }
+  | { readonly kind: 'failoverComplete'; readonly pe: PoolElementId; readonly cookieEchoed: boolean }
+  /** A message that was not (or will not be) delivered. */
+  | {
+      readonly kind: 'sendFailed';
+      readonly ppid: number;
+      readonly stream: number;
+      readonly bytes: Uint8Array;
+      readonly reason: 'associationFailed' | 'bufferFull' | 'closed';
+    }
+  /** A PPID 11 message we cannot use (malformed, or a type that does not belong on a data association). */
+  | { readonly kind: 'controlError'; readonly reason: string }
+  | { readonly kind: 'closed' }
+  | { readonly kind: 'failed'; readonly reason: string; readonly attempts: number };
+
+export type PoolUserSessionAction =
+  | {
+      readonly kind: 'resolve';
+      readonly requestId: number;
+      readonly poolHandle: PoolHandle;
+      readonly items: number;
+    }
+  | {
+      readonly kind: 'reportUnreachable';
+      readonly poolHandle: PoolHandle;
+      readonly poolElementId: PoolElementId;
+    }
+  | {
+      readonly kind: 'connect';
+      readonly ref: number;
+      readonly pe: PoolElementId;
+      readonly to: TransportParameter;
+    }
+  /** Stop a connect attempt the session gave up on (timeout, close): abort it if it comes up. */
+  | { readonly kind: 'cancelConnect'; readonly ref: number }
+  | {
+      readonly kind: 'send';
+      readonly assoc: AssociationId;
+      readonly ppid: number;
+      readonly stream: number;
+      readonly unordered: boolean;
+      readonly bytes: Uint8Array;
+    }
+  /** Graceful SCTP SHUTDOWN. */
+  | { readonly kind: 'close'; readonly assoc: AssociationId }
+  | { readonly kind: 'abort'; readonly assoc: AssociationId }
+  | { readonly kind: 'notify'; readonly event: PoolUserSessionEvent };
+
+export type PoolUserSessionState =
+  | 'idle'
+  | 'resolving'
+  | 'connecting'
+  | 'waiting'
+  | 'up'
+  | 'failoverPending'
+  | 'closed'
+  | 'failed';
+
+interface Queued {
+  readonly ppid: number;
+  readonly stream: number;
+  readonly unordered: boolean;
+  readonly bytes: Uint8Array;
+}
+
+type Out = PoolUserSessionAction[];
+
+export class PoolUserSession {
+  private phase: PoolUserSessionState = 'idle';
+  private assoc: AssociationId | undefined;
+  private current: PoolElementParameter | undefined;
+  private storedCookie: Uint8Array | undefined;
+  private peerCard: BusinessCard | undefined;
+  private ownCard: BusinessCard | undefined;
+  private candidates: PoolElementParameter[] = [];
+  private readonly avoid = new Set<PoolElementId>();
+  private readonly reported = new Set<PoolElementId>();
+  private attempts = 0;
+  private everUp = false;
+  private pendingRequestId: number | undefined;
+  private pendingRef: number | undefined;
+  private connecting: PoolElementParameter | undefined;
+  private connectDeadline: Instant | undefined;
+  private retryAt: Instant | undefined;
+  /** Associations this session left (failed over from); their late sendFailed reports still reach the app. */
+  private readonly formerAssocs = new Set<AssociationId>();
+  private readonly queue: Queued[] = [];
+  private queuedBytes = 0;
+  private reportOnFailover = true;
+  private readonly cfg: Required<Omit<PoolUserSessionConfig, 'ownBusinessCard' | 'ids' | 'poolHandle'>>;
+
+  constructor(private readonly config: PoolUserSessionConfig) {
+    this.cfg = {
+      reportUnreachable: config.reportUnreachable ?? SESSION_DEFAULTS.reportUnreachable,
+      autoFailover: config.autoFailover ?? SESSION_DEFAULTS.autoFailover,
+      retryDelayMs: config.retryDelayMs ?? SESSION_DEFAULTS.retryDelayMs,
+      connectTimeoutMs: config.connectTimeoutMs ?? SESSION_DEFAULTS.connectTimeoutMs,
+      maxAttempts: config.maxAttempts ?? SESSION_DEFAULTS.maxAttempts,
+      resolutionItems: config.resolutionItems ?? SESSION_DEFAULTS.resolutionItems,
+      maxBufferedMessages: config.maxBufferedMessages ?? SESSION_DEFAULTS.maxBufferedMessages,
+      maxBufferedBytes: config.maxBufferedBytes ?? SESSION_DEFAULTS.maxBufferedBytes,
+      useBusinessCards: config.useBusinessCards ?? true,
+    };
+    this.ownCard = config.ownBusinessCard;
+  }
+
+  get state(): PoolUserSessionState {
+    return this.phase;
+  }
+
+  get poolHandle(): PoolHandle {
+    return this.config.poolHandle;
+  }
+
+  /** The PE currently connected (or last connected). */
+  get poolElementId(): PoolElementId | undefined {
+    return this.current?.id;
+  }
+
+  get association(): AssociationId | undefined {
+    return this.assoc;
+  }
+
+  get cookie(): Uint8Array | undefined {
+    return this.storedCookie;
+  }
+
+  get businessCard(): BusinessCard | undefined {
+    return this.peerCard;
+  }
+
+  get queuedMessages(): number {
+    return this.queue.length;
+  }
+
+  nextDeadline(): Instant | undefined {
+    const a = this.connectDeadline;
+    const b = this.retryAt;
+    return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+  }
+
+  handle(input: PoolUserSessionInput): PoolUserSessionAction[] {
+    if (this.phase === 'closed' || this.phase === 'failed') return this.afterEnd(input);
+    switch (input.kind) {
+      case 'open':
+        if (this.phase !== 'idle') return [];
+        return this.select(input.now, false);
+      case 'send':
+        return this.onSend(input.ppid, input.stream, input.unordered ?? false, input.bytes);
+      case 'delivered':
+        return input.assoc === this.assoc
+          ? this.onDelivered(input.ppid, input.stream, input.unordered ?? false, input.bytes)
+          : [];
+      case 'resolved':
+        return input.requestId === this.pendingRequestId ? this.onResolved(input.now, input.result) : [];
+      case 'connected':
+        return this.onConnected(input.now, input.ref, input.assoc);
+      case 'connectFailed':
+        return input.ref === this.pendingRef ? this.onConnectFailed(input.now) : [];
+      case 'assocLost':
+        this.formerAssocs.delete(input.assoc);
+        return input.assoc === this.assoc
+          ? this.trigger(input.now, 'associationLost', this.cfg.reportUnreachable)
+          : [];
+      case 'peerShutdown':
+        return input.assoc === this.assoc ? this.trigger(input.now, 'peerShutdown', false) : [];
+      case 'sendFailed':
+        return this.onSendFailed(input.now, input.assoc, input.ppid, input.stream, input.bytes);
+      case 'failover':
+        return this.onFailoverRequest(input.now, input.reportUnreachable ?? this.cfg.reportUnreachable);
+      case 'sendBusinessCard':
+        this.ownCard = input.card;
+        return this.assoc === undefined ? [] : [this.controlSend(this.assoc, this.cardMessage(input.card))];
+      case 'clearCookie':
+        this.storedCookie = undefined;
+        return [];
+      case 'close':
+        return this.onClose();
+      case 'tick':
+        return this.onTick(input.now);
+    }
+  }
+
+  /** After close/failed: abort late associations, fail late sends. */
+  private afterEnd(input: PoolUserSessionInput): Out {
+    if (input.kind === 'connected') return [{ kind: 'abort', assoc: input.assoc }];
+    if (input.kind === 'send') return [this.sendFailedEvent(input.ppid, input.stream, input.bytes, 'closed')];
+    return [];
+  }
+
+  private sendFailedEvent(
+    ppid: number,
+    stream: number,
+    bytes: Uint8Array,
+    reason: 'associationFailed' | 'bufferFull' | 'closed',
+  ): PoolUserSessionAction {
+    return { kind: 'notify', event: { kind: 'sendFailed', ppid, stream, bytes, reason } };
+  }
+
+  private onSend(ppid: number, stream: number, unordered: boolean, bytes: Uint8Array): Out {
+    if (this.phase === 'up' && this.assoc !== undefined) {
+      return [{ kind: 'send', assoc: this.assoc, ppid, stream, unordered, bytes }];
+    }
+    if (
+      this.queue.length >= this.cfg.maxBufferedMessages ||
+      this.queuedBytes + bytes.length > this.cfg.maxBufferedBytes
+    ) {
+      return [this.sendFailedEvent(ppid, stream, bytes, 'bufferFull')];
+    }
+    this.queue.push({ ppid, stream, unordered, bytes });
+    this.queuedBytes += bytes.length;
+    return [];
+  }
+
+  private onDelivered(ppid: number, stream: number, unordered: boolean, bytes: Uint8Array): Out {
+    const d = classifyDelivery(ppid, bytes);
+    if (d.kind === 'data')
+      return [{ kind: 'notify', event: { kind: 'data', ppid, stream, unordered, bytes } }];
+    if (d.kind === 'malformedControl')
+      return [{ kind: 'notify', event: { kind: 'controlError', reason: d.reason } }];
+    const m = d.message;
+    if (m.kind === 'cookie') {
+      // RFC 5352 §3.8: keep only the latest cookie.
+      this.storedCookie = m.cookie.slice();
+      return [{ kind: 'notify', event: { kind: 'cookieReceived', cookie: this.storedCookie } }];
+    }
+    if (m.kind === 'businessCard') {
+      // RFC 5352 §3.9 BC2: the failover order to follow if this PE fails (RSPLIB's form with a policy is accepted).
+      const card: BusinessCard = { poolHandle: m.poolHandle, poolElements: m.poolElements };
+      this.peerCard = card;
+      return [{ kind: 'notify', event: { kind: 'businessCard', card } }];
+    }
+    return [
+      {
+        kind: 'notify',
+        event: { kind: 'controlError', reason: `unexpected ASAP ${m.kind} on a data association` },
+      },
+    ];
+  }
+
+  /** Starts choosing a PE: card/previous candidates first, else a resolution (after a delay if `delayed`). */
+  private select(now: Instant, delayed: boolean): Out {
+    while (this.candidates.length > 0) {
+      const pe = this.candidates.shift()!;
+      if (!this.avoid.has(pe.id) && usable(pe)) return this.connect(now, pe);
+    }
+    if (delayed) {
+      this.phase = 'waiting';
+      this.retryAt = now + this.cfg.retryDelayMs;
+      return [];
+    }
+    this.phase = 'resolving';
+    this.pendingRequestId = this.config.ids.next();
+    return [
+      {
+        kind: 'resolve',
+        requestId: this.pendingRequestId,
+        poolHandle: this.config.poolHandle,
+        items: this.cfg.resolutionItems,
+      },
+    ];
+  }
+
+  private onResolved(
+    now: Instant,
+    result: { ok: true; value: Resolution } | { ok: false; error: ResolutionFailure },
+  ): Out {
+    this.pendingRequestId = undefined;
+    const found = result.ok ? result.value.poolElements.filter(usable) : [];
+    if (found.length === 0)
+      return this.attemptFailed(now, result.ok ? 'no usable PE' : `resolution failed: ${result.error.kind}`);
+    // Skip PEs that failed in this effort while others exist (RSPLIB retries whatever it gets).
+    const fresh = found.filter((pe) => !this.avoid.has(pe.id));
+    const chosen = fresh.length > 0 ? fresh : found;
+    this.candidates = chosen.slice(1);
+    return this.connect(now, chosen[0]!);
+  }
+
+  private connect(now: Instant, pe: PoolElementParameter): Out {
+    this.phase = 'connecting';
+    this.connecting = pe;
+    this.pendingRef = this.config.ids.next();
+    this.connectDeadline = now + this.cfg.connectTimeoutMs;
+    this.retryAt = undefined;
+    return [{ kind: 'connect', ref: this.pendingRef, pe: pe.id, to: pe.userTransport }];
+  }
+
+  /** One resolution or connection attempt failed: retry after the delay, or give up. */
+  private attemptFailed(now: Instant, reason: string): Out {
+    this.attempts++;
+    if (this.attempts >= this.cfg.maxAttempts) return this.fail(reason);
+    return this.select(now, true);
+  }
+
+  private fail(reason: string): Out {
+    const out: Out = this.dropQueue('closed');
+    this.phase = 'failed';
+    this.clearTimers();
+    out.push({ kind: 'notify', event: { kind: 'failed', reason, attempts: this.attempts } });
+    return out;
+  }
+
+  private clearTimers(): void {
+    this.connectDeadline = undefined;
+    this.retryAt = undefined;
+    this.pendingRequestId = undefined;
+  }
+
+  private dropQueue(reason: 'closed'): Out {
+    const out: Out = this.queue.map((q) => this.sendFailedEvent(q.ppid, q.stream, q.bytes, reason));
+    this.queue.length = 0;
+    this.queuedBytes = 0;
+    return out;
+  }
+
+  private onConnected(now: Instant, ref: number, assoc: AssociationId): Out {
+    if (ref !== this.pendingRef || this.connecting === undefined) return [{ kind: 'abort', assoc }];
+    const pe = this.connecting;
+    this.pendingRef = undefined;
+    this.connecting = undefined;
+    this.connectDeadline = undefined;
+    this.assoc = assoc;
+    this.current = pe;
+    this.phase = 'up';
+    this.attempts = 0;
+    this.avoid.clear();
+    this.reported.clear();
+    this.candidates = [];
+    const out: Out = [];
+    const cookieEchoed = this.storedCookie !== undefined;
+    // RFC 5352 §3.8: the Cookie Echo is the first message on the new association.
+    if (this.storedCookie)
+      out.push(this.controlSend(assoc, { kind: 'cookieEcho', cookie: this.storedCookie }));
+    if (this.ownCard) out.push(this.controlSend(assoc, this.cardMessage(this.ownCard)));
+    for (const q of this.queue) out.push({ kind: 'send', assoc, ...q });
+    this.queue.length = 0;
+    this.queuedBytes = 0;
+    const event: PoolUserSessionEvent = this.everUp
+      ? { kind: 'failoverComplete', pe: pe.id, cookieEchoed }
+      : { kind: 'up', pe: pe.id };
+    this.everUp = true;
+    out.push({ kind: 'notify', event });
+    void now;
+    return out;
+  }
+
+  private onConnectFailed(now: Instant): Out {
+    const pe = this.connecting;
+    this.pendingRef = undefined;
+    this.connecting = undefined;
+    this.connectDeadline = undefined;
+    const out: Out = [];
+    if (pe) {
+      this.avoid.add(pe.id);
+      // RSPLIB reports a PE it cannot connect to.
+      if (this.cfg.reportUnreachable) out.push(...this.report(pe.id));
+    }
+    this.attempts++;
+    if (this.attempts >= this.cfg.maxAttempts) return [...out, ...this.fail('connect failed')];
+    // Next candidate at once; a fresh resolution only after the retry delay.
+    return [...out, ...this.select(now, true)];
+  }
+
+  private report(id: PoolElementId): Out {
+    if (this.reported.has(id)) return [];
+    this.reported.add(id);
+    return [{ kind: 'reportUnreachable', poolHandle: this.config.poolHandle, poolElementId: id }];
+  }
+
+  private trigger(now: Instant, reason: FailoverReason, reportUnreachable: boolean): Out {
+    if (this.phase !== 'up' || this.assoc === undefined || this.current === undefined) return [];
+    const old = this.current;
+    const out: Out = [];
+    if (reason === 'application' || reason === 'sendFailed') out.push({ kind: 'abort', assoc: this.assoc });
+    if (reason !== 'associationLost') this.formerAssocs.add(this.assoc);
+    this.assoc = undefined;
+    this.reported.clear();
+    this.avoid.clear();
+    this.avoid.add(old.id);
+    this.attempts = 0;
+    out.push({ kind: 'notify', event: { kind: 'failoverNeeded', reason, pe: old.id } });
+    this.reportOnFailover = reportUnreachable;
+    if (reportUnreachable) out.push(...this.report(old.id));
+    const card = this.cfg.useBusinessCards ? this.peerCard : undefined;
+    this.candidates = card ? card.poolElements.filter((pe) => pe.id !== old.id) : [];
+    if (!this.cfg.autoFailover) {
+      this.phase = 'failoverPending';
+      return out;
+    }
+    return [...out, ...this.select(now, false)];
+  }
+
+  private onFailoverRequest(now: Instant, reportUnreachable: boolean): Out {
+    if (this.phase === 'up') return this.trigger(now, 'application', reportUnreachable);
+    if (this.phase !== 'failoverPending') return [];
+    const out: Out = [];
+    if (reportUnreachable && !this.reportOnFailover && this.current)
+      out.push(...this.report(this.current.id));
+    return [...out, ...this.select(now, false)];
+  }
+
+  private onSendFailed(
+    now: Instant,
+    assoc: AssociationId,
+    ppid: number,
+    stream: number,
+    bytes: Uint8Array,
+  ): Out {
+    if (assoc !== this.assoc && !this.formerAssocs.has(assoc)) return [];
+    const out: Out = [];
+    // Our own control messages are not the application's to hear about.
+    if (ppid !== CONTROL_CHANNEL_PPID)
+      out.push(this.sendFailedEvent(ppid, stream, bytes, 'associationFailed'));
+    if (assoc === this.assoc) out.push(...this.trigger(now, 'sendFailed', this.cfg.reportUnreachable));
+    return out;
+  }
+
+  private onClose(): Out {
+    const out: Out = [];
+    if (this.assoc !== undefined) out.push({ kind: 'close', assoc: this.assoc });
+    if (this.pendingRef !== undefined) out.push({ kind: 'cancelConnect', ref: this.pendingRef });
+    out.push(...this.dropQueue('closed'));
+    this.assoc = undefined;
+    this.pendingRef = undefined;
+    this.connecting = undefined;
+    this.clearTimers();
+    this.phase = 'closed';
+    out.push({ kind: 'notify', event: { kind: 'closed' } });
+    return out;
+  }
+
+  private onTick(now: Instant): Out {
+    if (this.connectDeadline !== undefined && now >= this.connectDeadline && this.pendingRef !== undefined) {
+      const ref = this.pendingRef;
+      return [{ kind: 'cancelConnect', ref }, ...this.onConnectFailed(now)];
+    }
+    if (this.retryAt !== undefined && now >= this.retryAt) {
+      this.retryAt = undefined;
+      return this.select(now, false);
+    }
+    return [];
+  }
+
+  private cardMessage(card: BusinessCard): {
+    kind: 'businessCard';
+    poolHandle: PoolHandle;
+    poolElements: readonly PoolElementParameter[];
+  } {
+    return { kind: 'businessCard', poolHandle: card.poolHandle, poolElements: card.poolElements };
+  }
+
+  private controlSend(
+    assoc: AssociationId,
+    message: Parameters<typeof encodeControl>[0],
+  ): PoolUserSessionAction {
+    return {
+      kind: 'send',
+      assoc,
+      ppid: CONTROL_CHANNEL_PPID,
+      stream: 0,
+      unordered: false,
+      bytes: encodeControl(message),
+    };
+  }
+}
+
+/** A session needs a user transport that carries the control channel: SCTP (RSPLIB) or TCP. */
+function usable(pe: PoolElementParameter): boolean {
+  return pe.userTransport.kind === 'sctp' || pe.userTransport.kind === 'tcp';
+}

@@ -13,34 +13,16 @@ import {
 } from '../element/index.js';
 import type { RegistrarEndpoint } from '../hunt/index.js';
 import { type AssocId, type EndpointOptions, SctpEndpoint, type SctpEvent } from '../sctp/index.js';
+import type { PoolElementService, ServiceEvent, ServiceInput, WallClock } from '../services/index.js';
 import { type AsapMessage, decodeAsap, encodeAsap } from '../wire/index.js';
 import { EndpointPair } from './endpoint-pair.js';
 import { type NodeInput, type NodeOutput, PPID_ASAP } from './node-types.js';
 import { SctpHost } from './sctp-host.js';
 
-/** What a service may do on its sessions (the PE's data associations). */
-export interface ServiceContext {
-  readonly now: Instant;
-  send(session: AssociationId, ppid: number, bytes: Uint8Array, stream?: number): void;
-  /** An ASAP message on the control channel of a session (e.g. a Cookie, RFC 5352 §3.8). */
-  sendControl(session: AssociationId, message: AsapMessage): void;
-  close(session: AssociationId): void;
-  abort(session: AssociationId, reason: string): void;
-}
-
-/** The application a PE serves; every upcall may use the context to act. */
-export interface PoolElementService {
-  sessionUp?(ctx: ServiceContext, session: AssociationId): void;
-  data(ctx: ServiceContext, session: AssociationId, ppid: number, stream: number, bytes: Uint8Array): void;
-  /** ASAP on the control channel: Cookie Echo, Business Card. */
-  control?(ctx: ServiceContext, session: AssociationId, message: AsapMessage): void;
-  sessionDown?(ctx: ServiceContext, session: AssociationId): void;
-  tick?(ctx: ServiceContext): void;
-  nextDeadline?(): Instant | undefined;
-}
-
 export type PoolElementNodeEvent =
   | { readonly kind: 'element'; readonly event: PoolElementEvent }
+  | { readonly kind: 'service'; readonly event: ServiceEvent }
+  | { readonly kind: 'businessCard'; readonly session: AssociationId; readonly message: AsapMessage }
   | { readonly kind: 'session'; readonly change: 'up' | 'down'; readonly session: AssociationId }
   | {
       readonly kind: 'association';
@@ -54,6 +36,8 @@ export interface PoolElementNodeOptions {
   readonly data: EndpointOptions;
   readonly element: PoolElementConfig;
   readonly random: Random;
+  /** Wall-clock time for services that tell it (Daytime); the node never reads a clock itself. */
+  readonly wallClock?: () => WallClock;
 }
 
 export type PoolElementRequest =
@@ -63,6 +47,8 @@ export type PoolElementRequest =
 
 const ASAP = 0;
 const DATA = 1;
+/** How much a streaming service (Chargen) may have queued on one session. */
+const STREAM_WINDOW_BYTES = 64 * 1024;
 
 export class PoolElementNode {
   readonly core: PoolElement;
@@ -72,11 +58,13 @@ export class PoolElementNode {
   private readonly connects = new Map<AssociationId, number>();
   private readonly refs = new Map<number, AssociationId>();
   private out: NodeOutput<PoolElementNodeEvent>[] = [];
-  private now: Instant = 0;
-  private readonly ctx: ServiceContext;
+  /** Sessions that got a Cookie Echo already: RFC 5352 §3.8 hands only the first to the application. */
+  private readonly echoed = new Set<AssociationId>();
+  /** Streaming sessions (they answered a `writable`): offered room again as their queue drains. */
+  private readonly streaming = new Set<AssociationId>();
 
   constructor(
-    options: PoolElementNodeOptions,
+    private readonly options: PoolElementNodeOptions,
     readonly service: PoolElementService,
   ) {
     this.core = new PoolElement(options.element, options.random);
@@ -86,22 +74,10 @@ export class PoolElementNode {
       event: (now, assoc, event) => this.onAsapEvent(now, EndpointPair.id(ASAP, assoc), event),
     });
     this.data = new SctpHost(new SctpEndpoint({ listen: true, ...options.data }), {
-      deliver: (_now, assoc, ppid, stream, bytes) => this.onDataDeliver(assoc, ppid, stream, bytes),
-      event: (_now, assoc, event) => this.onDataEvent(assoc, event),
+      deliver: (now, assoc, ppid, stream, bytes) => this.onDataDeliver(now, assoc, ppid, stream, bytes),
+      event: (now, assoc, event) => this.onDataEvent(now, assoc, event),
     });
     this.pair = new EndpointPair([this.asap, this.data]);
-    const node = this;
-    this.ctx = {
-      get now() {
-        return node.now;
-      },
-      send: (session, ppid, bytes, stream = 0) =>
-        this.data.send(this.now, this.dataAssoc(session), ppid, bytes, stream),
-      sendControl: (session, message) =>
-        this.data.send(this.now, this.dataAssoc(session), PPID_ASAP, encodeAsap(message)),
-      close: (session) => this.data.shutdown(this.now, this.dataAssoc(session)),
-      abort: (session, reason) => this.data.abort(this.now, this.dataAssoc(session), reason),
-    };
   }
 
   /** The SCTP port pool users connect to (the user transport). */
@@ -114,12 +90,17 @@ export class PoolElementNode {
   }
 
   nextDeadline(): Instant | undefined {
-    return minDefined(this.core.nextDeadline(), this.pair.nextDeadline(), this.service.nextDeadline?.());
+    return minDefined(this.core.nextDeadline(), this.pair.nextDeadline(), this.service.nextDeadline());
   }
 
   /** Application requests: register, update policy or transport, deregister. */
   request(r: PoolElementRequest): NodeOutput<PoolElementNodeEvent>[] {
     return this.run(r.now, () => this.apply(r.now, this.core.handle(r)));
+  }
+
+  /** Ends every session (the service closes them); call after deregistering, before closing sockets. */
+  shutdownSessions(now: Instant): NodeOutput<PoolElementNodeEvent>[] {
+    return this.run(now, () => this.serve(now, { kind: 'shutdown', now }));
   }
 
   handle(input: NodeInput): NodeOutput<PoolElementNodeEvent>[] {
@@ -130,14 +111,14 @@ export class PoolElementNode {
       else {
         this.pair.tick(now);
         this.apply(now, this.core.handle({ kind: 'tick', now }));
-        this.service.tick?.(this.ctx);
+        this.serve(now, { kind: 'tick', now });
       }
+      this.offerRoom(now);
     });
   }
 
   private run(now: Instant, f: () => void): NodeOutput<PoolElementNodeEvent>[] {
     this.out = [];
-    this.now = now;
     f();
     this.pair.drain(now, this.out);
     return this.out;
@@ -183,25 +164,72 @@ export class PoolElementNode {
     }
   }
 
-  private onDataDeliver(assoc: AssocId, ppid: number, stream: number, bytes: Uint8Array): void {
+  private onDataDeliver(now: Instant, assoc: AssocId, ppid: number, stream: number, bytes: Uint8Array): void {
     const session = EndpointPair.id(DATA, assoc);
     if (ppid !== PPID_ASAP) {
-      this.service.data(this.ctx, session, ppid, stream, bytes);
+      this.serve(now, { kind: 'message', now, session, ppid, stream, bytes });
       return;
     }
     const r = decodeAsap(bytes);
-    if (r.ok) this.service.control?.(this.ctx, session, r.value);
+    if (!r.ok) return;
+    if (r.value.kind === 'cookieEcho' && !this.echoed.has(session)) {
+      this.echoed.add(session);
+      this.serve(now, { kind: 'cookieEcho', now, session, cookie: r.value.cookie });
+    } else if (r.value.kind === 'businessCard') {
+      this.out.push({ kind: 'event', event: { kind: 'businessCard', session, message: r.value } });
+    }
   }
 
-  private onDataEvent(assoc: AssocId, event: SctpEvent): void {
+  private onDataEvent(now: Instant, assoc: AssocId, event: SctpEvent): void {
     const session = EndpointPair.id(DATA, assoc);
     this.out.push({ kind: 'event', event: { kind: 'association', role: 'data', assoc: session, event } });
     if (event.kind === 'up') {
-      this.out.push({ kind: 'event', event: { kind: 'session', change: 'up', session } });
-      this.service.sessionUp?.(this.ctx, session);
+      const wallClock = this.options.wallClock?.();
+      this.serve(now, { kind: 'sessionUp', now, session, ...(wallClock ? { wallClock } : {}) });
+      this.serve(now, { kind: 'writable', now, session, roomBytes: STREAM_WINDOW_BYTES });
     } else if (event.kind === 'lost' || event.kind === 'shutdownComplete') {
-      this.out.push({ kind: 'event', event: { kind: 'session', change: 'down', session } });
-      this.service.sessionDown?.(this.ctx, session);
+      this.echoed.delete(session);
+      this.streaming.delete(session);
+      this.serve(now, { kind: 'sessionDown', now, session });
+    }
+  }
+
+  /** Feeds the service and carries out what it asks for on the data endpoint. */
+  private serve(now: Instant, input: ServiceInput): void {
+    for (const a of this.service.handle(input)) {
+      const assoc = Math.floor(('session' in a ? a.session : 0) / 2);
+      switch (a.kind) {
+        case 'send':
+          if (input.kind === 'writable') this.streaming.add(a.session);
+          this.data.send(now, assoc, a.ppid, a.bytes, a.stream);
+          break;
+        case 'sendCookie':
+          this.data.send(now, assoc, PPID_ASAP, encodeAsap({ kind: 'cookie', cookie: a.cookie }));
+          break;
+        case 'close':
+          this.data.shutdown(now, assoc);
+          break;
+        case 'abort':
+          this.data.abort(now, assoc, a.reason);
+          break;
+        case 'notify':
+          this.out.push({ kind: 'event', event: { kind: 'service', event: a.event } });
+          break;
+      }
+    }
+  }
+
+  /** Flow control for streaming services: offer room when a session's send queue has drained. */
+  private offerRoom(now: Instant): void {
+    for (const session of this.streaming) {
+      const queued = this.data.endpoint.status(Math.floor(session / 2))?.queuedBytes;
+      if (queued === undefined) {
+        this.streaming.delete(session);
+        continue;
+      }
+      const room = STREAM_WINDOW_BYTES - queued;
+      if (room >= STREAM_WINDOW_BYTES / 2)
+        this.serve(now, { kind: 'writable', now, session, roomBytes: room });
     }
   }
 
@@ -239,10 +267,6 @@ export class PoolElementNode {
     this.refs.set(ref, id);
     if (established) this.apply(now, this.core.handle({ kind: 'connected', now, ref, assoc: id }));
     else this.connects.set(id, ref);
-  }
-
-  private dataAssoc(session: AssociationId): AssocId {
-    return Math.floor(session / 2);
   }
 }
 

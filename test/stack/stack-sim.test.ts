@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SeededRandom } from '../../src/base/random.js';
+import { EchoService } from '../../src/services/index.js';
 import {
   PoolElementNode,
   type PoolElementNodeEvent,
-  type PoolElementService,
   PoolUserNode,
   RegistrarNode,
   type RegistrarNodeEvent,
@@ -17,10 +17,6 @@ import { testMac } from '../sctp/sim-node.js';
 
 const ECHO = new TextEncoder().encode('EchoPool');
 const REGISTRAR_IP = '10.0.0.1';
-
-const echo: PoolElementService = {
-  data: (ctx, session, ppid, stream, bytes) => ctx.send(session, ppid, bytes, stream),
-};
 
 function sctp(port: number, seed: number) {
   return {
@@ -74,7 +70,7 @@ function world(peCount: number, seed = 1): World {
           registrars: [{ addresses: [REGISTRAR_IP], port: 3863 }],
         },
       },
-      echo,
+      new EchoService(),
     );
     const member = sim.add(ip, 9899, node, (e) => events.push(e));
     member.outputs(node.request({ kind: 'register', now: 0 }));

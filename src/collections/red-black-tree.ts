@@ -1,10 +1,13 @@
 /**
- * An augmented red-black tree over a user comparator. Nodes are integer handles into a
- * `TreeNodeStore` (possibly shared by many trees); 0 (`NIL`) means "no node". Equal items are allowed
- * and kept in insertion order. When the store is `summed`, each node carries a numeric value and the sum
- * of its subtree, so that `findByCumulative` finds the node covering a cumulative value in O(log n)
- * (weighted random selection). Sums are recomputed from the children, never accumulated, so they do
- * not drift with fractional values.
+ * An augmented red-black tree. Nodes are integer handles into a `TreeNodeStore` (possibly shared by many
+ * trees); 0 (`NIL`) means "no node". Two orderings:
+ * - a comparator over the items (`insert`), for keys that are not numbers;
+ * - over a `keyed` store without comparator, a numeric (key, tie) pair kept in the store (`insertKeyed`):
+ *   searching reads no item, which matters when items are scattered over a large heap.
+ * Equal items are kept in insertion order. When the store is `summed`, each node carries a numeric value
+ * and its subtree sum, so that `findByCumulative` finds the node covering a cumulative value in O(log n)
+ * (weighted random selection). Sums are recomputed from the children, never accumulated, so they do not
+ * drift with fractional values.
  *
  * Complexity: insert, remove, find, lowerBound, setValue, findByCumulative O(log n); first/last
  * O(log n); next/prev amortised O(1) during an in-order walk.
@@ -14,6 +17,11 @@ import { NIL, TreeNodeStore } from './tree-node-store.js';
 export type Comparator<T> = (a: T, b: T) => number;
 /** Compares an item with a search target: negative if the item sorts before it, 0 if equal. */
 export type Probe<T> = (item: T) => number;
+
+// Offsets of a node's fields in `links` (node * 4 + offset).
+const R = 1;
+const P = 2;
+const C = 3;
 
 export class RedBlackTree<T> {
   readonly store: TreeNodeStore<T>;
@@ -39,9 +47,10 @@ export class RedBlackTree<T> {
     return this.count;
   }
 
-  /** Sum of all values (0 when the store is not summed). */
+  /** Sum of all values (0 when the store is not summed or the tree is empty). */
   get totalValue(): number {
-    return this.store.summed ? this.store.sum[this.root]! : 0;
+    const s = this.store;
+    return s.summed && this.root !== NIL ? s.nums[this.root * s.numStride + s.sumOffset]! : 0;
   }
 
   item(node: number): T {
@@ -49,14 +58,21 @@ export class RedBlackTree<T> {
   }
 
   value(node: number): number {
-    return this.store.summed ? this.store.value[node]! : 0;
+    const s = this.store;
+    return s.summed ? s.nums[node * s.numStride + s.valueOffset]! : 0;
+  }
+
+  /** The numeric key of a node (keyed store). */
+  key(node: number): number {
+    const s = this.store;
+    return s.nums[node * s.numStride + s.keyOffset]!;
   }
 
   /** Inserts `item` after all equal items (comparator order); returns its node. */
   insert(item: T, value = 0): number {
     const s = this.store;
     const z = s.allocate(item, value);
-    const { left, right } = s;
+    const L = s.links;
     const items = s.items;
     let y = NIL;
     let x = this.root;
@@ -64,7 +80,7 @@ export class RedBlackTree<T> {
     while (x !== NIL) {
       y = x;
       goLeft = this.compare(item, items[x] as T) < 0;
-      x = goLeft ? left[x]! : right[x]!;
+      x = L[x * 4 + (goLeft ? 0 : R)]!;
     }
     this.link(z, y, goLeft);
     return z;
@@ -74,98 +90,62 @@ export class RedBlackTree<T> {
   insertKeyed(item: T, key: number, tie: number, value = 0): number {
     const s = this.store;
     const z = s.allocate(item, value);
-    const { left, right } = s;
-    const keys = s.key;
-    const ties = s.tie;
-    keys[z] = key;
-    ties[z] = tie;
+    const L = s.links;
+    const N = s.nums;
+    const st = s.numStride;
+    N[z * st] = key;
+    N[z * st + 1] = tie;
     let y = NIL;
     let x = this.root;
     let goLeft = false;
     while (x !== NIL) {
       y = x;
-      const kx = keys[x]!;
-      goLeft = key < kx || (key === kx && tie < ties[x]!);
-      x = goLeft ? left[x]! : right[x]!;
+      const kx = N[x * st]!;
+      goLeft = key < kx || (key === kx && tie < N[x * st + 1]!);
+      x = L[x * 4 + (goLeft ? 0 : R)]!;
     }
     this.link(z, y, goLeft);
     return z;
   }
 
-  /** The first node whose (key, tie) is greater than (key, tie) (keyed store), or NIL. */
-  upperBoundKeyed(key: number, tie = Number.POSITIVE_INFINITY): number {
-    const { left, right } = this.store;
-    const keys = this.store.key;
-    const ties = this.store.tie;
-    let x = this.root;
-    let result = NIL;
-    while (x !== NIL) {
-      const kx = keys[x]!;
-      if (kx > key || (kx === key && ties[x]! > tie)) {
-        result = x;
-        x = left[x]!;
-      } else {
-        x = right[x]!;
-      }
-    }
-    return result;
-  }
-
-  /** The numeric key of a node (keyed store). */
-  key(node: number): number {
-    return this.store.key[node]!;
-  }
-
-  private link(z: number, y: number, goLeft: boolean): void {
-    const s = this.store;
-    const { left, right, parent } = s;
-    parent[z] = y;
-    if (y === NIL) this.root = z;
-    else if (goLeft) left[y] = z;
-    else right[y] = z;
-    this.count++;
-    if (s.summed) this.updateSumsFrom(y);
-    this.insertFixup(z);
-  }
-
   /** Removes a node of this tree (the handle becomes invalid). */
   remove(z: number): void {
     const s = this.store;
-    const { left, right, parent, red } = s;
+    const L = s.links;
     let y = z;
-    let yWasRed = red[y] === 1;
+    let yWasRed = L[y * 4 + C] === 1;
     let x: number;
     let xParent: number;
-    if (left[z] === NIL) {
-      x = right[z]!;
-      xParent = parent[z]!;
+    if (L[z * 4] === NIL) {
+      x = L[z * 4 + R]!;
+      xParent = L[z * 4 + P]!;
       this.transplant(z, x);
-    } else if (right[z] === NIL) {
-      x = left[z]!;
-      xParent = parent[z]!;
+    } else if (L[z * 4 + R] === NIL) {
+      x = L[z * 4]!;
+      xParent = L[z * 4 + P]!;
       this.transplant(z, x);
     } else {
-      y = right[z]!;
-      while (left[y] !== NIL) y = left[y]!;
-      yWasRed = red[y] === 1;
-      x = right[y]!;
-      if (parent[y] === z) {
+      y = L[z * 4 + R]!;
+      while (L[y * 4] !== NIL) y = L[y * 4]!;
+      yWasRed = L[y * 4 + C] === 1;
+      x = L[y * 4 + R]!;
+      if (L[y * 4 + P] === z) {
         xParent = y;
       } else {
-        xParent = parent[y]!;
+        xParent = L[y * 4 + P]!;
         this.transplant(y, x);
-        right[y] = right[z]!;
-        parent[right[y]!] = y;
+        L[y * 4 + R] = L[z * 4 + R]!;
+        L[L[y * 4 + R]! * 4 + P] = y;
       }
       this.transplant(z, y);
-      left[y] = left[z]!;
-      parent[left[y]!] = y;
-      red[y] = red[z]!;
+      L[y * 4] = L[z * 4]!;
+      L[L[y * 4]! * 4 + P] = y;
+      L[y * 4 + C] = L[z * 4 + C]!;
     }
     this.count--;
     if (s.summed) this.updateSumsFrom(xParent);
     if (!yWasRed) this.deleteFixup(x, xParent);
-    parent[NIL] = NIL;
+    L[NIL + P] = NIL;
     s.release(z);
   }
 
@@ -173,7 +153,7 @@ export class RedBlackTree<T> {
   setValue(node: number, value: number): void {
     const s = this.store;
     if (!s.summed) return;
-    s.value[node] = value;
+    s.nums[node * s.numStride + s.valueOffset] = value;
     this.updateSumsFrom(node);
   }
 
@@ -185,15 +165,15 @@ export class RedBlackTree<T> {
 
   /** The first node whose item is >= the target, or NIL. */
   lowerBound(probe: Probe<T>): number {
-    const { left, right, items } = this.store;
+    const { links: L, items } = this.store;
     let x = this.root;
     let result = NIL;
     while (x !== NIL) {
       if (probe(items[x] as T) >= 0) {
         result = x;
-        x = left[x]!;
+        x = L[x * 4]!;
       } else {
-        x = right[x]!;
+        x = L[x * 4 + R]!;
       }
     }
     return result;
@@ -201,64 +181,84 @@ export class RedBlackTree<T> {
 
   /** The first node whose item is > the target, or NIL. */
   upperBound(probe: Probe<T>): number {
-    const { left, right, items } = this.store;
+    const { links: L, items } = this.store;
     let x = this.root;
     let result = NIL;
     while (x !== NIL) {
       if (probe(items[x] as T) > 0) {
         result = x;
-        x = left[x]!;
+        x = L[x * 4]!;
       } else {
-        x = right[x]!;
+        x = L[x * 4 + R]!;
+      }
+    }
+    return result;
+  }
+
+  /** The first node whose (key, tie) is greater than (key, tie) (keyed store), or NIL. */
+  upperBoundKeyed(key: number, tie = Number.POSITIVE_INFINITY): number {
+    const s = this.store;
+    const L = s.links;
+    const N = s.nums;
+    const st = s.numStride;
+    let x = this.root;
+    let result = NIL;
+    while (x !== NIL) {
+      const kx = N[x * st]!;
+      if (kx > key || (kx === key && N[x * st + 1]! > tie)) {
+        result = x;
+        x = L[x * 4]!;
+      } else {
+        x = L[x * 4 + R]!;
       }
     }
     return result;
   }
 
   first(): number {
-    const left = this.store.left;
+    const L = this.store.links;
     let x = this.root;
     if (x === NIL) return NIL;
-    while (left[x] !== NIL) x = left[x]!;
+    while (L[x * 4] !== NIL) x = L[x * 4]!;
     return x;
   }
 
   last(): number {
-    const right = this.store.right;
+    const L = this.store.links;
     let x = this.root;
     if (x === NIL) return NIL;
-    while (right[x] !== NIL) x = right[x]!;
+    while (L[x * 4 + R] !== NIL) x = L[x * 4 + R]!;
     return x;
   }
 
   next(node: number): number {
-    const { left, right, parent } = this.store;
-    let x = right[node]!;
+    const L = this.store.links;
+    let x = L[node * 4 + R]!;
     if (x !== NIL) {
-      while (left[x] !== NIL) x = left[x]!;
+      while (L[x * 4] !== NIL) x = L[x * 4]!;
       return x;
     }
     x = node;
-    let p = parent[x]!;
-    while (p !== NIL && x === right[p]) {
+    let p = L[x * 4 + P]!;
+    while (p !== NIL && x === L[p * 4 + R]) {
       x = p;
-      p = parent[p]!;
+      p = L[p * 4 + P]!;
     }
     return p;
   }
 
   prev(node: number): number {
-    const { left, right, parent } = this.store;
-    let x = left[node]!;
+    const L = this.store.links;
+    let x = L[node * 4]!;
     if (x !== NIL) {
-      while (right[x] !== NIL) x = right[x]!;
+      while (L[x * 4 + R] !== NIL) x = L[x * 4 + R]!;
       return x;
     }
     x = node;
-    let p = parent[x]!;
-    while (p !== NIL && x === left[p]) {
+    let p = L[x * 4 + P]!;
+    while (p !== NIL && x === L[p * 4]) {
       x = p;
-      p = parent[p]!;
+      p = L[p * 4 + P]!;
     }
     return p;
   }
@@ -270,25 +270,30 @@ export class RedBlackTree<T> {
    * yields the last positive-valued node on the search path.
    */
   findByCumulative(target: number): number {
-    const { left, right, value, sum } = this.store;
+    const s = this.store;
+    const L = s.links;
+    const N = s.nums;
+    const st = s.numStride;
+    const vo = s.valueOffset;
+    const so = s.sumOffset;
     let x = this.root;
     let candidate = NIL;
     let t = target;
     while (x !== NIL) {
-      const l = left[x]!;
-      const ls = sum[l]!;
+      const l = L[x * 4]!;
+      const ls = l === NIL ? 0 : N[l * st + so]!;
       if (t < ls) {
         x = l;
         continue;
       }
       t -= ls;
-      const v = value[x]!;
+      const v = N[x * st + vo]!;
       if (v > 0) {
         if (t < v) return x;
         candidate = x;
       }
       t -= v;
-      x = right[x]!;
+      x = L[x * 4 + R]!;
     }
     return candidate;
   }
@@ -310,205 +315,248 @@ export class RedBlackTree<T> {
   /** Checks every invariant (order, colours, black height, parents, sums); throws on a violation. For tests. */
   verify(): void {
     const s = this.store;
-    const { left, right, parent, red, items } = s;
-    if (red[this.root] === 1) throw new Error('red root');
-    if (parent[this.root] !== NIL && this.root !== NIL) throw new Error('root has a parent');
+    const L = s.links;
+    const items = s.items;
+    const st = s.numStride;
+    const left = (n: number): number => L[n * 4]!;
+    const right = (n: number): number => L[n * 4 + R]!;
+    const red = (n: number): boolean => L[n * 4 + C] === 1;
+    const sum = (n: number): number => (n === NIL ? 0 : s.nums[n * st + s.sumOffset]!);
+    if (red(this.root)) throw new Error('red root');
+    if (this.root !== NIL && L[this.root * 4 + P] !== NIL) throw new Error('root has a parent');
+    if (L[0] !== NIL || L[1] !== NIL || L[2] !== NIL || L[3] !== 0) throw new Error('sentinel modified');
     let counted = 0;
     const order = s.keyed
-      ? (a: number, b: number): number => s.key[a]! - s.key[b]! || s.tie[a]! - s.tie[b]!
+      ? (a: number, b: number): number =>
+          s.nums[a * st]! - s.nums[b * st]! || s.nums[a * st + 1]! - s.nums[b * st + 1]!
       : (a: number, b: number): number => this.compare(items[a] as T, items[b] as T);
     const walk = (n: number): number => {
       if (n === NIL) return 1;
       counted++;
-      const l = left[n]!;
-      const r = right[n]!;
-      if (l !== NIL && parent[l] !== n) throw new Error('bad parent link');
-      if (r !== NIL && parent[r] !== n) throw new Error('bad parent link');
-      if (red[n] === 1 && (red[l] === 1 || red[r] === 1)) throw new Error('red node with red child');
+      const l = left(n);
+      const r = right(n);
+      if (l !== NIL && L[l * 4 + P] !== n) throw new Error('bad parent link');
+      if (r !== NIL && L[r * 4 + P] !== n) throw new Error('bad parent link');
+      if (red(n) && (red(l) || red(r))) throw new Error('red node with red child');
       if (l !== NIL && order(l, n) > 0) throw new Error('order violated');
       if (r !== NIL && order(r, n) < 0) throw new Error('order violated');
       const bl = walk(l);
       const br = walk(r);
       if (bl !== br) throw new Error('black height differs');
-      if (s.summed && s.sum[n] !== s.value[n]! + s.sum[l]! + s.sum[r]!) throw new Error('subtree sum wrong');
-      return bl + (red[n] === 1 ? 0 : 1);
+      if (s.summed && sum(n) !== s.nums[n * st + s.valueOffset]! + sum(l) + sum(r)) {
+        throw new Error('subtree sum wrong');
+      }
+      return bl + (red(n) ? 0 : 1);
     };
     walk(this.root);
     if (counted !== this.count) throw new Error(`size ${this.count} but ${counted} nodes`);
     let prev = NIL;
     for (let n = this.first(); n !== NIL; n = this.next(n)) {
-      if (prev !== NIL && this.compare(items[prev] as T, items[n] as T) > 0)
-        throw new Error('in-order walk unsorted');
+      if (prev !== NIL && order(prev, n) > 0) throw new Error('in-order walk unsorted');
       prev = n;
     }
   }
 
+  private link(z: number, y: number, goLeft: boolean): void {
+    const s = this.store;
+    const L = s.links;
+    L[z * 4 + P] = y;
+    if (y === NIL) this.root = z;
+    else L[y * 4 + (goLeft ? 0 : R)] = z;
+    this.count++;
+    if (s.summed) this.updateSumsFrom(y);
+    this.insertFixup(z);
+  }
+
+  /** Recomputes the subtree sums from `node` up to the root. */
   private updateSumsFrom(node: number): void {
-    const { left, right, parent, value, sum } = this.store;
+    const s = this.store;
+    const L = s.links;
+    const N = s.nums;
+    const st = s.numStride;
+    const so = s.sumOffset;
+    const vo = s.valueOffset;
     let x = node;
     while (x !== NIL) {
-      sum[x] = value[x]! + sum[left[x]!]! + sum[right[x]!]!;
-      x = parent[x]!;
+      const l = L[x * 4]!;
+      const r = L[x * 4 + R]!;
+      N[x * st + so] =
+        N[x * st + vo]! + (l === NIL ? 0 : N[l * st + so]!) + (r === NIL ? 0 : N[r * st + so]!);
+      x = L[x * 4 + P]!;
     }
   }
 
+  private recomputeSum(x: number): void {
+    const s = this.store;
+    const L = s.links;
+    const N = s.nums;
+    const st = s.numStride;
+    const l = L[x * 4]!;
+    const r = L[x * 4 + R]!;
+    N[x * st + s.sumOffset] =
+      N[x * st + s.valueOffset]! +
+      (l === NIL ? 0 : N[l * st + s.sumOffset]!) +
+      (r === NIL ? 0 : N[r * st + s.sumOffset]!);
+  }
+
   private transplant(u: number, v: number): void {
-    const { left, right, parent } = this.store;
-    const p = parent[u]!;
+    const L = this.store.links;
+    const p = L[u * 4 + P]!;
     if (p === NIL) this.root = v;
-    else if (u === left[p]) left[p] = v;
-    else right[p] = v;
-    parent[v] = p;
+    else if (u === L[p * 4]) L[p * 4] = v;
+    else L[p * 4 + R] = v;
+    L[v * 4 + P] = p;
   }
 
   private rotateLeft(x: number): void {
     const s = this.store;
-    const { left, right, parent } = s;
-    const y = right[x]!;
-    right[x] = left[y]!;
-    if (left[y] !== NIL) parent[left[y]!] = x;
-    const p = parent[x]!;
-    parent[y] = p;
+    const L = s.links;
+    const y = L[x * 4 + R]!;
+    const yl = L[y * 4]!;
+    L[x * 4 + R] = yl;
+    if (yl !== NIL) L[yl * 4 + P] = x;
+    const p = L[x * 4 + P]!;
+    L[y * 4 + P] = p;
     if (p === NIL) this.root = y;
-    else if (x === left[p]) left[p] = y;
-    else right[p] = y;
-    left[y] = x;
-    parent[x] = y;
+    else if (x === L[p * 4]) L[p * 4] = y;
+    else L[p * 4 + R] = y;
+    L[y * 4] = x;
+    L[x * 4 + P] = y;
     if (s.summed) {
-      const { value, sum } = s;
-      sum[y] = sum[x]!;
-      sum[x] = value[x]! + sum[left[x]!]! + sum[right[x]!]!;
+      const so = s.sumOffset;
+      s.nums[y * s.numStride + so] = s.nums[x * s.numStride + so]!;
+      this.recomputeSum(x);
     }
   }
 
   private rotateRight(x: number): void {
     const s = this.store;
-    const { left, right, parent } = s;
-    const y = left[x]!;
-    left[x] = right[y]!;
-    if (right[y] !== NIL) parent[right[y]!] = x;
-    const p = parent[x]!;
-    parent[y] = p;
+    const L = s.links;
+    const y = L[x * 4]!;
+    const yr = L[y * 4 + R]!;
+    L[x * 4] = yr;
+    if (yr !== NIL) L[yr * 4 + P] = x;
+    const p = L[x * 4 + P]!;
+    L[y * 4 + P] = p;
     if (p === NIL) this.root = y;
-    else if (x === right[p]) right[p] = y;
-    else left[p] = y;
-    right[y] = x;
-    parent[x] = y;
+    else if (x === L[p * 4 + R]) L[p * 4 + R] = y;
+    else L[p * 4] = y;
+    L[y * 4 + R] = x;
+    L[x * 4 + P] = y;
     if (s.summed) {
-      const { value, sum } = s;
-      sum[y] = sum[x]!;
-      sum[x] = value[x]! + sum[left[x]!]! + sum[right[x]!]!;
+      const so = s.sumOffset;
+      s.nums[y * s.numStride + so] = s.nums[x * s.numStride + so]!;
+      this.recomputeSum(x);
     }
   }
 
   private insertFixup(node: number): void {
-    const s = this.store;
-    const { left, right, parent, red } = s;
+    const L = this.store.links;
     let z = node;
-    while (red[parent[z]!] === 1) {
-      const p = parent[z]!;
-      const g = parent[p]!;
-      if (p === left[g]) {
-        const u = right[g]!;
-        if (red[u] === 1) {
-          red[p] = 0;
-          red[u] = 0;
-          red[g] = 1;
+    while (L[L[z * 4 + P]! * 4 + C] === 1) {
+      const p = L[z * 4 + P]!;
+      const g = L[p * 4 + P]!;
+      if (p === L[g * 4]) {
+        const u = L[g * 4 + R]!;
+        if (L[u * 4 + C] === 1) {
+          L[p * 4 + C] = 0;
+          L[u * 4 + C] = 0;
+          L[g * 4 + C] = 1;
           z = g;
         } else {
-          if (z === right[p]) {
+          if (z === L[p * 4 + R]) {
             z = p;
             this.rotateLeft(z);
           }
-          const p2 = parent[z]!;
-          const g2 = parent[p2]!;
-          red[p2] = 0;
-          red[g2] = 1;
+          const p2 = L[z * 4 + P]!;
+          const g2 = L[p2 * 4 + P]!;
+          L[p2 * 4 + C] = 0;
+          L[g2 * 4 + C] = 1;
           this.rotateRight(g2);
         }
       } else {
-        const u = left[g]!;
-        if (red[u] === 1) {
-          red[p] = 0;
-          red[u] = 0;
-          red[g] = 1;
+        const u = L[g * 4]!;
+        if (L[u * 4 + C] === 1) {
+          L[p * 4 + C] = 0;
+          L[u * 4 + C] = 0;
+          L[g * 4 + C] = 1;
           z = g;
         } else {
-          if (z === left[p]) {
+          if (z === L[p * 4]) {
             z = p;
             this.rotateRight(z);
           }
-          const p2 = parent[z]!;
-          const g2 = parent[p2]!;
-          red[p2] = 0;
-          red[g2] = 1;
+          const p2 = L[z * 4 + P]!;
+          const g2 = L[p2 * 4 + P]!;
+          L[p2 * 4 + C] = 0;
+          L[g2 * 4 + C] = 1;
           this.rotateLeft(g2);
         }
       }
     }
-    red[this.root] = 0;
+    L[this.root * 4 + C] = 0;
   }
 
   private deleteFixup(node: number, nodeParent: number): void {
-    const s = this.store;
-    const { left, right, parent, red } = s;
+    const L = this.store.links;
+    const isRed = (n: number): boolean => L[n * 4 + C] === 1;
     let x = node;
     let xp = nodeParent;
-    while (x !== this.root && red[x] !== 1) {
-      if (x === left[xp]) {
-        let w = right[xp]!;
-        if (red[w] === 1) {
-          red[w] = 0;
-          red[xp] = 1;
+    while (x !== this.root && !isRed(x)) {
+      if (x === L[xp * 4]) {
+        let w = L[xp * 4 + R]!;
+        if (isRed(w)) {
+          L[w * 4 + C] = 0;
+          L[xp * 4 + C] = 1;
           this.rotateLeft(xp);
-          w = right[xp]!;
+          w = L[xp * 4 + R]!;
         }
-        if (red[left[w]!] !== 1 && red[right[w]!] !== 1) {
-          red[w] = 1;
+        if (!isRed(L[w * 4]!) && !isRed(L[w * 4 + R]!)) {
+          L[w * 4 + C] = 1;
           x = xp;
-          xp = parent[x]!;
+          xp = L[x * 4 + P]!;
         } else {
-          if (red[right[w]!] !== 1) {
-            red[left[w]!] = 0;
-            red[w] = 1;
+          if (!isRed(L[w * 4 + R]!)) {
+            L[L[w * 4]! * 4 + C] = 0;
+            L[w * 4 + C] = 1;
             this.rotateRight(w);
-            w = right[xp]!;
+            w = L[xp * 4 + R]!;
           }
-          red[w] = red[xp]!;
-          red[xp] = 0;
-          red[right[w]!] = 0;
+          L[w * 4 + C] = L[xp * 4 + C]!;
+          L[xp * 4 + C] = 0;
+          L[L[w * 4 + R]! * 4 + C] = 0;
           this.rotateLeft(xp);
           x = this.root;
           xp = NIL;
         }
       } else {
-        let w = left[xp]!;
-        if (red[w] === 1) {
-          red[w] = 0;
-          red[xp] = 1;
+        let w = L[xp * 4]!;
+        if (isRed(w)) {
+          L[w * 4 + C] = 0;
+          L[xp * 4 + C] = 1;
           this.rotateRight(xp);
-          w = left[xp]!;
+          w = L[xp * 4]!;
         }
-        if (red[right[w]!] !== 1 && red[left[w]!] !== 1) {
-          red[w] = 1;
+        if (!isRed(L[w * 4 + R]!) && !isRed(L[w * 4]!)) {
+          L[w * 4 + C] = 1;
           x = xp;
-          xp = parent[x]!;
+          xp = L[x * 4 + P]!;
         } else {
-          if (red[left[w]!] !== 1) {
-            red[right[w]!] = 0;
-            red[w] = 1;
+          if (!isRed(L[w * 4]!)) {
+            L[L[w * 4 + R]! * 4 + C] = 0;
+            L[w * 4 + C] = 1;
             this.rotateLeft(w);
-            w = left[xp]!;
+            w = L[xp * 4]!;
           }
-          red[w] = red[xp]!;
-          red[xp] = 0;
-          red[left[w]!] = 0;
+          L[w * 4 + C] = L[xp * 4 + C]!;
+          L[xp * 4 + C] = 0;
+          L[L[w * 4]! * 4 + C] = 0;
           this.rotateRight(xp);
           x = this.root;
           xp = NIL;
         }
       }
     }
-    red[x] = 0;
+    L[x * 4 + C] = 0;
   }
 }

@@ -11,6 +11,7 @@ export interface SctpConfig {
   readonly mac: CookieMac;
   readonly secret: Uint8Array;
   readonly remoteUdpPort: number;
+  readonly tryPeerSctpPortAsUdpPort: boolean;
   readonly rtoInitialMs: number;
   readonly rtoMinMs: number;
   readonly rtoMaxMs: number;
@@ -49,6 +50,7 @@ export function resolveConfig(o: EndpointOptions): SctpConfig {
     mac: o.mac,
     secret,
     remoteUdpPort: o.remoteUdpPort ?? D.udpEncapsulationPort,
+    tryPeerSctpPortAsUdpPort: o.tryPeerSctpPortAsUdpPort ?? true,
     rtoInitialMs: o.rtoInitialMs ?? D.rtoInitialMs,
     rtoMinMs: o.rtoMinMs ?? D.rtoMinMs,
     rtoMaxMs: o.rtoMaxMs ?? D.rtoMaxMs,

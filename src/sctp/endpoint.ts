@@ -97,11 +97,19 @@ export class SctpEndpoint {
       now,
       peer.addresses,
       peer.port,
-      peer.udpPort ?? this.cfg.remoteUdpPort,
+      this.udpPortsFor(peer),
     );
     this.register(a);
     this.after(a, now, false);
     return { assoc: a.id, actions: out };
+  }
+
+  /** The UDP ports an INIT goes to: the given one, else 9899 and (convention) the peer's SCTP port. */
+  private udpPortsFor(peer: PeerSpec): number[] {
+    if (peer.udpPort !== undefined) return [peer.udpPort];
+    const ports = [this.cfg.remoteUdpPort];
+    if (this.cfg.tryPeerSctpPortAsUdpPort && peer.port !== this.cfg.remoteUdpPort) ports.push(peer.port);
+    return ports;
   }
 
   handle(input: SctpInput): SctpAction[] {

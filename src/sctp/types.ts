@@ -159,6 +159,12 @@ export interface EndpointOptions {
   readonly secret?: Uint8Array;
   /** UDP port to send to when none has been learned yet (RFC 6951 §5.1: 9899). */
   readonly remoteUdpPort?: number;
+  /**
+   * The project's UDP port convention (docs/sctp.md): when a peer's UDP port is not given, send
+   * the INIT both to `remoteUdpPort` and to UDP port = the peer's SCTP port; the port the INIT ACK
+   * comes from is used from then on, and an ABORT from the other candidate is ignored. Default true.
+   */
+  readonly tryPeerSctpPortAsUdpPort?: boolean;
   readonly rtoInitialMs?: Duration;
   readonly rtoMinMs?: Duration;
   readonly rtoMaxMs?: Duration;

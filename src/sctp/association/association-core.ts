@@ -65,6 +65,10 @@ export abstract class AssociationCore {
   protected lastActivityAt: Instant;
   protected control: Control[] = [];
   protected closeRequested = false;
+  /** UDP ports an INIT goes to until the INIT ACK tells which one the peer uses (docs/sctp.md). */
+  udpCandidates: number[] = [];
+  /** Candidates not chosen: an ABORT from them (another endpoint on that port) is ignored. */
+  abandonedUdpPorts: number[] = [];
   /** Set by the endpoint when the association must be re-keyed (restart changed the local tag). */
   tagChanged = false;
 
@@ -190,7 +194,12 @@ export abstract class AssociationCore {
     if (!c) return;
     const path = this.paths[this.t1Count % this.paths.length] ?? this.primaryPath;
     const tag = c.type === ChunkType.init ? 0 : this.peerTag;
-    this.transmit(path, singleChunkPacket(this.cfg.port, this.peerPort, tag, c.type, c.flags, c.value));
+    const bytes = singleChunkPacket(this.cfg.port, this.peerPort, tag, c.type, c.flags, c.value);
+    if (c.type === ChunkType.init && this.udpCandidates.length > 1) {
+      // The UDP port convention (docs/sctp.md): INIT to every candidate port; the INIT ACK's source wins.
+      for (const port of this.udpCandidates)
+        this.ctx.out.push({ kind: 'transmit', to: { ip: path.ip, port }, bytes });
+    } else this.transmit(path, bytes);
     this.t1At = now + this.primaryPath.rtoMs;
   }
 

@@ -37,7 +37,7 @@ export class Association extends AssociationTimers {
     now: Instant,
     addresses: readonly string[],
     peerPort: number,
-    udpPort: number,
+    udpPorts: readonly number[],
   ): Association {
     const a = new Association(
       id,
@@ -49,7 +49,8 @@ export class Association extends AssociationTimers {
       initialTsn(ctx.cfg),
       maxPacketBytesFor(ctx.cfg, addresses[0] ?? ''),
     );
-    for (const ip of addresses) a.addPath(ip, udpPort, true);
+    a.udpCandidates = [...new Set(udpPorts)];
+    for (const ip of addresses) a.addPath(ip, a.udpCandidates[0] ?? ctx.cfg.remoteUdpPort, true);
     a.t1Chunk = { type: ChunkType.init, flags: 0, value: initValue(ctx.cfg, a.localTag, a.localInitialTsn) };
     a.sendT1(now);
     return a;
@@ -167,7 +168,11 @@ export class Association extends AssociationTimers {
       }
     } else if (vtag !== this.localTag) return;
     let path = this.pathFor(from.ip);
-    if (path && path.udpPort !== from.port) path.udpPort = from.port; // RFC 6951 §5.4
+    const fromCandidate =
+      this.udpCandidates.includes(from.port) || this.abandonedUdpPorts.includes(from.port);
+    if (path && path.udpPort !== from.port && !(first.type === ChunkType.abort && fromCandidate)) {
+      path.udpPort = from.port; // RFC 6951 §5.4: the remote encapsulation port is learned per path.
+    }
     let hadData = false;
     for (let i = skipFirst ? 1 : 0; i < packet.chunks.length; i++) {
       if (this.state === 'closed') return;
@@ -199,6 +204,16 @@ export class Association extends AssociationTimers {
           this.onHeartbeatAck(now, c);
           break;
         case ChunkType.abort: {
+          if (
+            this.state === 'cookieWait' &&
+            this.udpCandidates.length > 1 &&
+            this.udpCandidates.includes(from.port)
+          ) {
+            // Another endpoint owns that UDP port on the peer's host: wait for the other candidates.
+            this.udpCandidates = this.udpCandidates.filter((p) => p !== from.port);
+            return;
+          }
+          if (this.abandonedUdpPorts.includes(from.port) && path && path.udpPort !== from.port) return;
           const causes = decodeCauses(c.value, 'ABORT');
           const list = causes.ok ? causes.value : [];
           const cause: LostCause =
@@ -210,6 +225,8 @@ export class Association extends AssociationTimers {
         }
         case ChunkType.initAck:
           if (this.state === 'cookieWait') {
+            this.abandonedUdpPorts = this.udpCandidates.filter((p) => p !== from.port);
+            this.udpCandidates = [];
             if (!path) path = this.addPath(from.ip, from.port, true);
             this.onInitAck(now, c, from);
           }

@@ -1,12 +1,20 @@
 /**
- * A pool user as one sans-I/O node: the PU core (handle resolution through a home registrar) and the
- * associations to pool elements that sessions use, all on one SCTP endpoint. Sessions own their
- * associations through `SessionOwner` upcalls; ASAP on a session association (PPID 11: Cookie,
- * Business Card) is decoded for them.
+ * A pool user as one sans-I/O node: the PU core (handle resolution through a home registrar) and any
+ * number of session cores (RFC 5352 §3.8, §3.9: a session to a pool with transparent failover), all on
+ * one SCTP endpoint. Sessions share the PU core for resolutions and unreachable reports; every request
+ * id and connect reference comes from one allocator so answers route back by a single map.
  */
 import type { AssociationId, Instant, Random } from '../base/index.js';
 import type { RegistrarEndpoint } from '../hunt/index.js';
 import { type AssocId, type EndpointOptions, SctpEndpoint, type SctpEvent } from '../sctp/index.js';
+import {
+  PoolUserSession,
+  type PoolUserSessionAction,
+  type PoolUserSessionConfig,
+  type PoolUserSessionEvent,
+  type PoolUserSessionInput,
+  SequentialIdAllocator,
+} from '../session/index.js';
 import {
   PoolUser,
   type PoolUserAction,
@@ -14,39 +22,18 @@ import {
   type Resolution,
   type ResolutionFailure,
 } from '../user/index.js';
-import { type AsapMessage, decodeAsap, encodeAsap, type IpAddress } from '../wire/index.js';
+import { decodeAsap, encodeAsap as encodeAsapMessage, type PoolHandle } from '../wire/index.js';
 import { type NodeInput, type NodeOutput, PPID_ASAP } from './node-types.js';
 import { SctpHost } from './sctp-host.js';
 
 export type ResolutionResult = { ok: true; value: Resolution } | { ok: false; error: ResolutionFailure };
 
-/** What a session owner may do from inside an upcall (queued; sent when the node finishes the input). */
-export interface SessionContext {
-  send(assoc: AssociationId, ppid: number, bytes: Uint8Array, stream?: number): void;
-  sendControl(assoc: AssociationId, message: AsapMessage): void;
-}
-
-/**
- * Upcalls for whoever owns a session association. They may act through `ctx`, but must not call the
- * node's public methods synchronously (schedule such calls instead).
- */
-export interface SessionOwner {
-  up(ctx: SessionContext, now: Instant, assoc: AssociationId): void;
-  data(
-    ctx: SessionContext,
-    now: Instant,
-    assoc: AssociationId,
-    ppid: number,
-    stream: number,
-    bytes: Uint8Array,
-  ): void;
-  control(ctx: SessionContext, now: Instant, assoc: AssociationId, message: AsapMessage): void;
-  /** Lost, aborted, shut down by the PE, or never came up. */
-  down(ctx: SessionContext, now: Instant, assoc: AssociationId, reason: string): void;
-}
+/** A session is named by a number the node hands out. */
+export type SessionId = number;
 
 export type PoolUserNodeEvent =
   | { readonly kind: 'resolved'; readonly requestId: number; readonly result: ResolutionResult }
+  | { readonly kind: 'session'; readonly session: SessionId; readonly event: PoolUserSessionEvent }
   | { readonly kind: 'association'; readonly assoc: AssociationId; readonly event: SctpEvent };
 
 export interface PoolUserNodeOptions {
@@ -55,19 +42,24 @@ export interface PoolUserNodeOptions {
   readonly random: Random;
 }
 
+export type SessionOptions = Omit<PoolUserSessionConfig, 'ids' | 'poolHandle'>;
+
+type Owner =
+  | { readonly kind: 'session'; readonly session: SessionId }
+  | { readonly kind: 'registrar'; readonly ref: number };
+
 export class PoolUserNode {
   readonly core: PoolUser;
   private readonly host: SctpHost;
-  private readonly registrarConnects = new Map<AssociationId, number>();
-  private readonly refs = new Map<number, AssociationId>();
-  private readonly sessions = new Map<AssociationId, SessionOwner>();
-  private readonly resolutionWaiters = new Map<number, (r: ResolutionResult) => void>();
+  private readonly ids = new SequentialIdAllocator();
+  private readonly sessions = new Map<SessionId, PoolUserSession>();
+  /** Who owns each association, and which connect reference is still waiting for it. */
+  private readonly owners = new Map<AssocId, Owner>();
+  private readonly pendingRefs = new Map<AssocId, number>();
+  private readonly refToAssoc = new Map<number, AssocId>();
+  /** Resolution request id -> the session that asked (absent: the application asked). */
+  private readonly requests = new Map<number, SessionId>();
   private out: NodeOutput<PoolUserNodeEvent>[] = [];
-  private nowValue: Instant = 0;
-  private readonly ctx: SessionContext = {
-    send: (assoc, ppid, bytes, stream = 0) => this.host.send(this.nowValue, assoc, ppid, bytes, stream),
-    sendControl: (assoc, message) => this.host.send(this.nowValue, assoc, PPID_ASAP, encodeAsap(message)),
-  };
 
   constructor(options: PoolUserNodeOptions) {
     this.core = new PoolUser(options.user, options.random);
@@ -81,10 +73,15 @@ export class PoolUserNode {
     return this.host.endpoint;
   }
 
+  /** A fresh id for `resolve` (shared with the sessions' ids, so they never collide). */
+  nextRequestId(): number {
+    return this.ids.next();
+  }
+
   nextDeadline(): Instant | undefined {
-    const a = this.core.nextDeadline();
-    const b = this.host.endpoint.nextDeadline();
-    return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+    let next = minDefined(this.core.nextDeadline(), this.host.endpoint.nextDeadline());
+    for (const s of this.sessions.values()) next = minDefined(next, s.nextDeadline());
+    return next;
   }
 
   handle(input: NodeInput): NodeOutput<PoolUserNodeEvent>[] {
@@ -94,23 +91,19 @@ export class PoolUserNode {
       else if (input.kind === 'multicast') this.onAnnounce(now, input.from, input.bytes, input.channel);
       else {
         this.host.tick(now);
-        this.apply(now, this.core.handle({ kind: 'tick', now }));
+        this.applyUser(now, this.core.handle({ kind: 'tick', now }));
+        for (const id of [...this.sessions.keys()]) this.toSession(now, id, { kind: 'tick', now });
       }
     });
   }
 
-  /**
-   * Resolves a pool handle; `onResult` runs (synchronously, during a later `handle`) with the answer. Also
-   * reported as a `resolved` event.
-   */
+  /** Resolves a pool handle; the answer comes as a `resolved` event with this request id. */
   resolve(
     now: Instant,
     requestId: number,
-    poolHandle: Uint8Array,
-    items: number | undefined,
-    onResult?: (r: ResolutionResult) => void,
+    poolHandle: PoolHandle,
+    items?: number,
   ): NodeOutput<PoolUserNodeEvent>[] {
-    if (onResult) this.resolutionWaiters.set(requestId, onResult);
     const input = {
       kind: 'resolve' as const,
       now,
@@ -118,67 +111,45 @@ export class PoolUserNode {
       poolHandle,
       ...(items === undefined ? {} : { items }),
     };
-    return this.run(now, () => this.apply(now, this.core.handle(input)));
+    return this.run(now, () => this.applyUser(now, this.core.handle(input)));
   }
 
   reportUnreachable(
     now: Instant,
-    poolHandle: Uint8Array,
+    poolHandle: PoolHandle,
     poolElementId: number,
   ): NodeOutput<PoolUserNodeEvent>[] {
     return this.run(now, () =>
-      this.apply(now, this.core.handle({ kind: 'reportUnreachable', now, poolHandle, poolElementId })),
+      this.applyUser(now, this.core.handle({ kind: 'reportUnreachable', now, poolHandle, poolElementId })),
     );
   }
 
-  /** Opens an association to a PE for a session. */
+  /** Opens a session to a pool; its events carry the returned id. */
   openSession(
     now: Instant,
-    to: { readonly addresses: readonly IpAddress[]; readonly port: number },
-    owner: SessionOwner,
-  ): { assoc: AssociationId; out: NodeOutput<PoolUserNodeEvent>[] } {
-    let assoc = 0;
-    const out = this.run(now, () => {
-      const r = this.host.connect(now, { addresses: to.addresses, port: to.port });
-      assoc = r.assoc;
-      this.sessions.set(assoc, owner);
-      if (r.established) owner.up(this.ctx, now, assoc);
-    });
-    return { assoc, out };
+    poolHandle: PoolHandle,
+    options: SessionOptions = {},
+  ): { session: SessionId; out: NodeOutput<PoolUserNodeEvent>[] } {
+    const session = this.ids.next();
+    this.sessions.set(session, new PoolUserSession({ ...options, poolHandle, ids: this.ids }));
+    const out = this.run(now, () => this.toSession(now, session, { kind: 'open', now }));
+    return { session, out };
   }
 
-  sendSession(
-    now: Instant,
-    assoc: AssociationId,
-    ppid: number,
-    bytes: Uint8Array,
-    stream = 0,
-  ): NodeOutput<PoolUserNodeEvent>[] {
-    return this.run(now, () => this.host.send(now, assoc, ppid, bytes, stream));
-  }
-
-  sendControl(now: Instant, assoc: AssociationId, message: AsapMessage): NodeOutput<PoolUserNodeEvent>[] {
-    return this.sendSession(now, assoc, PPID_ASAP, encodeAsap(message));
-  }
-
-  /** Ends a session association: gracefully, or with an ABORT when `abort` is given. */
-  closeSession(now: Instant, assoc: AssociationId, abort?: string): NodeOutput<PoolUserNodeEvent>[] {
-    this.sessions.delete(assoc);
-    return this.run(now, () => (abort ? this.host.abort(now, assoc, abort) : this.host.shutdown(now, assoc)));
+  /** Any input for a session other than `open`: send, failover, business card, close ... */
+  sessionInput(session: SessionId, input: PoolUserSessionInput): NodeOutput<PoolUserNodeEvent>[] {
+    return this.run(input.now, () => this.toSession(input.now, session, input));
   }
 
   close(now: Instant): NodeOutput<PoolUserNodeEvent>[] {
     return this.run(now, () => {
-      for (const assoc of [...this.sessions.keys()]) this.host.abort(now, assoc, 'pool user closed');
-      this.sessions.clear();
-      this.apply(now, this.core.handle({ kind: 'close', now }));
+      for (const id of [...this.sessions.keys()]) this.toSession(now, id, { kind: 'close', now });
+      this.applyUser(now, this.core.handle({ kind: 'close', now }));
     });
   }
 
-  /** Upcalls (SessionOwner, resolution callbacks) must not call back into the node synchronously. */
   private run(now: Instant, f: () => void): NodeOutput<PoolUserNodeEvent>[] {
     this.out = [];
-    this.nowValue = now;
     f();
     this.host.drain(now, this.out);
     return this.out;
@@ -198,82 +169,121 @@ export class PoolUserNode {
       transports: r.value.transports,
       source: { address: from.ip, port: from.port },
     };
-    this.apply(now, this.core.handle({ kind: 'announce', now, announce }));
+    this.applyUser(now, this.core.handle({ kind: 'announce', now, announce }));
   }
 
   private onDeliver(now: Instant, assoc: AssocId, ppid: number, stream: number, bytes: Uint8Array): void {
-    const owner = this.sessions.get(assoc);
-    if (owner) {
-      if (ppid !== PPID_ASAP) owner.data(this.ctx, now, assoc, ppid, stream, bytes);
-      else {
-        const r = decodeAsap(bytes);
-        if (r.ok) owner.control(this.ctx, now, assoc, r.value);
-      }
+    const owner = this.owners.get(assoc);
+    if (owner?.kind === 'session') {
+      this.toSession(now, owner.session, { kind: 'delivered', now, assoc, ppid, stream, bytes });
       return;
     }
     if (ppid !== PPID_ASAP) return;
     const r = decodeAsap(bytes);
-    if (r.ok) this.apply(now, this.core.handle({ kind: 'received', now, assoc, message: r.value }));
+    if (r.ok) this.applyUser(now, this.core.handle({ kind: 'received', now, assoc, message: r.value }));
   }
 
   private onEvent(now: Instant, assoc: AssocId, event: SctpEvent): void {
     this.out.push({ kind: 'event', event: { kind: 'association', assoc, event } });
-    const owner = this.sessions.get(assoc);
-    if (owner) {
-      if (event.kind === 'up') owner.up(this.ctx, now, assoc);
-      else if (event.kind === 'lost' || event.kind === 'shutdownComplete') {
-        this.sessions.delete(assoc);
-        owner.down(this.ctx, now, assoc, event.kind === 'lost' ? describeLoss(event) : 'shut down');
-      } else if (event.kind === 'peerShutdown') {
-        this.sessions.delete(assoc);
-        owner.down(this.ctx, now, assoc, 'pool element shut down');
-      }
-      return;
-    }
-    const ref = this.registrarConnects.get(assoc);
-    if (event.kind === 'up' && ref !== undefined) {
-      this.registrarConnects.delete(assoc);
-      this.apply(now, this.core.handle({ kind: 'connected', now, ref, assoc }));
-    } else if (event.kind === 'lost' || event.kind === 'shutdownComplete') {
-      if (ref !== undefined) {
-        this.registrarConnects.delete(assoc);
-        this.refs.delete(ref);
-        this.apply(now, this.core.handle({ kind: 'connectFailed', now, ref }));
-      } else {
-        this.apply(now, this.core.handle({ kind: 'assocLost', now, assoc }));
-      }
+    const owner = this.owners.get(assoc);
+    if (!owner) return;
+    const ref = this.pendingRefs.get(assoc);
+    switch (event.kind) {
+      case 'up':
+        if (ref === undefined) return;
+        this.pendingRefs.delete(assoc);
+        this.connected(now, owner, ref, assoc);
+        return;
+      case 'lost':
+      case 'shutdownComplete':
+        this.forget(assoc);
+        if (ref !== undefined) this.connectFailed(now, owner, ref);
+        else if (owner.kind === 'session')
+          this.toSession(now, owner.session, { kind: 'assocLost', now, assoc });
+        else this.applyUser(now, this.core.handle({ kind: 'assocLost', now, assoc }));
+        return;
+      case 'peerShutdown':
+        if (owner.kind === 'session')
+          this.toSession(now, owner.session, { kind: 'peerShutdown', now, assoc });
+        return;
+      case 'sendFailed':
+        if (owner.kind === 'session') {
+          this.toSession(now, owner.session, {
+            kind: 'sendFailed',
+            now,
+            assoc,
+            ppid: event.ppid,
+            stream: event.stream,
+            bytes: event.bytes,
+          });
+        }
+        return;
+      default:
+        return;
     }
   }
 
-  private apply(now: Instant, actions: readonly PoolUserAction[]): void {
+  private connected(now: Instant, owner: Owner, ref: number, assoc: AssocId): void {
+    if (owner.kind === 'session') this.toSession(now, owner.session, { kind: 'connected', now, ref, assoc });
+    else this.applyUser(now, this.core.handle({ kind: 'connected', now, ref, assoc }));
+  }
+
+  private connectFailed(now: Instant, owner: Owner, ref: number): void {
+    if (owner.kind === 'session') this.toSession(now, owner.session, { kind: 'connectFailed', now, ref });
+    else this.applyUser(now, this.core.handle({ kind: 'connectFailed', now, ref }));
+  }
+
+  /** Opens an association for a registrar hunt or a session; an existing one counts as connected. */
+  private connect(now: Instant, owner: Owner, ref: number, addresses: readonly string[], port: number): void {
+    const { assoc, established } = this.host.connect(now, { addresses, port });
+    this.owners.set(assoc, owner);
+    this.refToAssoc.set(ref, assoc);
+    if (established) this.connected(now, owner, ref, assoc);
+    else this.pendingRefs.set(assoc, ref);
+  }
+
+  private cancel(now: Instant, ref: number, reason: string): void {
+    const assoc = this.refToAssoc.get(ref);
+    this.refToAssoc.delete(ref);
+    if (assoc === undefined) return;
+    this.forget(assoc);
+    this.host.abort(now, assoc, reason);
+  }
+
+  private forget(assoc: AssocId): void {
+    const ref = this.pendingRefs.get(assoc);
+    if (ref !== undefined) this.refToAssoc.delete(ref);
+    this.pendingRefs.delete(assoc);
+    this.owners.delete(assoc);
+  }
+
+  private applyUser(now: Instant, actions: readonly PoolUserAction[]): void {
     for (const a of actions) {
       switch (a.kind) {
         case 'connect':
           this.connectRegistrar(now, a.ref, a.to);
           break;
-        case 'cancel': {
-          const assoc = this.refs.get(a.ref);
-          this.refs.delete(a.ref);
-          if (assoc !== undefined) {
-            this.registrarConnects.delete(assoc);
-            this.host.abort(now, assoc, 'registrar hunt: not needed');
-          }
+        case 'cancel':
+          this.cancel(now, a.ref, 'registrar hunt: not needed');
           break;
-        }
         case 'send':
-          this.host.send(now, a.assoc, PPID_ASAP, encodeAsap(a.message));
+          this.host.send(now, a.assoc, PPID_ASAP, encodeAsapMessage(a.message));
           break;
         case 'close':
+          this.forget(a.assoc);
           this.host.shutdown(now, a.assoc);
           break;
         case 'resolved': {
-          const waiter = this.resolutionWaiters.get(a.requestId);
-          this.resolutionWaiters.delete(a.requestId);
-          waiter?.(a.result);
-          this.out.push({
-            kind: 'event',
-            event: { kind: 'resolved', requestId: a.requestId, result: a.result },
-          });
+          const session = this.requests.get(a.requestId);
+          this.requests.delete(a.requestId);
+          if (session !== undefined) {
+            this.toSession(now, session, { kind: 'resolved', now, requestId: a.requestId, result: a.result });
+          } else {
+            this.out.push({
+              kind: 'event',
+              event: { kind: 'resolved', requestId: a.requestId, result: a.result },
+            });
+          }
           break;
         }
       }
@@ -281,18 +291,70 @@ export class PoolUserNode {
   }
 
   private connectRegistrar(now: Instant, ref: number, to: RegistrarEndpoint): void {
-    const { assoc, established } = this.host.connect(now, { addresses: to.addresses, port: to.port });
-    this.refs.set(ref, assoc);
-    if (established) this.apply(now, this.core.handle({ kind: 'connected', now, ref, assoc }));
-    else this.registrarConnects.set(assoc, ref);
+    this.connect(now, { kind: 'registrar', ref }, ref, to.addresses, to.port);
+  }
+
+  private toSession(now: Instant, session: SessionId, input: PoolUserSessionInput): void {
+    const core = this.sessions.get(session);
+    if (!core) return;
+    for (const a of core.handle(input)) this.applySession(now, session, a);
+  }
+
+  private applySession(now: Instant, session: SessionId, a: PoolUserSessionAction): void {
+    switch (a.kind) {
+      case 'resolve':
+        this.requests.set(a.requestId, session);
+        this.applyUser(
+          now,
+          this.core.handle({
+            kind: 'resolve',
+            now,
+            requestId: a.requestId,
+            poolHandle: a.poolHandle,
+            items: a.items,
+          }),
+        );
+        break;
+      case 'reportUnreachable':
+        this.applyUser(
+          now,
+          this.core.handle({
+            kind: 'reportUnreachable',
+            now,
+            poolHandle: a.poolHandle,
+            poolElementId: a.poolElementId,
+          }),
+        );
+        break;
+      case 'connect':
+        if (a.to.kind === 'sctp')
+          this.connect(now, { kind: 'session', session }, a.ref, a.to.addresses, a.to.port);
+        else this.toSession(now, session, { kind: 'connectFailed', now, ref: a.ref });
+        break;
+      case 'cancelConnect':
+        this.cancel(now, a.ref, 'session: connect no longer needed');
+        break;
+      case 'send':
+        this.host.send(now, a.assoc, a.ppid, a.bytes, a.stream, a.unordered);
+        break;
+      case 'close':
+        this.forget(a.assoc);
+        this.host.shutdown(now, a.assoc);
+        break;
+      case 'abort':
+        this.forget(a.assoc);
+        this.host.abort(now, a.assoc, 'session failover');
+        break;
+      case 'notify':
+        if (a.event.kind === 'closed' || a.event.kind === 'failed') this.sessions.delete(session);
+        this.out.push({ kind: 'event', event: { kind: 'session', session, event: a.event } });
+        break;
+    }
   }
 }
 
-function describeLoss(event: Extract<SctpEvent, { kind: 'lost' }>): string {
-  const c = event.cause;
-  return c.kind === 'peerAbort'
-    ? `aborted by the pool element: ${c.description}`
-    : c.kind === 'localAbort'
-      ? c.reason
-      : c.kind;
+function minDefined(...values: (number | undefined)[]): number | undefined {
+  let m: number | undefined;
+  for (const v of values) if (v !== undefined && (m === undefined || v < m)) m = v;
+  return m;
 }

@@ -24,8 +24,8 @@ export class SctpHost {
   ) {}
 
   /** Queues a message; it leaves at the next `drain` (bundled with the others). */
-  send(now: Instant, assoc: AssocId, ppid: number, bytes: Uint8Array, stream = 0): void {
-    this.push(this.endpoint.handle({ kind: 'send', now, assoc, ppid, stream, bytes, more: true }));
+  send(now: Instant, assoc: AssocId, ppid: number, bytes: Uint8Array, stream = 0, unordered = false): void {
+    this.push(this.endpoint.handle({ kind: 'send', now, assoc, ppid, stream, bytes, unordered, more: true }));
     this.dirty = true;
   }
 

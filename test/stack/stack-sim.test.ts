@@ -6,6 +6,7 @@ import {
   PoolElementNode,
   type PoolElementNodeEvent,
   PoolUserNode,
+  type PoolUserNodeEvent,
   RegistrarNode,
   type RegistrarNodeEvent,
   type ResolutionResult,
@@ -36,6 +37,7 @@ interface World {
   pes: { node: PoolElementNode; member: Member; events: PoolElementNodeEvent[] }[];
   pu: PoolUserNode;
   puMember: Member;
+  puEvents: PoolUserNodeEvent[];
   registrarEvents: RegistrarNodeEvent[];
 }
 
@@ -77,23 +79,37 @@ function world(peCount: number, seed = 1): World {
     return { node, member, events };
   });
   const pu = new PoolUserNode({
-    sctp: sctp(30000, seed + 50),
+    // A failover-sensitive client: RTO.Max 1 s and 3 retransmissions find a dead PE within seconds.
+    sctp: { ...sctp(30000, seed + 50), rtoMaxMs: 1_000, associationMaxRetrans: 3, pathMaxRetrans: 3 },
     random: new SeededRandom(seed + 51),
     user: { registrars: [{ addresses: [REGISTRAR_IP], port: 3863 }] },
   });
-  const puMember = sim.add('10.0.2.1', 9899, pu);
-  return { sim, registrar, registrarMember, pes, pu, puMember, registrarEvents };
+  const puEvents: PoolUserNodeEvent[] = [];
+  const puMember = sim.add('10.0.2.1', 9899, pu, (e) => puEvents.push(e));
+  return { sim, registrar, registrarMember, pes, pu, puMember, puEvents, registrarEvents };
 }
 
 function resolve(w: World, requestId: number, items?: number): ResolutionResult {
-  let result: ResolutionResult | undefined;
-  w.puMember.outputs(w.pu.resolve(w.sim.clock.now, requestId, ECHO, items, (r) => (result = r)));
+  w.puMember.outputs(w.pu.resolve(w.sim.clock.now, requestId, ECHO, items));
+  const answer = () => w.puEvents.find((e) => e.kind === 'resolved' && e.requestId === requestId);
   assert.ok(
-    w.sim.runUntil(() => result !== undefined, 30_000),
+    w.sim.runUntil(() => answer() !== undefined, 30_000),
     'resolution answered',
   );
-  return result!;
+  const e = answer();
+  assert.ok(e && e.kind === 'resolved');
+  return e.result;
 }
+
+const text = (s: string) => new TextEncoder().encode(s);
+const sessionData = (w: World, session: number): string[] =>
+  w.puEvents.flatMap((e) =>
+    e.kind === 'session' && e.session === session && e.event.kind === 'data'
+      ? [new TextDecoder().decode(e.event.bytes)]
+      : [],
+  );
+const sessionEvents = (w: World, session: number): string[] =>
+  w.puEvents.flatMap((e) => (e.kind === 'session' && e.session === session ? [e.event.kind] : []));
 
 describe('stack over a simulated network: registrar, pool elements, pool user', () => {
   it('registers three PEs over SCTP, resolves them round robin, and echoes through a session', () => {
@@ -115,32 +131,23 @@ describe('stack over a simulated network: registrar, pool elements, pool user', 
     });
     assert.deepEqual(ids, [0x100, 0x101, 0x102, 0x100]);
 
-    const r = resolve(w, 9, 1);
-    assert.ok(r.ok);
-    const target = r.value.poolElements[0]!;
-    assert.equal(target.userTransport.kind, 'sctp');
-    const received: string[] = [];
-    let upAt = -1;
-    const { assoc, out } = w.pu.openSession(
-      w.sim.clock.now,
-      target.userTransport.kind === 'sctp' ? target.userTransport : { addresses: [], port: 0 },
-      {
-        up: (ctx, now, a) => {
-          upAt = now;
-          ctx.send(a, 0, new TextEncoder().encode('hello'));
-        },
-        data: (_ctx, _now, _a, _ppid, _s, bytes) => received.push(new TextDecoder().decode(bytes)),
-        control: () => {},
-        down: () => {},
-      },
-    );
+    const { session, out } = w.pu.openSession(w.sim.clock.now, ECHO);
     w.puMember.outputs(out);
+    w.puMember.outputs(
+      w.pu.sessionInput(session, {
+        kind: 'send',
+        now: w.sim.clock.now,
+        ppid: 0,
+        stream: 0,
+        bytes: text('hello'),
+      }),
+    );
     assert.ok(
-      w.sim.runUntil(() => received.length > 0, 5_000),
+      w.sim.runUntil(() => sessionData(w, session).length > 0, 5_000),
       'echo arrives',
     );
-    assert.deepEqual(received, ['hello']);
-    assert.ok(upAt >= 0 && assoc > 0);
+    assert.deepEqual(sessionData(w, session), ['hello']);
+    assert.ok(sessionEvents(w, session).includes('up'));
   });
 
   it('removes a killed PE after keep-alive interval + timeout, and the PU no longer gets it', () => {
@@ -166,5 +173,47 @@ describe('stack over a simulated network: registrar, pool elements, pool user', 
     pe.member.outputs(pe.node.request({ kind: 'deregister', now: w.sim.clock.now }));
     assert.ok(w.sim.runUntil(() => w.registrar.handlespace.size === 1, 2_000));
     assert.ok(pe.events.some((e) => e.kind === 'element' && e.event.kind === 'deregistered'));
+  });
+
+  it('a session fails over to another PE when its PE dies, and keeps echoing', () => {
+    const w = world(2, 21);
+    assert.ok(w.sim.runUntil(() => w.registrar.handlespace.size === 2, 10_000));
+    w.sim.run(50);
+    const { session, out } = w.pu.openSession(w.sim.clock.now, ECHO);
+    w.puMember.outputs(out);
+    assert.ok(w.sim.runUntil(() => sessionEvents(w, session).includes('up'), 5_000));
+    const up = w.puEvents.find((e) => e.kind === 'session' && e.event.kind === 'up');
+    const firstPe = up?.kind === 'session' && up.event.kind === 'up' ? up.event.pe : -1;
+    const victim = w.pes.find((p) => p.node.core.id === firstPe)!;
+    victim.member.kill();
+    const killedAt = w.sim.clock.now;
+    w.puMember.outputs(
+      w.pu.sessionInput(session, {
+        kind: 'send',
+        now: w.sim.clock.now,
+        ppid: 0,
+        stream: 0,
+        bytes: text('after'),
+      }),
+    );
+    assert.ok(
+      w.sim.runUntil(() => sessionEvents(w, session).includes('failoverComplete'), 120_000),
+      'failover completes',
+    );
+    // Messages in flight on the dead association come back as sendFailed; the application resends them.
+    for (const e of w.puEvents) {
+      if (e.kind === 'session' && e.event.kind === 'sendFailed') {
+        const { ppid, stream, bytes } = e.event;
+        w.puMember.outputs(
+          w.pu.sessionInput(session, { kind: 'send', now: w.sim.clock.now, ppid, stream, bytes }),
+        );
+      }
+    }
+    assert.ok(
+      w.sim.runUntil(() => sessionData(w, session).includes('after'), 5_000),
+      'the message is answered',
+    );
+    const took = w.sim.clock.now - killedAt;
+    assert.ok(took < 10_000, `failover took ${took} ms of virtual time`);
   });
 });

@@ -51,8 +51,11 @@ export interface SctpUdpSocketOptions extends Omit<EndpointOptions, 'random' | '
    * specific address they are announced in INIT/INIT ACK (multi-homing).
    */
   readonly addresses?: readonly string[];
-  /** Local UDP encapsulation port (default 9899; 0 = any free port). */
-  readonly udpPort?: number;
+  /**
+   * Local UDP encapsulation port. 'auto' (default): 9899 (RFC 6951) if free on these addresses,
+   * else UDP port = the SCTP port (the project's convention, docs/sctp.md). 0 = any free port.
+   */
+  readonly udpPort?: number | 'auto';
   readonly random?: Random;
   readonly mac?: EndpointOptions['mac'];
 }
@@ -107,26 +110,36 @@ export class SctpUdpSocket extends EventEmitter<SctpUdpSocketEvents> {
   /** Binds the UDP sockets and starts the endpoint. */
   static async open(options: SctpUdpSocketOptions): Promise<SctpUdpSocket> {
     const s = new SctpUdpSocket(options);
-    const port = options.udpPort ?? SCTP_DEFAULTS.udpEncapsulationPort;
-    try {
-      for (const address of options.addresses ?? ['0.0.0.0']) {
-        const socket = createSocket({ type: isV6(address) ? 'udp6' : 'udp4', reuseAddr: false });
-        await new Promise<void>((resolve, reject) => {
-          socket.once('error', reject);
-          socket.bind(port, address, () => {
-            socket.off('error', reject);
-            resolve();
-          });
-        });
-        socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => s.onMessage(msg, rinfo));
-        socket.on('error', (e) => s.emit('error', e));
-        s.sockets.push({ address, socket, v6: isV6(address) });
+    const wanted = options.udpPort ?? 'auto';
+    const ports = wanted === 'auto' ? [SCTP_DEFAULTS.udpEncapsulationPort, options.port] : [wanted];
+    for (let k = 0; k < ports.length; k++) {
+      try {
+        await s.bindAll(options.addresses ?? ['0.0.0.0'], ports[k]!);
+        return s;
+      } catch (e) {
+        for (const x of s.sockets) x.socket.close();
+        s.sockets.length = 0;
+        const inUse = (e as NodeJS.ErrnoException).code === 'EADDRINUSE';
+        if (!inUse || k === ports.length - 1) throw e;
       }
-    } catch (e) {
-      for (const x of s.sockets) x.socket.close();
-      throw e;
     }
     return s;
+  }
+
+  private async bindAll(addresses: readonly string[], port: number): Promise<void> {
+    for (const address of addresses) {
+      const socket = createSocket({ type: isV6(address) ? 'udp6' : 'udp4', reuseAddr: false });
+      this.sockets.push({ address, socket, v6: isV6(address) });
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject);
+        socket.bind(port, address, () => {
+          socket.off('error', reject);
+          resolve();
+        });
+      });
+      socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => this.onMessage(msg, rinfo));
+      socket.on('error', (e) => this.emit('error', e));
+    }
   }
 
   /** The UDP port actually bound (useful with udpPort 0). */

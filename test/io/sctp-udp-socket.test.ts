@@ -58,3 +58,21 @@ test('a lost association is reported when the peer socket closes with abort', as
     await b.close(100);
   }
 });
+
+test("udpPort 'auto' falls back to UDP = SCTP port when 9899 is taken, and peers find it without its UDP port", async () => {
+  const first = await SctpUdpSocket.open({ port: 5010, addresses: ['127.0.0.1'] });
+  const second = await SctpUdpSocket.open({ port: 5011, addresses: ['127.0.0.1'] });
+  const user = await SctpUdpSocket.open({ port: 5012, addresses: ['127.0.0.1'], udpPort: 0 });
+  try {
+    if (first.udpPort !== 9899) return; // 9899 taken by something else on this machine: nothing to check.
+    assert.equal(second.udpPort, 5011);
+    const id = user.connect({ addresses: ['127.0.0.1'], port: 5011 });
+    const [up] = await once(user, 'up');
+    assert.equal(up, id);
+    assert.equal(user.status(id)!.paths[0]!.udpPort, 5011);
+  } finally {
+    await user.close(100);
+    await second.close(100);
+    await first.close(100);
+  }
+});

@@ -141,12 +141,12 @@ export class PoolHarness {
     return user;
   }
 
-  open(user: SimUser<any>): void {
+  open(user: SimUser): void {
     this.userInput(user, { kind: 'open', now: this.now });
   }
 
   /** The application sends on the user's session. */
-  send(user: SimUser<any>, ppid: number, bytes: Uint8Array, stream = 0): void {
+  send(user: SimUser, ppid: number, bytes: Uint8Array, stream = 0): void {
     this.userInput(user, { kind: 'send', now: this.now, ppid, stream, bytes });
   }
 
@@ -179,18 +179,18 @@ export class PoolHarness {
   }
 
   /** The association of a user at this moment. */
-  assocOf(user: SimUser<any>): Assoc | undefined {
+  assocOf(user: SimUser): Assoc | undefined {
     const id = user.session.association;
     return id === undefined ? undefined : this.assocs.get(id);
   }
 
   // ---- PU side ----
 
-  private userInput(user: SimUser<any>, input: Parameters<PoolUserSession['handle']>[0]): void {
+  private userInput(user: SimUser, input: Parameters<PoolUserSession['handle']>[0]): void {
     this.userActions(user, user.session.handle(input));
   }
 
-  private userActions(user: SimUser<any>, actions: PoolUserSessionAction[]): void {
+  private userActions(user: SimUser, actions: PoolUserSessionAction[]): void {
     for (const action of actions) {
       user.actions.push({ at: this.now, action });
       switch (action.kind) {
@@ -278,7 +278,7 @@ export class PoolHarness {
     this.armAll();
   }
 
-  private connect(user: SimUser<any>, ref: number, peId: number): void {
+  private connect(user: SimUser, ref: number, peId: number): void {
     const pe = this.pes.get(peId);
     if (!pe?.alive) {
       this.clock.after(this.connectFailureMs, () =>
@@ -309,7 +309,7 @@ export class PoolHarness {
     });
   }
 
-  private toClient(user: SimUser<any>, e: PoolUserSessionEvent): void {
+  private toClient(user: SimUser, e: PoolUserSessionEvent): void {
     const c = user.client;
     if (!c) return;
     const now = this.now;
@@ -340,7 +340,7 @@ export class PoolHarness {
     this.clientActions(user, c.handle(input));
   }
 
-  private clientActions(user: SimUser<any>, actions: ClientAction<unknown>[]): void {
+  private clientActions(user: SimUser, actions: ClientAction<unknown>[]): void {
     for (const a of actions) {
       if (a.kind === 'send')
         this.userInput(user, { kind: 'send', now: this.now, ppid: a.ppid, stream: a.stream, bytes: a.bytes });

@@ -100,6 +100,7 @@ export class PoolHarness {
     readonly latencyMs = 5,
     readonly lossDetectionMs = 300,
     readonly connectFailureMs = 50,
+    readonly reregistrationMs = 1000,
   ) {}
 
   get now(): Instant {
@@ -164,12 +165,24 @@ export class PoolHarness {
     pe.alive = false;
     for (const a of this.assocs.values()) {
       if (a.pe !== pe || !a.alive) continue;
+      if (this.frozen.has(id)) continue;
       a.alive = false;
       this.clock.after(this.lossDetectionMs, () =>
         this.userInput(a.user, { kind: 'assocLost', now: this.now, assoc: a.id }),
       );
     }
   }
+
+  /**
+   * The PE process hangs (SIGSTOP): it answers nothing, yet its associations stay up (the kernel
+   * still acknowledges), so only application keep-alives can notice.
+   */
+  freeze(id: number): void {
+    this.frozen.add(id);
+    this.kill(id);
+  }
+
+  private readonly frozen = new Set<number>();
 
   /** Graceful PE shutdown: deregister, then the service closes its sessions. */
   shutdown(id: number): void {
@@ -223,7 +236,13 @@ export class PoolHarness {
         case 'reportUnreachable': {
           this.reports.push({ at: this.now, poolElementId: action.poolElementId, by: user.name });
           const pe = this.pes.get(action.poolElementId);
-          if (pe) pe.registered = false;
+          if (pe) {
+            // The registrar drops it; a PE that is in fact alive registers again at its next re-registration.
+            pe.registered = false;
+            this.clock.after(this.reregistrationMs, () => {
+              if (pe.alive) pe.registered = true;
+            });
+          }
           break;
         }
         case 'connect':

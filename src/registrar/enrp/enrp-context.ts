@@ -4,7 +4,7 @@
  */
 import type { Instant } from '../../base/index.js';
 import type { Handlespace, PoolElementEntry } from '../../handlespace/index.js';
-import type { EnrpMessage } from '../../wire/enrp-messages.js';
+import type { EnrpMessage, EnrpPresence } from '../../wire/enrp-messages.js';
 import type { PoolElementParameter, PoolHandle, RegistrarId, TransportParameter } from '../../wire/types.js';
 import type { EnrpAction, EnrpEvent, PeerEndpoint } from './enrp-types.js';
 import type { HandleTableResponder } from './handle-table-response.js';
@@ -75,4 +75,12 @@ export interface EnrpContext {
     out: EnrpAction[],
   ): void;
   newRef(purpose: ConnectPurpose): number;
+  addPeer(
+    now: Instant,
+    id: RegistrarId,
+    via: 'presence' | 'listResponse' | 'message',
+    assoc: number | undefined,
+    out: EnrpAction[],
+  ): Peer;
+  presence(receiverId: RegistrarId, replyRequired: boolean): EnrpPresence;
 }

@@ -6,28 +6,23 @@
  * the takeover procedure in takeover.ts; this file dispatches and keeps the peer list.
  */
 import type { AssociationId, Instant, Random } from '../../base/index.js';
-import type { Handlespace } from '../../handlespace/index.js';
+import type { Handlespace, PoolElementEntry } from '../../handlespace/index.js';
 import { type DecodeError, decodeErrorCause, parametersToReport } from '../../wire/decode-error.js';
-import type {
-  EnrpHandleUpdate,
-  EnrpListResponse,
-  EnrpMessage,
-  EnrpPresence,
-} from '../../wire/enrp-messages.js';
+import type { EnrpMessage, EnrpPresence } from '../../wire/enrp-messages.js';
 import {
   ErrorCause,
   type OperationError,
   type PoolElementParameter,
   type PoolHandle,
   type RegistrarId,
-  type ServerInformation,
-  type TransportParameter,
 } from '../../wire/types.js';
 import { ENRP_DEFAULTS } from './defaults.js';
 import type { ConnectPurpose, EnrpContext, EnrpServerOptions, ResolvedEnrpOptions } from './enrp-context.js';
 import type { EnrpAction, EnrpEvent, EnrpInput } from './enrp-types.js';
 import { HandleTableResponder } from './handle-table-response.js';
 import { HandleTableSync } from './handle-table-sync.js';
+import { HandleUpdates } from './handle-update.js';
+import { ListExchange } from './list-exchange.js';
 import { endpointOf, enqueue, type Peer, PeerTable, type StaticPeer } from './peer-table.js';
 import { Takeover } from './takeover.js';
 
@@ -38,6 +33,8 @@ export class EnrpServer implements EnrpContext {
   readonly responder: HandleTableResponder;
   readonly sync: HandleTableSync;
   readonly takeover: Takeover;
+  readonly updates: HandleUpdates;
+  readonly lists: ListExchange;
   private readonly refs = new Map<number, ConnectPurpose>();
   private nextRef = 1;
   private started = false;
@@ -75,6 +72,8 @@ export class EnrpServer implements EnrpContext {
     this.responder = new HandleTableResponder(handlespace, this.options.peerMaxTimeNoResponseMs);
     this.sync = new HandleTableSync(this);
     this.takeover = new Takeover(this);
+    this.updates = new HandleUpdates(this, this.takeover);
+    this.lists = new ListExchange(this, this.sync);
   }
 
   get registrarId(): RegistrarId {
@@ -203,7 +202,7 @@ export class EnrpServer implements EnrpContext {
         this.onPresence(now, assoc, peer!, m, isNew, out);
         break;
       case 'handleUpdate':
-        this.onHandleUpdate(now, peer!, m, out);
+        this.updates.onHandleUpdate(now, peer!, m, out);
         break;
       case 'handleTableRequest':
         this.sync.onRequest(now, peer!, assoc!, m, out);
@@ -212,10 +211,10 @@ export class EnrpServer implements EnrpContext {
         this.sync.onResponse(now, peer!, m, out);
         break;
       case 'listRequest':
-        this.onListRequest(peer!, assoc, out);
+        this.lists.onListRequest(peer!, assoc, out);
         break;
       case 'listResponse':
-        this.onListResponse(now, m, out);
+        this.lists.onListResponse(now, m, out);
         break;
       case 'initTakeover':
         this.takeover.onInitTakeover(now, sender, assoc, m.targetId, out);
@@ -240,7 +239,7 @@ export class EnrpServer implements EnrpContext {
     }
   }
 
-  private addPeer(
+  addPeer(
     now: Instant,
     id: RegistrarId,
     via: 'presence' | 'listResponse' | 'message',
@@ -289,9 +288,8 @@ export class EnrpServer implements EnrpContext {
     }
   }
 
-  // ---- Handle Updates (RFC 5353 §3.3) ---------------------------------------------------------------
+  // ---- Handle Updates and list exchange (handle-update.ts, list-exchange.ts) ------------------------
 
-  /** Announces a change of one of our PEs to every live peer; takeover suggestion behind the option. */
   announceChange(
     now: Instant,
     change: 'added' | 'updated' | 'removed',
@@ -299,138 +297,11 @@ export class EnrpServer implements EnrpContext {
     element: PoolElementParameter,
     out: EnrpAction[],
   ): void {
-    if (!this.started) return;
-    const action = change === 'removed' ? 'deletePe' : 'addPe';
-    let suggested: RegistrarId | undefined;
-    if (change === 'added' && this.options.supportTakeoverSuggestion) {
-      suggested = this.takeover.suggestionTarget(element.id);
-    }
-    for (const peer of this.peers.live()) {
-      const message: EnrpHandleUpdate = {
-        kind: 'handleUpdate',
-        senderId: this.registrarId,
-        receiverId: 0,
-        takeoverSuggested: peer.id === suggested,
-        action,
-        poolHandle,
-        poolElement: element,
-      };
-      this.sendToPeer(peer, message, out);
-    }
+    if (this.started) this.updates.announce(now, change, poolHandle, element, out);
   }
 
-  private onHandleUpdate(now: Instant, peer: Peer, m: EnrpHandleUpdate, out: EnrpAction[]): void {
-    const pe = m.poolElement;
-    const hs = this.handlespace;
-    const ignored = (reason: 'ownElement' | 'notOwner' | 'inconsistent'): void =>
-      this.notify(out, {
-        kind: 'handleUpdateIgnored',
-        registrarId: peer.id,
-        poolHandle: m.poolHandle,
-        id: pe.id,
-        reason,
-      });
-    const existing = hs.find(m.poolHandle, pe.id);
-    if (m.action === 'deletePe') {
-      if (existing === undefined) return;
-      // RSPLIB deletes whatever the owner (quirk 11), which drops live PEs after a takeover suggestion
-      // (quirk 15). We delete only on the owner's word, or when the owner is no live peer of ours.
-      const owner = existing.homeRegistrarId;
-      if (owner === this.registrarId) {
-        ignored('ownElement');
-        return;
-      }
-      if (owner !== peer.id && this.peers.isLive(owner)) {
-        ignored('notOwner');
-        return;
-      }
-      hs.remove(existing);
-      this.notify(out, {
-        kind: 'peerElementChanged',
-        registrarId: peer.id,
-        change: 'removed',
-        poolHandle: m.poolHandle,
-        id: pe.id,
-      });
-      return;
-    }
-    const owner = pe.homeRegistrarId === 0 ? peer.id : pe.homeRegistrarId;
-    // notes §5: an add claiming us as home is ignored; we are the authority on our own PEs.
-    if (owner === this.registrarId) {
-      ignored('ownElement');
-      return;
-    }
-    const entry = this.learn(now, m.poolHandle, { ...pe, homeRegistrarId: owner });
-    if (entry === undefined) {
-      ignored('inconsistent');
-      return;
-    }
-    this.notify(out, {
-      kind: 'peerElementChanged',
-      registrarId: peer.id,
-      change: existing === undefined ? 'added' : 'updated',
-      poolHandle: m.poolHandle,
-      id: pe.id,
-    });
-    if (m.takeoverSuggested && this.options.supportTakeoverSuggestion) {
-      this.takeover.claimSuggested(now, entry, out);
-    }
-  }
-
-  /**
-   * Stores a PE owned by a peer (Handle Update, Handle Table Response): no connection of ours, and an
-   * expiry timer of one registration life (RSPLIB: ms), refreshed by the next update. False on a pool
-   * inconsistency.
-   */
-  learn(now: Instant, poolHandle: PoolHandle, element: PoolElementParameter) {
-    const r = this.handlespace.register({ poolHandle, element, now });
-    if (!r.ok) return undefined;
-    const entry = r.value.element;
-    if (element.registrationLife > 0)
-      this.handlespace.setTimer(entry, 'expiry', now + element.registrationLife);
-    else this.handlespace.clearTimer(entry);
-    return entry;
-  }
-
-  // ---- List exchange (RFC 5353 §3.2.2.2) -----------------------------------------------------------
-
-  private onListRequest(peer: Peer, assoc: AssociationId | undefined, out: EnrpAction[]): void {
-    // §3.2.2.2: a registrar still downloading from its own mentor is not ready and rejects.
-    const reject = this.inStartup_ && this.sync.mentor !== undefined;
-    const servers: ServerInformation[] = [];
-    if (!reject) {
-      for (const p of this.peers.live()) {
-        if (p.id === peer.id || p.endpoint === undefined) continue;
-        const transport: TransportParameter = {
-          kind: 'sctp',
-          port: p.endpoint.port,
-          transportUse: 'data',
-          addresses: p.endpoint.addresses,
-        };
-        servers.push({ registrarId: p.id, transport });
-      }
-    }
-    const message: EnrpListResponse = {
-      kind: 'listResponse',
-      senderId: this.registrarId,
-      receiverId: peer.id,
-      reject,
-      servers,
-    };
-    this.sendToPeer(peer, message, out, assoc);
-  }
-
-  private onListResponse(now: Instant, m: EnrpListResponse, out: EnrpAction[]): void {
-    if (m.reject) return;
-    for (const s of m.servers) {
-      if (s.registrarId === 0 || s.registrarId === this.registrarId || this.peers.has(s.registrarId))
-        continue;
-      const endpoint = endpointOf(s.transport);
-      if (endpoint === undefined) continue;
-      const peer = this.addPeer(now, s.registrarId, 'listResponse', undefined, out);
-      peer.endpoint = endpoint;
-      this.sendToPeer(peer, this.presence(peer.id, true), out);
-    }
+  learn(now: Instant, poolHandle: PoolHandle, element: PoolElementParameter): PoolElementEntry | undefined {
+    return this.updates.learn(now, poolHandle, element);
   }
 
   // ---- Errors (RFC 5353 §3.7) ------------------------------------------------------------------------

@@ -4,6 +4,8 @@ export * from './enrp-server.js';
 export * from './enrp-types.js';
 export * from './handle-table-response.js';
 export * from './handle-table-sync.js';
+export * from './handle-update.js';
+export * from './list-exchange.js';
 export * from './peer-table.js';
 export * from './takeover.js';
 export * from './takeover-process.js';

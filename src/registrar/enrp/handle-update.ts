@@ -1,0 +1,120 @@
+/**
+ * Handle Updates (RFC 5353 §3.3): our own PE changes go to every live peer (with the takeover suggestion
+ * flag T for one of them when enabled); a peer's updates add, replace or remove its PEs here. PEs owned by
+ * peers carry an expiry timer of one registration life, refreshed by each update (notes §3.4).
+ */
+import type { Instant } from '../../base/index.js';
+import type { PoolElementEntry } from '../../handlespace/index.js';
+import type { EnrpHandleUpdate } from '../../wire/enrp-messages.js';
+import type { PoolElementParameter, PoolHandle, RegistrarId } from '../../wire/types.js';
+import type { EnrpContext } from './enrp-context.js';
+import type { EnrpAction } from './enrp-types.js';
+import type { Peer } from './peer-table.js';
+import type { Takeover } from './takeover.js';
+
+export class HandleUpdates {
+  constructor(
+    private readonly ctx: EnrpContext,
+    private readonly takeover: Takeover,
+  ) {}
+
+  /** Announces a change of one of our PEs to every live peer; takeover suggestion behind the option. */
+  announce(
+    _now: Instant,
+    change: 'added' | 'updated' | 'removed',
+    poolHandle: PoolHandle,
+    element: PoolElementParameter,
+    out: EnrpAction[],
+  ): void {
+    const action = change === 'removed' ? 'deletePe' : 'addPe';
+    let suggested: RegistrarId | undefined;
+    if (change === 'added' && this.ctx.options.supportTakeoverSuggestion) {
+      suggested = this.takeover.suggestionTarget(element.id);
+    }
+    for (const peer of this.ctx.peers.live()) {
+      const message: EnrpHandleUpdate = {
+        kind: 'handleUpdate',
+        senderId: this.ctx.registrarId,
+        receiverId: 0,
+        takeoverSuggested: peer.id === suggested,
+        action,
+        poolHandle,
+        poolElement: element,
+      };
+      this.ctx.sendToPeer(peer, message, out);
+    }
+  }
+
+  onHandleUpdate(now: Instant, peer: Peer, m: EnrpHandleUpdate, out: EnrpAction[]): void {
+    const pe = m.poolElement;
+    const hs = this.ctx.handlespace;
+    const ignored = (reason: 'ownElement' | 'notOwner' | 'inconsistent'): void =>
+      this.ctx.notify(out, {
+        kind: 'handleUpdateIgnored',
+        registrarId: peer.id,
+        poolHandle: m.poolHandle,
+        id: pe.id,
+        reason,
+      });
+    const existing = hs.find(m.poolHandle, pe.id);
+    if (m.action === 'deletePe') {
+      if (existing === undefined) return;
+      // RSPLIB deletes whatever the owner (quirk 11), which drops live PEs after a takeover suggestion
+      // (quirk 15). We delete only on the owner's word, or when the owner is no live peer of ours.
+      const owner = existing.homeRegistrarId;
+      if (owner === this.ctx.registrarId) {
+        ignored('ownElement');
+        return;
+      }
+      if (owner !== peer.id && this.ctx.peers.isLive(owner)) {
+        ignored('notOwner');
+        return;
+      }
+      hs.remove(existing);
+      this.ctx.notify(out, {
+        kind: 'peerElementChanged',
+        registrarId: peer.id,
+        change: 'removed',
+        poolHandle: m.poolHandle,
+        id: pe.id,
+      });
+      return;
+    }
+    const owner = pe.homeRegistrarId === 0 ? peer.id : pe.homeRegistrarId;
+    // notes §5: an add claiming us as home is ignored; we are the authority on our own PEs.
+    if (owner === this.ctx.registrarId) {
+      ignored('ownElement');
+      return;
+    }
+    const entry = this.learn(now, m.poolHandle, { ...pe, homeRegistrarId: owner });
+    if (entry === undefined) {
+      ignored('inconsistent');
+      return;
+    }
+    this.ctx.notify(out, {
+      kind: 'peerElementChanged',
+      registrarId: peer.id,
+      change: existing === undefined ? 'added' : 'updated',
+      poolHandle: m.poolHandle,
+      id: pe.id,
+    });
+    if (m.takeoverSuggested && this.ctx.options.supportTakeoverSuggestion) {
+      this.takeover.claimSuggested(now, entry, out);
+    }
+  }
+
+  /**
+   * Stores a PE owned by a peer (Handle Update, Handle Table Response): no connection of ours, and an
+   * expiry timer of one registration life (RSPLIB: ms), refreshed by the next update. False on a pool
+   * inconsistency.
+   */
+  learn(now: Instant, poolHandle: PoolHandle, element: PoolElementParameter): PoolElementEntry | undefined {
+    const r = this.ctx.handlespace.register({ poolHandle, element, now });
+    if (!r.ok) return undefined;
+    const entry = r.value.element;
+    if (element.registrationLife > 0)
+      this.ctx.handlespace.setTimer(entry, 'expiry', now + element.registrationLife);
+    else this.ctx.handlespace.clearTimer(entry);
+    return entry;
+  }
+}

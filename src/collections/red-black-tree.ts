@@ -499,24 +499,23 @@ export class RedBlackTree<T> {
 
   private deleteFixup(node: number, nodeParent: number): void {
     const L = this.store.links;
-    const isRed = (n: number): boolean => L[n * 4 + C] === 1;
     let x = node;
     let xp = nodeParent;
-    while (x !== this.root && !isRed(x)) {
+    while (x !== this.root && L[x * 4 + C] !== 1) {
       if (x === L[xp * 4]) {
         let w = L[xp * 4 + R]!;
-        if (isRed(w)) {
+        if (L[w * 4 + C] === 1) {
           L[w * 4 + C] = 0;
           L[xp * 4 + C] = 1;
           this.rotateLeft(xp);
           w = L[xp * 4 + R]!;
         }
-        if (!isRed(L[w * 4]!) && !isRed(L[w * 4 + R]!)) {
+        if (L[L[w * 4]! * 4 + C] !== 1 && L[L[w * 4 + R]! * 4 + C] !== 1) {
           L[w * 4 + C] = 1;
           x = xp;
           xp = L[x * 4 + P]!;
         } else {
-          if (!isRed(L[w * 4 + R]!)) {
+          if (L[L[w * 4 + R]! * 4 + C] !== 1) {
             L[L[w * 4]! * 4 + C] = 0;
             L[w * 4 + C] = 1;
             this.rotateRight(w);
@@ -531,18 +530,18 @@ export class RedBlackTree<T> {
         }
       } else {
         let w = L[xp * 4]!;
-        if (isRed(w)) {
+        if (L[w * 4 + C] === 1) {
           L[w * 4 + C] = 0;
           L[xp * 4 + C] = 1;
           this.rotateRight(xp);
           w = L[xp * 4]!;
         }
-        if (!isRed(L[w * 4 + R]!) && !isRed(L[w * 4]!)) {
+        if (L[L[w * 4 + R]! * 4 + C] !== 1 && L[L[w * 4]! * 4 + C] !== 1) {
           L[w * 4 + C] = 1;
           x = xp;
           xp = L[x * 4 + P]!;
         } else {
-          if (!isRed(L[w * 4]!)) {
+          if (L[L[w * 4]! * 4 + C] !== 1) {
             L[L[w * 4 + R]! * 4 + C] = 0;
             L[w * 4 + C] = 1;
             this.rotateLeft(w);

@@ -104,6 +104,10 @@ export class SctpUdpSocket extends EventEmitter<SctpUdpSocketEvents> {
       random: options.random ?? new CryptoRandom(),
       mac: options.mac ?? hmacSha256,
       localAddresses: specific.length > 1 ? specific : [],
+      addressFamilies: [
+        ...(addresses.some((a) => !isV6(a) || a === '::') ? (['ipv4'] as const) : []),
+        ...(addresses.some((a) => isV6(a)) ? (['ipv6'] as const) : []),
+      ],
     });
   }
 
@@ -193,9 +197,8 @@ export class SctpUdpSocket extends EventEmitter<SctpUdpSocketEvents> {
           const s = this.socketFor(a.to.ip, a.from);
           if (!s) break;
           const ip = s.v6 && !isV6(a.to.ip) ? `::ffff:${a.to.ip}` : a.to.ip;
-          s.socket.send(a.bytes, a.to.port, ip, (e) => {
-            if (e) this.emit('notify', 0, { kind: 'pathChange', address: a.to.ip, state: 'inactive' });
-          });
+          // A failed send is a lost datagram: SCTP's timers deal with it.
+          s.socket.send(a.bytes, a.to.port, ip, () => {});
           break;
         }
         case 'deliver':

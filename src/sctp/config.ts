@@ -11,6 +11,8 @@ export interface SctpConfig {
   readonly mac: CookieMac;
   readonly secret: Uint8Array;
   readonly remoteUdpPort: number;
+  readonly ipv4: boolean;
+  readonly ipv6: boolean;
   readonly tryPeerSctpPortAsUdpPort: boolean;
   readonly rtoInitialMs: number;
   readonly rtoMinMs: number;
@@ -50,6 +52,8 @@ export function resolveConfig(o: EndpointOptions): SctpConfig {
     mac: o.mac,
     secret,
     remoteUdpPort: o.remoteUdpPort ?? D.udpEncapsulationPort,
+    ipv4: (o.addressFamilies ?? ['ipv4', 'ipv6']).includes('ipv4'),
+    ipv6: (o.addressFamilies ?? ['ipv4', 'ipv6']).includes('ipv6'),
     tryPeerSctpPortAsUdpPort: o.tryPeerSctpPortAsUdpPort ?? true,
     rtoInitialMs: o.rtoInitialMs ?? D.rtoInitialMs,
     rtoMinMs: o.rtoMinMs ?? D.rtoMinMs,
@@ -80,4 +84,9 @@ export function resolveConfig(o: EndpointOptions): SctpConfig {
 /** The packet size for an association whose primary address is `ip` (loopback has a known, large MTU). */
 export function maxPacketBytesFor(cfg: SctpConfig, ip: string): number {
   return ip.startsWith('127.') || ip === '::1' ? cfg.loopbackMaxPacketBytes : cfg.maxPacketBytes;
+}
+
+/** Whether the driver can send to `ip` (its address family is bound). */
+export function reachable(cfg: SctpConfig, ip: string): boolean {
+  return ip.includes(':') ? cfg.ipv6 : cfg.ipv4;
 }

@@ -157,6 +157,8 @@ export interface EndpointOptions {
   readonly mac: CookieMac;
   /** Secret for cookie MACs; default 32 bytes from `random`. */
   readonly secret?: Uint8Array;
+  /** Address families the driver can send to; peer addresses of others are not used (default both). */
+  readonly addressFamilies?: readonly ('ipv4' | 'ipv6')[];
   /** UDP port to send to when none has been learned yet (RFC 6951 §5.1: 9899). */
   readonly remoteUdpPort?: number;
   /**

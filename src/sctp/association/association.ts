@@ -6,7 +6,7 @@
  */
 import { ByteWriter } from '../../base/bytes.js';
 import type { Instant } from '../../base/time.js';
-import { maxPacketBytesFor } from '../config.js';
+import { maxPacketBytesFor, reachable } from '../config.js';
 import type { AssocId, LostCause, UdpAddress } from '../types.js';
 import { CauseCode, ChunkType, T_BIT, unknownChunkAction } from '../wire/chunk-types.js';
 import {
@@ -69,7 +69,7 @@ export class Association extends AssociationTimers {
       maxPacketBytesFor(ctx.cfg, c.sourceAddress),
     );
     a.addPath(c.sourceAddress, c.sourceUdpPort, true);
-    for (const ip of c.peerAddresses) a.addPath(ip, c.sourceUdpPort, false);
+    for (const ip of c.peerAddresses) if (reachable(ctx.cfg, ip)) a.addPath(ip, c.sourceUdpPort, false);
     a.establishFrom(c, now);
     a.queueControl(ChunkType.cookieAck, 0, EMPTY);
     a.emitUp(now);

@@ -85,7 +85,7 @@ export function initValue(cfg: SctpConfig, localTag: number, initialTsn: number)
     inboundStreams: cfg.inboundStreams,
     initialTsn,
     addresses: cfg.localAddresses.length > 1 ? cfg.localAddresses : [],
-    supportedAddressTypes: [5, 6],
+    supportedAddressTypes: cfg.ipv6 ? [5, 6] : [5],
   });
 }
 

@@ -1,4 +1,5 @@
 import type { Instant } from '../../base/time.js';
+import { reachable } from '../config.js';
 import type { UdpAddress } from '../types.js';
 import { CauseCode, ChunkType } from '../wire/chunk-types.js';
 import {
@@ -176,7 +177,8 @@ export abstract class AssociationSetup extends AssociationCore {
       this.inboundStreams,
     );
     this.sender.setPeer(ia.arwnd, Math.min(cfg.outboundStreams, ia.inboundStreams));
-    for (const ip of [...ia.params.ipv4, ...ia.params.ipv6]) this.addPath(ip, from.port, false);
+    for (const ip of [...ia.params.ipv4, ...ia.params.ipv6])
+      if (reachable(cfg, ip)) this.addPath(ip, from.port, false);
     const src = this.pathFor(from.ip);
     if (src) {
       src.state = 'active';

@@ -19,7 +19,9 @@ const out = (a: ServiceAction[]) =>
   a.flatMap((x) => {
     if (x.kind === 'send') {
       const d = decodeCalcApp(x.bytes);
-      return d.ok ? [`${x.session}:${d.value.kind}:${d.value.jobId}:${d.value.jobSize}:${d.value.completed}`] : ['?'];
+      return d.ok
+        ? [`${x.session}:${d.value.kind}:${d.value.jobId}:${d.value.jobSize}:${d.value.completed}`]
+        : ['?'];
     }
     if (x.kind === 'sendCookie') {
       const c = decodeCalcAppCookie(x.cookie);
@@ -30,12 +32,21 @@ const out = (a: ServiceAction[]) =>
   });
 
 describe('CalcAppService (virtual time)', () => {
-  const opts = { capacity: 1_000_000, maxJobs: 2, keepAliveTransmissionIntervalMs: 2000, keepAliveTimeoutIntervalMs: 2000, cookieMaxTimeMs: 500 };
+  const opts = {
+    capacity: 1_000_000,
+    maxJobs: 2,
+    keepAliveTransmissionIntervalMs: 2000,
+    keepAliveTimeoutIntervalMs: 2000,
+    cookieMaxTimeMs: 500,
+  };
 
   it('accepts, computes at its capacity, sends cookies every cookieMaxTime and Complete at the end', () => {
     const s = new CalcAppService(opts);
     s.handle({ kind: 'sessionUp', now: 0, session: 1 });
-    assert.deepEqual(out(s.handle({ kind: 'message', now: 0, session: 1, ppid: 34, stream: 0, bytes: req(7, 1_200_000) })), ['1:accept:7:0:0']);
+    assert.deepEqual(
+      out(s.handle({ kind: 'message', now: 0, session: 1, ppid: 34, stream: 0, bytes: req(7, 1_200_000) })),
+      ['1:accept:7:0:0'],
+    );
     assert.equal(s.load, 0.5);
     assert.equal(s.nextDeadline(), 500);
     assert.deepEqual(out(s.handle({ kind: 'tick', now: 500 })), ['1:cookie:7:1200000:500000']);
@@ -63,18 +74,43 @@ describe('CalcAppService (virtual time)', () => {
     const s = new CalcAppService(opts);
     for (const r of [1, 2, 3]) s.handle({ kind: 'sessionUp', now: 0, session: r });
     s.handle({ kind: 'message', now: 0, session: 1, ppid: 34, stream: 0, bytes: req(1, 1e6) });
-    assert.deepEqual(out(s.handle({ kind: 'message', now: 0, session: 1, ppid: 34, stream: 0, bytes: req(9, 1e6) })), ['1:reject:9:0:0']);
+    assert.deepEqual(
+      out(s.handle({ kind: 'message', now: 0, session: 1, ppid: 34, stream: 0, bytes: req(9, 1e6) })),
+      ['1:reject:9:0:0'],
+    );
     s.handle({ kind: 'message', now: 0, session: 2, ppid: 34, stream: 0, bytes: req(2, 1e6) });
-    assert.deepEqual(out(s.handle({ kind: 'message', now: 0, session: 3, ppid: 34, stream: 0, bytes: req(3, 1e6) })), ['3:reject:3:0:0']);
+    assert.deepEqual(
+      out(s.handle({ kind: 'message', now: 0, session: 3, ppid: 34, stream: 0, bytes: req(3, 1e6) })),
+      ['3:reject:3:0:0'],
+    );
   });
 
   it('answers KeepAlive with KeepAliveAck, sends its own KeepAlives, aborts a silent PU', () => {
     const s = new CalcAppService({ ...opts, cookieMaxTimeMs: 100_000 });
     s.handle({ kind: 'sessionUp', now: 0, session: 1 });
     s.handle({ kind: 'message', now: 0, session: 1, ppid: 34, stream: 0, bytes: req(1, 1e9) });
-    assert.deepEqual(out(s.handle({ kind: 'message', now: 10, session: 1, ppid: 34, stream: 0, bytes: msg({ kind: 'keepAlive', jobId: 1, jobSize: 0, completed: 0 }) })), ['1:keepAliveAck:1:0:0']);
+    assert.deepEqual(
+      out(
+        s.handle({
+          kind: 'message',
+          now: 10,
+          session: 1,
+          ppid: 34,
+          stream: 0,
+          bytes: msg({ kind: 'keepAlive', jobId: 1, jobSize: 0, completed: 0 }),
+        }),
+      ),
+      ['1:keepAliveAck:1:0:0'],
+    );
     assert.deepEqual(out(s.handle({ kind: 'tick', now: 2000 })), ['1:keepAlive:1:0:0']);
-    s.handle({ kind: 'message', now: 2010, session: 1, ppid: 34, stream: 0, bytes: msg({ kind: 'keepAliveAck', jobId: 1, jobSize: 0, completed: 0 }) });
+    s.handle({
+      kind: 'message',
+      now: 2010,
+      session: 1,
+      ppid: 34,
+      stream: 0,
+      bytes: msg({ kind: 'keepAliveAck', jobId: 1, jobSize: 0, completed: 0 }),
+    });
     assert.deepEqual(out(s.handle({ kind: 'tick', now: 4000 })), ['1:keepAlive:1:0:0']);
     assert.deepEqual(out(s.handle({ kind: 'tick', now: 6000 })), ['1:abort']);
     assert.equal(s.sessionCount, 0);
@@ -84,7 +120,10 @@ describe('CalcAppService (virtual time)', () => {
     const s = new CalcAppService(opts);
     s.handle({ kind: 'sessionUp', now: 0, session: 4 });
     const cookie = encodeCalcAppCookie({ jobId: 1, jobSize: 0x2994b8e, completed: 0x24f1e4 });
-    assert.deepEqual(out(s.handle({ kind: 'cookieEcho', now: 0, session: 4, cookie })), ['4:accept:1:0:0', '4:cookie:1:43600782:2421220']);
+    assert.deepEqual(out(s.handle({ kind: 'cookieEcho', now: 0, session: 4, cookie })), [
+      '4:accept:1:0:0',
+      '4:cookie:1:43600782:2421220',
+    ]);
     const remainingMs = (0x2994b8e - 0x24f1e4) / 1000;
     assert.equal(s.nextDeadline(), 500);
     assert.ok(Math.abs(s.nextDeadline()! - 500) < 1);
@@ -97,9 +136,19 @@ describe('CalcAppService (virtual time)', () => {
 
 describe('CalcApp over sessions with failover (virtual time)', () => {
   const service = () =>
-    new CalcAppService({ capacity: 1_000_000, cookieMaxTimeMs: 500, keepAliveTransmissionIntervalMs: 1000, keepAliveTimeoutIntervalMs: 1000 });
+    new CalcAppService({
+      capacity: 1_000_000,
+      cookieMaxTimeMs: 500,
+      keepAliveTransmissionIntervalMs: 1000,
+      keepAliveTimeoutIntervalMs: 1000,
+    });
   const client = (jobSize: number) =>
-    new CalcAppClient({ jobId: 1, jobSize, keepAliveTransmissionIntervalMs: 1000, keepAliveTimeoutIntervalMs: 1000 });
+    new CalcAppClient({
+      jobId: 1,
+      jobSize,
+      keepAliveTransmissionIntervalMs: 1000,
+      keepAliveTimeoutIntervalMs: 1000,
+    });
 
   it('completes a job on one PE in jobSize / capacity', () => {
     const h = new PoolHarness();
@@ -132,17 +181,28 @@ describe('CalcApp over sessions with failover (virtual time)', () => {
     assert.equal(r.poolElements.length, 2);
     assert.notEqual(r.poolElements[1], first);
     // The cookie at ~1.5 s said ~1.48M calculations were done.
-    assert.ok(r.cookieProgress[0]! > 1_400_000 && r.cookieProgress[0]! <= 1_700_000, `${r.cookieProgress[0]}`);
+    assert.ok(
+      r.cookieProgress[0]! > 1_400_000 && r.cookieProgress[0]! <= 1_700_000,
+      `${r.cookieProgress[0]}`,
+    );
     // Total ≈ 1.7 s + 300 ms loss detection + 30 ms failover + (3M − cookie) / 1M per s.
     const ms = r.completedAt - r.startedAt;
     const expected = 1_700 + 300 + (3_000_000 - r.cookieProgress[0]!) / 1000;
     assert.ok(Math.abs(ms - expected) < 60, `${ms} vs ${expected}`);
-    assert.deepEqual(h.reports.map((x) => x.poolElementId), [first]);
+    assert.deepEqual(
+      h.reports.map((x) => x.poolElementId),
+      [first],
+    );
     const peEvents = h.pes.get(r.poolElements[1]!)!.serviceEvents;
-    assert.deepEqual(peEvents[0], { kind: 'jobAccepted', session: (peEvents[0] as { session: number }).session, jobId: 1, resumed: true });
+    assert.deepEqual(peEvents[0], {
+      kind: 'jobAccepted',
+      session: (peEvents[0] as { session: number }).session,
+      jobId: 1,
+      resumed: true,
+    });
   });
 
-  it('a hung PE (SIGSTOP, association still up): the client\'s keep-alive timeout fails over and reports it (calcappclient)', () => {
+  it("a hung PE (SIGSTOP, association still up): the client's keep-alive timeout fails over and reports it (calcappclient)", () => {
     const h = new PoolHarness();
     h.addPe(1, service());
     h.addPe(2, service());
@@ -154,7 +214,10 @@ describe('CalcApp over sessions with failover (virtual time)', () => {
     h.freeze(first);
     assert.ok(h.runUntil(() => c.state === 'done', 20_000));
     assert.ok(user.clientEvents.some((e) => e.kind === 'keepAliveTimeout'));
-    assert.deepEqual(h.reports.map((x) => x.poolElementId), [first]);
+    assert.deepEqual(
+      h.reports.map((x) => x.poolElementId),
+      [first],
+    );
     assert.equal(c.report!.resumedFromCookie, 1);
     assert.deepEqual(
       user.events.filter((e) => e.kind === 'failoverNeeded'),

@@ -12,7 +12,8 @@ import {
 } from '../../src/services/index.js';
 import { PoolHarness } from '../session/pool-harness.js';
 
-const ping = (messageNo: number) => encodePingPong({ kind: 'ping', messageNo, data: Uint8Array.of(messageNo) });
+const ping = (messageNo: number) =>
+  encodePingPong({ kind: 'ping', messageNo, data: Uint8Array.of(messageNo) });
 const sent = (a: ServiceAction[]) =>
   a.map((x) => {
     if (x.kind === 'send') return decodePingPong(x.bytes);
@@ -24,14 +25,20 @@ describe('PingPongService', () => {
   it('answers each Ping with a Pong numbered 1, 2, ... and an ASAP Cookie with the next ReplyNo', () => {
     const s = new PingPongService();
     s.handle({ kind: 'sessionUp', now: 0, session: 1 });
-    assert.deepEqual(sent(s.handle({ kind: 'message', now: 1, session: 1, ppid: 33, stream: 0, bytes: ping(10) })), [
-      { ok: true, value: { kind: 'pong', messageNo: 10, replyNo: 1, data: Uint8Array.of(10) } },
-      { cookie: { ok: true, value: { replyNo: 2 } } },
-    ]);
-    assert.deepEqual(sent(s.handle({ kind: 'message', now: 2, session: 1, ppid: 33, stream: 0, bytes: ping(11) }))[0], {
-      ok: true,
-      value: { kind: 'pong', messageNo: 11, replyNo: 2, data: Uint8Array.of(11) },
-    });
+    assert.deepEqual(
+      sent(s.handle({ kind: 'message', now: 1, session: 1, ppid: 33, stream: 0, bytes: ping(10) })),
+      [
+        { ok: true, value: { kind: 'pong', messageNo: 10, replyNo: 1, data: Uint8Array.of(10) } },
+        { cookie: { ok: true, value: { replyNo: 2 } } },
+      ],
+    );
+    assert.deepEqual(
+      sent(s.handle({ kind: 'message', now: 2, session: 1, ppid: 33, stream: 0, bytes: ping(11) }))[0],
+      {
+        ok: true,
+        value: { kind: 'pong', messageNo: 11, replyNo: 2, data: Uint8Array.of(11) },
+      },
+    );
   });
 
   it('resumes the ReplyNo sequence from a Cookie Echo', () => {
@@ -39,15 +46,28 @@ describe('PingPongService', () => {
     s.handle({ kind: 'sessionUp', now: 0, session: 1 });
     s.handle({ kind: 'cookieEcho', now: 0, session: 1, cookie: encodePingPongCookie({ replyNo: 0x20 }) });
     const a = sent(s.handle({ kind: 'message', now: 1, session: 1, ppid: 33, stream: 0, bytes: ping(32) }));
-    assert.deepEqual(a[0], { ok: true, value: { kind: 'pong', messageNo: 32, replyNo: 0x20, data: Uint8Array.of(32) } });
+    assert.deepEqual(a[0], {
+      ok: true,
+      value: { kind: 'pong', messageNo: 32, replyNo: 0x20, data: Uint8Array.of(32) },
+    });
   });
 
   it('reports malformed input and foreign cookies without answering', () => {
     const s = new PingPongService();
     s.handle({ kind: 'sessionUp', now: 0, session: 1 });
-    assert.equal(s.handle({ kind: 'message', now: 1, session: 1, ppid: 33, stream: 0, bytes: Uint8Array.of(1) })[0]?.kind, 'notify');
-    assert.equal(s.handle({ kind: 'message', now: 1, session: 1, ppid: 0, stream: 0, bytes: ping(1) })[0]?.kind, 'notify');
-    assert.equal(s.handle({ kind: 'cookieEcho', now: 1, session: 1, cookie: Uint8Array.of(1) })[0]?.kind, 'notify');
+    assert.equal(
+      s.handle({ kind: 'message', now: 1, session: 1, ppid: 33, stream: 0, bytes: Uint8Array.of(1) })[0]
+        ?.kind,
+      'notify',
+    );
+    assert.equal(
+      s.handle({ kind: 'message', now: 1, session: 1, ppid: 0, stream: 0, bytes: ping(1) })[0]?.kind,
+      'notify',
+    );
+    assert.equal(
+      s.handle({ kind: 'cookieEcho', now: 1, session: 1, cookie: Uint8Array.of(1) })[0]?.kind,
+      'notify',
+    );
   });
 
   it('failureAfter aborts the session after N replies (RSPLIB -pppfailureafter)', () => {
@@ -67,7 +87,11 @@ function pingPongPool(reportUnreachable?: boolean) {
   const h = new PoolHarness();
   for (const id of [0x0b01, 0x0b02, 0x0b03]) h.addPe(id, new PingPongService());
   const client = new PingPongClient({ intervalMs: 1000, count: 30 });
-  const user = h.addUser<PingPongClientEvent>('ppc', client, reportUnreachable === undefined ? {} : { reportUnreachable });
+  const user = h.addUser<PingPongClientEvent>(
+    'ppc',
+    client,
+    reportUnreachable === undefined ? {} : { reportUnreachable },
+  );
   h.open(user);
   return { h, client, user };
 }
@@ -76,9 +100,15 @@ describe('Ping-Pong over sessions with failover (virtual time)', () => {
   it('no failover: 30 Pings answered once each, in order, ReplyNo 1..30', () => {
     const { h, client, user } = pingPongPool();
     assert.ok(h.runUntil(() => user.session.state === 'closed', 60_000));
-    assert.deepEqual(client.answered, Array.from({ length: 30 }, (_, i) => i + 1));
+    assert.deepEqual(
+      client.answered,
+      Array.from({ length: 30 }, (_, i) => i + 1),
+    );
     const replies = user.clientEvents.flatMap((e) => (e.kind === 'pong' ? [e.replyNo] : []));
-    assert.deepEqual(replies, Array.from({ length: 30 }, (_, i) => i + 1));
+    assert.deepEqual(
+      replies,
+      Array.from({ length: 30 }, (_, i) => i + 1),
+    );
     assert.equal(client.statistics.replyNoErrors, 0);
   });
 
@@ -89,7 +119,10 @@ describe('Ping-Pong over sessions with failover (virtual time)', () => {
     assert.equal(client.outstandingPings, 1);
     h.kill(first);
     assert.ok(h.runUntil(() => user.session.state === 'closed', 60_000));
-    assert.deepEqual(client.answered, Array.from({ length: 30 }, (_, i) => i + 1));
+    assert.deepEqual(
+      client.answered,
+      Array.from({ length: 30 }, (_, i) => i + 1),
+    );
     const s = client.statistics;
     assert.equal(s.duplicatePongs, 0);
     assert.equal(s.outOfOrderPongs, 0);
@@ -98,7 +131,10 @@ describe('Ping-Pong over sessions with failover (virtual time)', () => {
     assert.equal(s.failoversWithCookie, 1);
     assert.equal(s.pingsResent, 1);
     const replies = user.clientEvents.flatMap((e) => (e.kind === 'pong' ? [e.replyNo] : []));
-    assert.deepEqual(replies, Array.from({ length: 30 }, (_, i) => i + 1));
+    assert.deepEqual(
+      replies,
+      Array.from({ length: 30 }, (_, i) => i + 1),
+    );
     // The session reported the dead PE once (default on), and the new PE is another one.
     assert.deepEqual(
       h.reports.map((r) => r.poolElementId),
@@ -135,13 +171,19 @@ describe('Ping-Pong over sessions with failover (virtual time)', () => {
     const user = h.addUser<PingPongClientEvent>('ppc', client);
     h.open(user);
     assert.ok(h.runUntil(() => user.session.state === 'closed', 60_000));
-    assert.deepEqual(client.answered, Array.from({ length: 12 }, (_, i) => i + 1));
+    assert.deepEqual(
+      client.answered,
+      Array.from({ length: 12 }, (_, i) => i + 1),
+    );
     // Each session answers 4 Pings, but the 4th Pong dies with the ABORT: 3 Pongs per PE session.
     assert.equal(client.statistics.failovers, 3);
     assert.equal(client.statistics.pingsResent, 3);
     assert.equal(client.statistics.replyNoErrors, 0);
     const replies = user.clientEvents.flatMap((e) => (e.kind === 'pong' ? [e.replyNo] : []));
-    assert.deepEqual(replies, Array.from({ length: 12 }, (_, i) => i + 1));
+    assert.deepEqual(
+      replies,
+      Array.from({ length: 12 }, (_, i) => i + 1),
+    );
   });
 
   it('a graceful PE shutdown: failover at once, no unreachable report', () => {
@@ -153,7 +195,10 @@ describe('Ping-Pong over sessions with failover (virtual time)', () => {
     assert.equal(user.session.state, 'up');
     assert.notEqual(user.session.poolElementId, first);
     assert.ok(h.runUntil(() => user.session.state === 'closed', 60_000));
-    assert.deepEqual(client.answered, Array.from({ length: 30 }, (_, i) => i + 1));
+    assert.deepEqual(
+      client.answered,
+      Array.from({ length: 30 }, (_, i) => i + 1),
+    );
     assert.deepEqual(h.reports, []);
     assert.equal(user.events.find((e) => e.kind === 'failoverNeeded')?.kind, 'failoverNeeded');
     assert.deepEqual(

@@ -14,9 +14,10 @@ describe('standard services', () => {
     const s = new EchoService();
     s.handle({ kind: 'sessionUp', now: 0, session: 3 });
     assert.equal(s.sessionCount, 1);
-    assert.deepEqual(s.handle({ kind: 'message', now: 1, session: 3, ppid: 0, stream: 2, bytes: Uint8Array.of(104, 105) }), [
-      { kind: 'send', session: 3, ppid: 0, stream: 2, unordered: false, bytes: Uint8Array.of(104, 105) },
-    ]);
+    assert.deepEqual(
+      s.handle({ kind: 'message', now: 1, session: 3, ppid: 0, stream: 2, bytes: Uint8Array.of(104, 105) }),
+      [{ kind: 'send', session: 3, ppid: 0, stream: 2, unordered: false, bytes: Uint8Array.of(104, 105) }],
+    );
     assert.deepEqual(s.handle({ kind: 'shutdown', now: 2 }), [{ kind: 'close', session: 3 }]);
     assert.equal(s.defaultPoolHandle, 'EchoPool');
   });
@@ -24,15 +25,32 @@ describe('standard services', () => {
   it('Discard drops everything', () => {
     const s = new DiscardService();
     s.handle({ kind: 'sessionUp', now: 0, session: 1 });
-    assert.deepEqual(s.handle({ kind: 'message', now: 1, session: 1, ppid: 0, stream: 0, bytes: Uint8Array.of(1) }), []);
+    assert.deepEqual(
+      s.handle({ kind: 'message', now: 1, session: 1, ppid: 0, stream: 0, bytes: Uint8Array.of(1) }),
+      [],
+    );
   });
 
   it('Daytime formats like RSPLIB (A-single-pr frame 555) and closes after sending with PPID 0', () => {
     const epochUs = Date.UTC(2026, 10, 21, 5, 11, 20) * 1000 + 364419;
-    assert.equal(formatDaytime({ epochUs, utcOffsetMinutes: 0 }), 'Saturday, 21-November-2026 05:11:20.364419\n');
-    assert.equal(formatDaytime({ epochUs, utcOffsetMinutes: 120 }), 'Saturday, 21-November-2026 07:11:20.364419\n');
-    assert.equal(formatDaytime({ epochUs: Date.UTC(2027, 0, 3, 9, 8, 7) * 1000 + 5, utcOffsetMinutes: 0 }), 'Sunday, 03-January-2027 09:08:07.000005\n');
-    const a = new DaytimeService().handle({ kind: 'sessionUp', now: 0, session: 4, wallClock: { epochUs, utcOffsetMinutes: 0 } });
+    assert.equal(
+      formatDaytime({ epochUs, utcOffsetMinutes: 0 }),
+      'Saturday, 21-November-2026 05:11:20.364419\n',
+    );
+    assert.equal(
+      formatDaytime({ epochUs, utcOffsetMinutes: 120 }),
+      'Saturday, 21-November-2026 07:11:20.364419\n',
+    );
+    assert.equal(
+      formatDaytime({ epochUs: Date.UTC(2027, 0, 3, 9, 8, 7) * 1000 + 5, utcOffsetMinutes: 0 }),
+      'Sunday, 03-January-2027 09:08:07.000005\n',
+    );
+    const a = new DaytimeService().handle({
+      kind: 'sessionUp',
+      now: 0,
+      session: 4,
+      wallClock: { epochUs, utcOffsetMinutes: 0 },
+    });
     assert.equal(a.length, 2);
     const [send, close] = a;
     assert.ok(send?.kind === 'send' && send.ppid === 0 && send.session === 4);

@@ -8,8 +8,10 @@
  *   their degradation grows by loadDegradation, WeightedRoundRobin's virtual time advances by 1/weight,
  *   and they are re-linked: O(k + maxIncrement * log n).
  * - value policies keep the PEs ordered by PE id in a tree with subtree sums of their weights; each of the
- *   N picks draws r uniformly in [0, total) and takes the node covering r, then sets its weight to 0 for the
- *   rest of this selection (no PE twice, RFC 5356 §4.3.2); weights are restored at the end: O(k log n).
+ *   N picks draws r uniformly in [0, total) and takes the node covering r; a PE drawn again is redrawn
+ *   (rejection sampling: exactly the distribution over the remaining weights, no PE twice, RFC 5356
+ *   §4.3.2). After 8 redraws the selected PEs' weights are set to 0 for the rest of the selection and
+ *   restored at the end. Degradation policies re-weight the advanced PEs. O(k log n) expected.
  *
  * WeightedRoundRobin is stride scheduling with exact keys: a PE with turn counter n is due at virtual
  * time n / weight (a correctly rounded division, so equal times tie exactly), ties by sequence; a
@@ -46,6 +48,8 @@ export interface SelectionOptions {
 }
 
 const TWO_POW_53 = 2 ** 53;
+/** Redraws tolerated before switching to zeroing the selected PEs' weights. */
+const MAX_REJECTIONS = 8;
 
 /** Uniform in [0, total): unbiased integers up to 2^32, 53-bit resolution above. */
 function uniformBelow(rng: Random, total: number): number {
@@ -131,14 +135,31 @@ export class PoolSelection<C extends PolicyCandidate> {
 
   private selectRandom(n: number, increments: number, options: SelectionOptions): C[] {
     const tree = this.tree;
+    const rng = options.rng;
     const out: C[] = [];
-    while (out.length < n) {
-      const total = tree.totalValue;
-      if (total <= 0) break;
-      const node = tree.findByCumulative(uniformBelow(options.rng, total));
+    // Rejection sampling: drawing from all weights and redrawing on an already selected PE gives exactly
+    // the distribution of drawing from the remaining weights, at one O(log n) descent per draw.
+    const total = tree.totalValue;
+    let rejections = 0;
+    while (out.length < n && total > 0 && rejections < MAX_REJECTIONS) {
+      const node = tree.findByCumulative(uniformBelow(rng, total));
       if (node === NIL) break;
-      out.push(tree.item(node));
-      tree.setValue(node, 0);
+      const c = tree.item(node);
+      if (out.includes(c)) rejections++;
+      else out.push(c);
+    }
+    if (out.length < n && rejections >= MAX_REJECTIONS) {
+      // The selected PEs hold most of the weight: zero them for the rest of this selection.
+      for (const c of out) tree.setValue(c.selectionNode, 0);
+      while (out.length < n) {
+        const rest = tree.totalValue;
+        if (rest <= 0) break;
+        const node = tree.findByCumulative(uniformBelow(rng, rest));
+        if (node === NIL) break;
+        out.push(tree.item(node));
+        tree.setValue(node, 0);
+      }
+      for (const c of out) tree.setValue(c.selectionNode, policyWeight(c));
     }
     if (out.length < n) {
       // Only weight-0 PEs are left: take them in PE id order rather than return fewer than asked.
@@ -147,10 +168,10 @@ export class PoolSelection<C extends PolicyCandidate> {
         if (!out.includes(c)) out.push(c);
       }
     }
-    for (let i = 0; i < out.length; i++) {
+    for (let i = 0; i < increments; i++) {
       const c = out[i]!;
-      if (i < increments) this.advance(c, options.sequence);
-      tree.setValue(c.selectionNode, policyWeight(c));
+      this.advance(c, options.sequence);
+      if (this.descriptor.degrades) tree.setValue(c.selectionNode, policyWeight(c));
     }
     return out;
   }

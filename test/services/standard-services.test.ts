@@ -69,7 +69,10 @@ describe('standard services', () => {
       assert.ok(x.kind === 'send' && x.bytes.length === CHARGEN_BLOCK_BYTES && x.ppid === 0);
       all.push(...x.bytes);
     }
-    all.forEach((b, i) => assert.equal(b, 30 + (i % 98)));
+    assert.deepEqual(
+      all,
+      Array.from({ length: all.length }, (_, i) => 30 + (i % 98)),
+    );
     assert.equal(s.handle({ kind: 'writable', now: 2, session: 1, roomBytes: 1 << 20 }).length, 4);
     s.handle({ kind: 'sessionDown', now: 3, session: 1 });
     assert.deepEqual(s.handle({ kind: 'writable', now: 4, session: 1, roomBytes: 4096 }), []);

@@ -4,3 +4,4 @@ export * from './defaults.js';
 export * from './id-allocator.js';
 export * from './pool-element-session.js';
 export * from './pool-user-session.js';
+export type * from './pool-user-session-types.js';

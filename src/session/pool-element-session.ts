@@ -12,7 +12,7 @@
  */
 import type { AssociationId, Instant } from '../base/index.js';
 import { CONTROL_CHANNEL_PPID, classifyDelivery, encodeControl } from './control-channel.js';
-import type { BusinessCard } from './pool-user-session.js';
+import type { BusinessCard } from './pool-user-session-types.js';
 
 export interface PoolElementSessionConfig {
   readonly assoc: AssociationId;

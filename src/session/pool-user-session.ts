@@ -22,153 +22,18 @@
  */
 import type { AssociationId, Instant } from '../base/index.js';
 import type { Resolution, ResolutionFailure } from '../user/pool-user.js';
-import type { PoolElementId, PoolElementParameter, PoolHandle, TransportParameter } from '../wire/types.js';
+import type { PoolElementId, PoolElementParameter, PoolHandle } from '../wire/types.js';
 import { CONTROL_CHANNEL_PPID, classifyDelivery, encodeControl } from './control-channel.js';
 import { SESSION_DEFAULTS } from './defaults.js';
-import type { IdAllocator } from './id-allocator.js';
-
-export interface BusinessCard {
-  readonly poolHandle: PoolHandle;
-  /** PEs in the recommended failover order. */
-  readonly poolElements: readonly PoolElementParameter[];
-}
-
-export interface PoolUserSessionConfig {
-  readonly poolHandle: PoolHandle;
-  /** Shared by all sessions of the process: request ids and connect refs. */
-  readonly ids: IdAllocator;
-  readonly reportUnreachable?: boolean;
-  readonly autoFailover?: boolean;
-  readonly retryDelayMs?: number;
-  readonly connectTimeoutMs?: number;
-  readonly maxAttempts?: number;
-  readonly resolutionItems?: number;
-  readonly maxBufferedMessages?: number;
-  readonly maxBufferedBytes?: number;
-  /** Use a received Business Card's failover order before a fresh resolution (default true). */
-  readonly useBusinessCards?: boolean;
-  /** This PU is also a PE: its card, sent on every association after the Cookie Echo (RFC 5352 §3.9). */
-  readonly ownBusinessCard?: BusinessCard;
-}
-
-export type FailoverReason = 'associationLost' | 'peerShutdown' | 'sendFailed' | 'application';
-
-export type PoolUserSessionInput =
-  | { readonly kind: 'open'; readonly now: Instant }
-  | {
-      readonly kind: 'send';
-      readonly now: Instant;
-      readonly ppid: number;
-      readonly stream: number;
-      readonly unordered?: boolean;
-      readonly bytes: Uint8Array;
-    }
-  /** A message arrived on an association (any PPID; 11 is the control channel). */
-  | {
-      readonly kind: 'delivered';
-      readonly now: Instant;
-      readonly assoc: AssociationId;
-      readonly ppid: number;
-      readonly stream: number;
-      readonly unordered?: boolean;
-      readonly bytes: Uint8Array;
-    }
-  | {
-      readonly kind: 'resolved';
-      readonly now: Instant;
-      readonly requestId: number;
-      readonly result: { ok: true; value: Resolution } | { ok: false; error: ResolutionFailure };
-    }
-  | { readonly kind: 'connected'; readonly now: Instant; readonly ref: number; readonly assoc: AssociationId }
-  | { readonly kind: 'connectFailed'; readonly now: Instant; readonly ref: number }
-  | { readonly kind: 'assocLost'; readonly now: Instant; readonly assoc: AssociationId }
-  /** The peer started a graceful shutdown (e.g. a PE going down after deregistering). */
-  | { readonly kind: 'peerShutdown'; readonly now: Instant; readonly assoc: AssociationId }
-  | {
-      readonly kind: 'sendFailed';
-      readonly now: Instant;
-      readonly assoc: AssociationId;
-      readonly ppid: number;
-      readonly stream: number;
-      readonly bytes: Uint8Array;
-    }
-  /** The application asks for a failover (rsp_forcefailover); `reportUnreachable` defaults to the config. */
-  | { readonly kind: 'failover'; readonly now: Instant; readonly reportUnreachable?: boolean }
-  /** Send (and keep re-sending after failovers) our Business Card: a PU that is also a PE. */
-  | { readonly kind: 'sendBusinessCard'; readonly now: Instant; readonly card: BusinessCard }
-  /** Forget the stored cookie (e.g. the application's state it described is finished). */
-  | { readonly kind: 'clearCookie'; readonly now: Instant }
-  | { readonly kind: 'close'; readonly now: Instant }
-  | { readonly kind: 'tick'; readonly now: Instant };
-
-export type PoolUserSessionEvent =
-  | { readonly kind: 'up'; readonly pe: PoolElementId }
-  | {
-      readonly kind: 'data';
-      readonly ppid: number;
-      readonly stream: number;
-      readonly unordered: boolean;
-      readonly bytes: Uint8Array;
-    }
-  | { readonly kind: 'cookieReceived'; readonly cookie: Uint8Array }
-  | { readonly kind: 'businessCard'; readonly card: BusinessCard }
-  | { readonly kind: 'failoverNeeded'; readonly reason: FailoverReason; readonly pe: PoolElementId }
-  | { readonly kind: 'failoverComplete'; readonly pe: PoolElementId; readonly cookieEchoed: boolean }
-  /** A message that was not (or will not be) delivered. */
-  | {
-      readonly kind: 'sendFailed';
-      readonly ppid: number;
-      readonly stream: number;
-      readonly bytes: Uint8Array;
-      readonly reason: 'associationFailed' | 'bufferFull' | 'closed';
-    }
-  /** A PPID 11 message we cannot use (malformed, or a type that does not belong on a data association). */
-  | { readonly kind: 'controlError'; readonly reason: string }
-  | { readonly kind: 'closed' }
-  | { readonly kind: 'failed'; readonly reason: string; readonly attempts: number };
-
-export type PoolUserSessionAction =
-  | {
-      readonly kind: 'resolve';
-      readonly requestId: number;
-      readonly poolHandle: PoolHandle;
-      readonly items: number;
-    }
-  | {
-      readonly kind: 'reportUnreachable';
-      readonly poolHandle: PoolHandle;
-      readonly poolElementId: PoolElementId;
-    }
-  | {
-      readonly kind: 'connect';
-      readonly ref: number;
-      readonly pe: PoolElementId;
-      readonly to: TransportParameter;
-    }
-  /** Stop a connect attempt the session gave up on (timeout, close): abort it if it comes up. */
-  | { readonly kind: 'cancelConnect'; readonly ref: number }
-  | {
-      readonly kind: 'send';
-      readonly assoc: AssociationId;
-      readonly ppid: number;
-      readonly stream: number;
-      readonly unordered: boolean;
-      readonly bytes: Uint8Array;
-    }
-  /** Graceful SCTP SHUTDOWN. */
-  | { readonly kind: 'close'; readonly assoc: AssociationId }
-  | { readonly kind: 'abort'; readonly assoc: AssociationId }
-  | { readonly kind: 'notify'; readonly event: PoolUserSessionEvent };
-
-export type PoolUserSessionState =
-  | 'idle'
-  | 'resolving'
-  | 'connecting'
-  | 'waiting'
-  | 'up'
-  | 'failoverPending'
-  | 'closed'
-  | 'failed';
+import type {
+  BusinessCard,
+  FailoverReason,
+  PoolUserSessionAction,
+  PoolUserSessionConfig,
+  PoolUserSessionEvent,
+  PoolUserSessionInput,
+  PoolUserSessionState,
+} from './pool-user-session-types.js';
 
 interface Queued {
   readonly ppid: number;

@@ -1,0 +1,61 @@
+/** Pieces every API class shares: SCTP tuning, the runtime (clock, randomness, MACs), event emitting. */
+import { EventEmitter } from 'node:events';
+import type { Random } from '../base/index.js';
+import { CryptoRandom, hmacSha256 } from '../io/sctp-udp-socket.js';
+import type { EndpointOptions } from '../sctp/index.js';
+
+/** SCTP timers a component may tune (RFC 9260 §16 defaults otherwise). */
+export type SctpTuning = Partial<
+  Pick<
+    EndpointOptions,
+    | 'rtoInitialMs'
+    | 'rtoMinMs'
+    | 'rtoMaxMs'
+    | 'heartbeatIntervalMs'
+    | 'heartbeats'
+    | 'associationMaxRetrans'
+    | 'pathMaxRetrans'
+    | 'maxInitRetransmits'
+    | 'autocloseMs'
+    | 'sackDelayMs'
+  >
+>;
+
+/** Endpoint options for one SCTP port of a component. */
+export function endpointOptions(
+  port: number,
+  random: Random,
+  tuning: SctpTuning | undefined,
+): EndpointOptions {
+  return { port, random, mac: hmacSha256, ...tuning };
+}
+
+export const cryptoRandom = (): Random => new CryptoRandom();
+
+/** A log line from a component: structured, for the CLI's JSON logs. */
+export interface LogRecord {
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  readonly message: string;
+  readonly [field: string]: unknown;
+}
+
+export type Logger = (record: LogRecord) => void;
+
+/** A typed EventEmitter base. */
+export class TypedEmitter<Events extends Record<string, unknown[]>> extends EventEmitter {
+  override emit<K extends keyof Events & string>(event: K, ...args: Events[K]): boolean {
+    return super.emit(event, ...args);
+  }
+
+  override on<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => void): this {
+    return super.on(event, listener as (...args: unknown[]) => void);
+  }
+
+  override once<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => void): this {
+    return super.once(event, listener as (...args: unknown[]) => void);
+  }
+
+  override off<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => void): this {
+    return super.off(event, listener as (...args: unknown[]) => void);
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * A pool element on real sockets: registers with a registrar (found from a static list or ASAP
+ * announces), re-registers, answers keep-alives, follows a takeover, and serves pool users with a
+ * service. `close()` deregisters, ends the sessions (so pool users fail over at once) and closes.
+ */
+import type { PoolElementEvent } from '../element/index.js';
+import { monotonicNow, NodeRunner } from '../io/node-runner.js';
+import { parsePolicySpec } from '../policy/index.js';
+import type { PoolElementService } from '../services/index.js';
+import { PoolElementNode, type PoolElementNodeEvent } from '../stack/index.js';
+import type { PoolPolicy, TransportParameter } from '../wire/index.js';
+import {
+  type AnnounceSetting,
+  ASAP_ANNOUNCE_GROUP,
+  advertisedAddresses,
+  parseAnnounce,
+  parseHostPort,
+  randomPort,
+} from './addresses.js';
+import { cryptoRandom, endpointOptions, type Logger, type SctpTuning, TypedEmitter } from './common.js';
+import { InvalidArgumentError, RserpoolError } from './errors.js';
+import { createService, type ServiceName } from './services.js';
+
+export interface PoolElementOptions {
+  /** The pool to join (text or bytes). */
+  readonly poolHandle: string | Uint8Array;
+  /** What the PE serves: a built-in RSPLIB service or your own. */
+  readonly service: ServiceName | PoolElementService;
+  /** Registrars' ASAP endpoints "IP:PORT" (port default 3863). */
+  readonly registrars?: readonly string[];
+  /** Learn registrars from ASAP Server Announces: off, auto (239.0.0.50:3863) or GROUP:PORT. Default auto. */
+  readonly asapAnnounce?: AnnounceSetting;
+  /** Policy: a spec such as "RoundRobin", "WeightedRandom:5", "LeastUsed:0.3", or a PoolPolicy. */
+  readonly policy?: string | PoolPolicy;
+  /** Local "IP" or "IP:PORT" of the data endpoint pool users connect to (port default random). */
+  readonly local?: string;
+  /** SCTP port of the ASAP endpoint (registrar association, takeovers); default random. */
+  readonly asapPort?: number;
+  /** UDP port for SCTP over UDP (RFC 6951: 9899). */
+  readonly udpPort?: number;
+  /** PE identifier; default random, never 0. */
+  readonly id?: number;
+  readonly reregistrationIntervalMs?: number;
+  readonly registrationLife?: number;
+  readonly sctp?: SctpTuning;
+  readonly logger?: Logger;
+}
+
+export interface PoolElementEvents extends Record<string, unknown[]> {
+  registered: [{ registrarId: number; reregistration: boolean }];
+  event: [PoolElementEvent];
+  session: ['up' | 'down', number];
+  warning: [string];
+}
+
+export class PoolElement extends TypedEmitter<PoolElementEvents> {
+  private closing: Promise<void> | undefined;
+  private registeredOnce = false;
+
+  private constructor(
+    private readonly node: PoolElementNode,
+    private readonly runner: NodeRunner<PoolElementNodeEvent>,
+    readonly poolHandle: Uint8Array,
+    readonly userTransport: TransportParameter,
+  ) {
+    super();
+  }
+
+  static async start(options: PoolElementOptions): Promise<PoolElement> {
+    const poolHandle =
+      typeof options.poolHandle === 'string'
+        ? new TextEncoder().encode(options.poolHandle)
+        : options.poolHandle;
+    if (poolHandle.length === 0 || poolHandle.length > 32) {
+      throw new InvalidArgumentError('poolHandle must be 1 to 32 bytes');
+    }
+    const policy = resolvePolicy(options.policy);
+    const local = parseHostPort(options.local ?? '0.0.0.0', 'local', 0);
+    const dataPort = local.port === 0 ? randomPort() : local.port;
+    const asapPort = options.asapPort ?? randomPort();
+    const random = cryptoRandom();
+    const userTransport: TransportParameter = {
+      kind: 'sctp',
+      port: dataPort,
+      transportUse: 'dataAndControl',
+      addresses: advertisedAddresses(local.host),
+    };
+    const registrars = (options.registrars ?? []).map((r) => {
+      const hp = parseHostPort(r, 'registrar', 3863);
+      return { addresses: [hp.host], port: hp.port };
+    });
+    const id = options.id ?? 1 + (random.u32() % 0xfffffffe);
+    const service = typeof options.service === 'string' ? createService(options.service) : options.service;
+    const node = new PoolElementNode(
+      {
+        asap: endpointOptions(asapPort, random, options.sctp),
+        data: endpointOptions(dataPort, random, options.sctp),
+        random,
+        wallClock: () => ({ epochUs: Date.now() * 1000, utcOffsetMinutes: -new Date().getTimezoneOffset() }),
+        element: {
+          poolHandle,
+          id,
+          policy,
+          userTransport,
+          registrars,
+          ...(options.reregistrationIntervalMs
+            ? { reregistrationIntervalMs: options.reregistrationIntervalMs }
+            : {}),
+          ...(options.registrationLife ? { registrationLife: options.registrationLife } : {}),
+        },
+      },
+      service,
+    );
+    const group = parseAnnounce(options.asapAnnounce ?? 'auto', ASAP_ANNOUNCE_GROUP, 'asapAnnounce');
+    let self: PoolElement | undefined;
+    const runner = await NodeRunner.start<PoolElementNodeEvent>(node, {
+      addresses: [local.host],
+      udpPort: options.udpPort ?? 9899,
+      ...(group
+        ? { multicast: { asapAnnounce: { group: group.host, port: group.port, receive: true } } }
+        : {}),
+      onEvent: (e) => self?.onNodeEvent(e),
+      onWarning: (message, error) => {
+        options.logger?.({ level: 'warn', message, ...(error ? { error: String(error) } : {}) });
+        self?.emit('warning', message);
+      },
+    });
+    self = new PoolElement(node, runner, poolHandle, userTransport);
+    runner.act(node.request({ kind: 'register', now: monotonicNow() }));
+    return self;
+  }
+
+  get id(): number {
+    return this.node.core.id;
+  }
+
+  get registered(): boolean {
+    return this.node.core.phase === 'registered';
+  }
+
+  /** Resolves at the first successful registration; rejects on a rejection or after `timeoutMs`. */
+  waitRegistered(timeoutMs = 10_000): Promise<void> {
+    if (this.registeredOnce) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.off('event', onEvent);
+        reject(new RserpoolError('ERR_RSERPOOL_TIMEOUT', `not registered within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onEvent = (e: PoolElementEvent): void => {
+        if (e.kind === 'registered' || e.kind === 'registrationRejected') {
+          clearTimeout(timer);
+          this.off('event', onEvent);
+          if (e.kind === 'registered') resolve();
+          else {
+            const cause = e.error?.causes[0]?.cause;
+            reject(
+              new RserpoolError(
+                'ERR_RSERPOOL_REGISTRATION_REJECTED',
+                `registration rejected (cause 0x${(cause ?? 0).toString(16)})`,
+              ),
+            );
+          }
+        }
+      };
+      this.on('event', onEvent);
+    });
+  }
+
+  /** Re-registers with a new policy (e.g. a new load for LeastUsed). */
+  update(policy: string | PoolPolicy): void {
+    this.runner.act(
+      this.node.request({ kind: 'update', now: monotonicNow(), policy: resolvePolicy(policy) }),
+    );
+  }
+
+  /** Deregisters (waiting up to `timeoutMs` for the answer), ends all sessions, closes the sockets. */
+  close(timeoutMs = 2_000): Promise<void> {
+    this.closing ??= this.doClose(timeoutMs);
+    return this.closing;
+  }
+
+  private async doClose(timeoutMs: number): Promise<void> {
+    const done = new Promise<void>((resolve) => {
+      const onEvent = (e: PoolElementEvent): void => {
+        if (e.kind === 'deregistered') resolve();
+      };
+      this.on('event', onEvent);
+      setTimeout(resolve, timeoutMs).unref();
+    });
+    this.runner.act(this.node.request({ kind: 'deregister', now: monotonicNow() }));
+    await done;
+    this.runner.act(this.node.shutdownSessions(monotonicNow()));
+    // Give the SHUTDOWNs a moment to leave, so pool users learn at once rather than by timeout.
+    await new Promise((r) => setTimeout(r, 50));
+    await this.runner.close();
+  }
+
+  private onNodeEvent(e: PoolElementNodeEvent): void {
+    if (e.kind === 'element') {
+      if (e.event.kind === 'registered') {
+        this.registeredOnce = true;
+        this.emit('registered', { registrarId: e.event.registrarId, reregistration: e.event.reregistration });
+      }
+      this.emit('event', e.event);
+    } else if (e.kind === 'association' && e.role === 'data') {
+      if (e.event.kind === 'up') this.emit('session', 'up', e.assoc);
+      else if (e.event.kind === 'lost' || e.event.kind === 'shutdownComplete')
+        this.emit('session', 'down', e.assoc);
+    }
+  }
+}
+
+function resolvePolicy(policy: string | PoolPolicy | undefined): PoolPolicy {
+  if (policy === undefined) return { name: 'RoundRobin' };
+  if (typeof policy !== 'string') return policy;
+  const r = parsePolicySpec(policy);
+  if (!r.ok) throw new InvalidArgumentError(`policy: ${r.error}`);
+  return r.value;
+}

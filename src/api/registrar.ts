@@ -1,0 +1,176 @@
+/**
+ * A pool registrar (ENRP server) on real sockets: ASAP on one SCTP port, ENRP on another, both carried
+ * in UDP (RFC 6951) on one socket, plus the multicast announces. `Registrar.start` resolves once the
+ * sockets are bound and the ENRP start-up phase has begun.
+ */
+import type { Handlespace } from '../handlespace/index.js';
+import { monotonicNow, NodeRunner } from '../io/node-runner.js';
+import { Registrar as RegistrarCore, type RegistrarEvent } from '../registrar/index.js';
+import { RegistrarNode, type RegistrarNodeEvent } from '../stack/index.js';
+import { AddressScope, parseAddressScope } from '../wire/address-scope.js';
+import type { TransportParameter } from '../wire/index.js';
+import {
+  type AnnounceSetting,
+  ASAP_ANNOUNCE_GROUP,
+  advertisedAddresses,
+  ENRP_ANNOUNCE_GROUP,
+  type HostPort,
+  parseAnnounce,
+  parseHostPort,
+} from './addresses.js';
+import { cryptoRandom, endpointOptions, type Logger, type SctpTuning, TypedEmitter } from './common.js';
+import { InvalidArgumentError } from './errors.js';
+
+export interface RegistrarOptions {
+  /** Registrar id; absent or 0: random. */
+  readonly id?: number;
+  /** ASAP endpoint "IP:PORT" (default 0.0.0.0:3863). */
+  readonly asap?: string;
+  /** ENRP endpoint "IP:PORT"; without it the registrar runs alone (no ENRP). */
+  readonly enrp?: string;
+  /** Static peer registrars' ENRP endpoints "IP:PORT". */
+  readonly peers?: readonly string[];
+  /** ASAP Server Announces: off, auto (239.0.0.50:3863) or GROUP:PORT. Default auto. */
+  readonly asapAnnounce?: AnnounceSetting;
+  /** ENRP Presence multicast: off, auto (239.0.0.51:9901) or GROUP:PORT. Default auto when ENRP is on. */
+  readonly enrpAnnounce?: AnnounceSetting;
+  /** UDP port for SCTP over UDP (RFC 6951: 9899). */
+  readonly udpPort?: number;
+  readonly keepAliveIntervalMs?: number;
+  readonly keepAliveTimeoutMs?: number;
+  readonly maxBadPeReports?: number;
+  readonly maxHResItems?: number;
+  /** 'loopback', 'site-local' (default, like RSPLIB) or 'global'. */
+  readonly minAddressScope?: string;
+  readonly serverAnnounceCycleMs?: number;
+  readonly peerHeartbeatCycleMs?: number;
+  readonly peerMaxTimeLastHeardMs?: number;
+  readonly peerMaxTimeNoResponseMs?: number;
+  readonly mentorDiscoveryTimeoutMs?: number;
+  readonly takeoverExpiryIntervalMs?: number;
+  readonly supportTakeoverSuggestion?: boolean;
+  readonly sctp?: SctpTuning;
+  readonly logger?: Logger;
+}
+
+export interface RegistrarEvents extends Record<string, unknown[]> {
+  event: [RegistrarEvent];
+  warning: [string];
+}
+
+export class Registrar extends TypedEmitter<RegistrarEvents> {
+  private constructor(
+    private readonly core: RegistrarCore,
+    private readonly runner: NodeRunner<RegistrarNodeEvent>,
+    readonly asapEndpoint: HostPort,
+    readonly enrpEndpoint: HostPort | undefined,
+  ) {
+    super();
+  }
+
+  static async start(options: RegistrarOptions = {}): Promise<Registrar> {
+    const asap = parseHostPort(options.asap ?? '0.0.0.0:3863', 'asap', 3863);
+    const enrp = options.enrp === undefined ? undefined : parseHostPort(options.enrp, 'enrp', 9901);
+    const scope =
+      options.minAddressScope === undefined
+        ? AddressScope.SiteLocal
+        : parseAddressScope(options.minAddressScope);
+    if (scope === undefined)
+      throw new InvalidArgumentError(
+        `minAddressScope: '${options.minAddressScope}' is not loopback, site-local or global`,
+      );
+    const asapGroup = parseAnnounce(options.asapAnnounce ?? 'auto', ASAP_ANNOUNCE_GROUP, 'asapAnnounce');
+    const enrpGroup = enrp
+      ? parseAnnounce(options.enrpAnnounce ?? 'auto', ENRP_ANNOUNCE_GROUP, 'enrpAnnounce')
+      : undefined;
+    const random = cryptoRandom();
+    const transport = (hp: HostPort): TransportParameter => ({
+      kind: 'sctp',
+      port: hp.port,
+      transportUse: 'data',
+      addresses: advertisedAddresses(hp.host),
+    });
+    const peers = (options.peers ?? []).map((p) => {
+      const hp = parseHostPort(p, 'peer', 9901);
+      return { addresses: [hp.host], port: hp.port };
+    });
+    const core = new RegistrarCore(
+      {
+        ...(options.id ? { registrarId: options.id } : {}),
+        asapTransport: transport(asap),
+        ...(enrp ? { enrpTransport: transport(enrp) } : {}),
+        peers,
+        enrpMulticast: enrpGroup !== undefined,
+        minAddressScope: scope,
+        ...(asapGroup ? {} : { serverAnnounceCycleMs: 0 }),
+        ...pick(options, [
+          'keepAliveIntervalMs',
+          'keepAliveTimeoutMs',
+          'maxBadPeReports',
+          'maxHResItems',
+          'serverAnnounceCycleMs',
+          'peerHeartbeatCycleMs',
+          'peerMaxTimeLastHeardMs',
+          'peerMaxTimeNoResponseMs',
+          'mentorDiscoveryTimeoutMs',
+          'takeoverExpiryIntervalMs',
+          'supportTakeoverSuggestion',
+        ]),
+      },
+      random,
+    );
+    const node = new RegistrarNode(core, {
+      asap: endpointOptions(asap.port, random, options.sctp),
+      ...(enrp ? { enrp: endpointOptions(enrp.port, random, options.sctp) } : {}),
+    });
+    const addresses = [...new Set([asap.host, ...(enrp ? [enrp.host] : [])])];
+    const log = options.logger;
+    let self: Registrar | undefined;
+    const runner = await NodeRunner.start<RegistrarNodeEvent>(node, {
+      addresses,
+      udpPort: options.udpPort ?? 9899,
+      multicast: {
+        ...(asapGroup
+          ? { asapAnnounce: { group: asapGroup.host, port: asapGroup.port, receive: false } }
+          : {}),
+        ...(enrpGroup
+          ? { enrpPresence: { group: enrpGroup.host, port: enrpGroup.port, receive: true } }
+          : {}),
+      },
+      onEvent: (e) => {
+        if (e.kind === 'core') self?.emit('event', e.event as RegistrarEvent);
+      },
+      onWarning: (message, error) => {
+        log?.({ level: 'warn', message, ...(error ? { error: String(error) } : {}) });
+        self?.emit('warning', message);
+      },
+    });
+    self = new Registrar(core, runner, asap, enrp);
+    runner.act(node.input({ kind: 'start', now: monotonicNow() }));
+    return self;
+  }
+
+  get id(): number {
+    return this.core.registrarId;
+  }
+
+  /** The registrar's handlespace (read it; changing it bypasses the protocol). */
+  get handlespace(): Handlespace {
+    return this.core.handlespace;
+  }
+
+  async close(): Promise<void> {
+    this.runner.act(this.runnerNode().input({ kind: 'stop', now: monotonicNow() }));
+    await this.runner.close();
+  }
+
+  private runnerNode(): RegistrarNode {
+    return this.runner.node as RegistrarNode;
+  }
+}
+
+function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
+  return out;
+}

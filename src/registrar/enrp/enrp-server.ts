@@ -138,14 +138,14 @@ export class EnrpServer implements EnrpContext {
   private onStart(now: Instant, out: EnrpAction[]): void {
     if (this.started) return;
     this.started = true;
-    this.nextHeartbeatAt = now;
     if (this.staticPeers.length === 0 && !this.options.multicast) {
       // §3.2.2.1: no peer can be found, so we are alone and in service at once.
       this.endStartup('alone', out);
-      return;
+    } else {
+      this.inStartup_ = true;
+      this.startupEndsAt = now + this.options.mentorDiscoveryTimeoutMs;
     }
-    this.inStartup_ = true;
-    this.startupEndsAt = now + this.options.mentorDiscoveryTimeoutMs;
+    this.heartbeat(now, out);
   }
 
   endStartup(reason: 'mentorSync' | 'timeout' | 'alone', out: EnrpAction[]): void {
@@ -440,6 +440,13 @@ export class EnrpServer implements EnrpContext {
     }
   }
 
+  /** §3.4.2: Presence every PEER-HEARTBEAT-CYCLE, randomised by +-12.5 % like RSPLIB. */
+  private heartbeat(now: Instant, out: EnrpAction[]): void {
+    this.announcePresence(out);
+    const cycle = this.options.peerHeartbeatCycleMs;
+    this.nextHeartbeatAt = now + cycle * (0.875 + 0.25 * this.random.float());
+  }
+
   notify(out: EnrpAction[], event: EnrpEvent): void {
     out.push({ kind: 'notify', event });
   }
@@ -449,11 +456,7 @@ export class EnrpServer implements EnrpContext {
   private onTick(now: Instant, out: EnrpAction[]): void {
     if (!this.started) return;
     if (this.startupEndsAt !== undefined && now >= this.startupEndsAt) this.endStartup('timeout', out);
-    if (this.nextHeartbeatAt !== undefined && now >= this.nextHeartbeatAt) {
-      this.announcePresence(out);
-      const cycle = this.options.peerHeartbeatCycleMs;
-      this.nextHeartbeatAt = now + cycle * (0.875 + 0.25 * this.random.float());
-    }
+    if (this.nextHeartbeatAt !== undefined && now >= this.nextHeartbeatAt) this.heartbeat(now, out);
     for (const peer of [...this.peers.all()]) {
       if (peer.sync !== undefined && now >= peer.sync.deadline) this.sync.fail(now, peer, 'timeout', out);
       if (peer.status === 'takingOver' || now < peer.deadline) continue;

@@ -141,6 +141,13 @@ export class SctpUdpSocket extends EventEmitter<SctpUdpSocketEvents> {
           resolve();
         });
       });
+      try {
+        // Bursts of a large cwnd must not overflow the default (~200 KB) socket buffers.
+        socket.setRecvBufferSize(4 << 20);
+        socket.setSendBufferSize(4 << 20);
+      } catch {
+        // Best effort: the kernel may cap buffer sizes (net.core.rmem_max).
+      }
       socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => this.onMessage(msg, rinfo));
       socket.on('error', (e) => this.emit('error', e));
     }

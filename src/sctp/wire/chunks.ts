@@ -132,31 +132,30 @@ export interface InitFields {
 export function encodeInit(f: InitFields): Uint8Array {
   const w = new ByteWriter(64 + (f.cookie?.length ?? 0));
   w.u32(f.initiateTag).u32(f.arwnd).u16(f.outboundStreams).u16(f.inboundStreams).u32(f.initialTsn);
-  for (const a of f.addresses ?? []) {
-    if (isIpv6(a)) {
-      const b = parseIpv6(a);
-      if (b) w.u16(ParamType.ipv6).u16(20).bytes(b);
-    } else {
-      const b = parseIpv4(a);
-      if (b) w.u16(ParamType.ipv4).u16(8).bytes(b);
-    }
-  }
-  if (f.cookie)
-    w.u16(ParamType.stateCookie)
-      .u16(4 + f.cookie.length)
-      .bytes(f.cookie)
-      .pad4();
-  if (f.supportedAddressTypes) {
-    w.u16(ParamType.supportedAddressTypes).u16(4 + 2 * f.supportedAddressTypes.length);
-    for (const t of f.supportedAddressTypes) w.u16(t);
+  // §3.2: the chunk length includes the padding of every parameter but the last.
+  let end = w.length;
+  const param = (type: number, value: Uint8Array): void => {
     w.pad4();
+    w.u16(type)
+      .u16(4 + value.length)
+      .bytes(value);
+    end = w.length;
+  };
+  for (const a of f.addresses ?? []) {
+    const b = isIpv6(a) ? parseIpv6(a) : parseIpv4(a);
+    if (b) param(b.length === 16 ? ParamType.ipv6 : ParamType.ipv4, b);
   }
-  for (const u of f.unrecognized ?? [])
-    w.u16(ParamType.unrecognized)
-      .u16(4 + u.length)
-      .bytes(u)
-      .pad4();
-  return w.finish();
+  if (f.cookie) param(ParamType.stateCookie, f.cookie);
+  if (f.supportedAddressTypes) {
+    const v = new Uint8Array(2 * f.supportedAddressTypes.length);
+    f.supportedAddressTypes.forEach((t, i) => {
+      v[2 * i] = t >> 8;
+      v[2 * i + 1] = t & 0xff;
+    });
+    param(ParamType.supportedAddressTypes, v);
+  }
+  for (const u of f.unrecognized ?? []) param(ParamType.unrecognized, u);
+  return w.finish().subarray(0, end);
 }
 
 // ---------------------------------------------------------------- SACK (§3.3.4)
@@ -213,7 +212,6 @@ export function encodeHeartbeat(info: Uint8Array): Uint8Array {
     .u16(ParamType.heartbeatInfo)
     .u16(4 + info.length)
     .bytes(info)
-    .pad4()
     .finish();
 }
 
@@ -241,11 +239,12 @@ export function decodeCauses(v: Uint8Array, name = 'ERROR'): Result<ErrorCause[]
 
 export function encodeCauses(causes: readonly ErrorCause[]): Uint8Array {
   const w = new ByteWriter(32);
+  // §3.2: the padding of the last cause is chunk padding, not counted in the chunk length.
   for (const c of causes)
-    w.u16(c.code)
+    w.pad4()
+      .u16(c.code)
       .u16(4 + c.info.length)
-      .bytes(c.info)
-      .pad4();
+      .bytes(c.info);
   return w.finish();
 }
 

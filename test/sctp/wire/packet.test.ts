@@ -59,9 +59,11 @@ test('INIT round trip with addresses, cookie and an unknown parameter to report'
     addresses: ['10.0.0.1', '2001:db8::1'],
     cookie,
   });
-  const withUnknown = new Uint8Array(v.length + 8);
+  assert.equal(v.length, 16 + 8 + 20 + 4 + 37, 'no padding after the last parameter');
+  const padded = (v.length + 3) & ~3;
+  const withUnknown = new Uint8Array(padded + 8);
   withUnknown.set(v);
-  withUnknown.set([0xc0, 0x00, 0x00, 0x04, 0x80, 0x00, 0x00, 0x04], v.length);
+  withUnknown.set([0xc0, 0x00, 0x00, 0x04, 0x80, 0x00, 0x00, 0x04], padded);
   const r = decodeInit(withUnknown);
   assert.ok(r.ok);
   assert.deepEqual(r.value.params.ipv4, ['10.0.0.1']);

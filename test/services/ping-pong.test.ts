@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import {
   decodePingPong,
   decodePingPongCookie,
@@ -204,6 +205,51 @@ describe('Ping-Pong over sessions with failover (virtual time)', () => {
     assert.deepEqual(
       user.events.filter((e) => e.kind === 'failoverNeeded'),
       [{ kind: 'failoverNeeded', reason: 'peerShutdown', pe: first }],
+    );
+  });
+});
+
+describe('Ping-Pong guarantee under random PE deaths (property)', () => {
+  it('every Ping is answered exactly once, in order, with continuous ReplyNos, whatever the kill instants and latency', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.array(fc.integer({ min: 0, max: 25_000 }), { minLength: 1, maxLength: 2 }),
+        fc.constantFrom('kill' as const, 'shutdown' as const),
+        fc.boolean(),
+        (latencyMs, killAt, how, report) => {
+          const h = new PoolHarness(latencyMs, 300 + latencyMs);
+          for (const id of [1, 2, 3]) h.addPe(id, new PingPongService());
+          const client = new PingPongClient({ intervalMs: 700, count: 40 });
+          const user = h.addUser<PingPongClientEvent>('ppc', client, { reportUnreachable: report });
+          h.open(user);
+          let t = 0;
+          for (const at of [...killAt].sort((a, b) => a - b)) {
+            h.run(at - t);
+            t = at;
+            const pe = user.session.poolElementId;
+            if (pe === undefined || !h.pes.get(pe)!.alive) continue;
+            if (how === 'kill') h.kill(pe);
+            else h.shutdown(pe);
+          }
+          assert.ok(
+            h.runUntil(() => user.session.state === 'closed', 120_000),
+            `closed (state ${user.session.state})`,
+          );
+          assert.deepEqual(
+            client.answered,
+            Array.from({ length: 40 }, (_, i) => i + 1),
+          );
+          const s = client.statistics;
+          assert.equal(s.duplicatePongs + s.outOfOrderPongs + s.replyNoErrors, 0);
+          const replies = user.clientEvents.flatMap((e) => (e.kind === 'pong' ? [e.replyNo] : []));
+          assert.deepEqual(
+            replies,
+            Array.from({ length: 40 }, (_, i) => i + 1),
+          );
+        },
+      ),
+      { numRuns: 60 },
     );
   });
 });

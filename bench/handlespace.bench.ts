@@ -9,17 +9,19 @@
  *   npm run bench:handlespace -- --quick      up to 100 k PEs
  *
  * Heap is measured after a forced GC: with `node --expose-gc` if given, otherwise the flag is enabled at
- * run time (v8.setFlagsFromString). Measurement is inline (no shared bench/harness.ts existed yet).
+ * run time (v8.setFlagsFromString), so the npm script needs no extra flag. Rates of steady-state operations
+ * (re-registration, resolution, Map.get) use bench/harness.ts (warm-up, time-boxed rounds, median);
+ * registration and deregistration are whole passes (they grow or empty the handlespace), repeated for
+ * small sizes so that each figure covers at least 300 k operations.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { SeededRandom } from '../src/base/random.js';
 import { Handlespace } from '../src/handlespace/index.js';
-import type { PoolElementParameter, PoolHandle, PoolPolicy, PolicyName } from '../src/wire/types.js';
+import type { PolicyName, PoolElementParameter, PoolHandle, PoolPolicy } from '../src/wire/types.js';
+import { type Metric, note, report, runBench } from './harness.js';
 
-const args = new Set(process.argv.slice(2));
-const json = args.has('--json');
-const quick = args.has('--quick');
+const quick = process.argv.includes('--quick');
 
 function getGc(): () => void {
   const g = (globalThis as { gc?: () => void }).gc;
@@ -29,16 +31,11 @@ function getGc(): () => void {
 }
 const gc = getGc();
 
-interface Metric {
-  metric: string;
-  value: number;
-  unit: string;
-}
 const metrics: Metric[] = [];
 function record(metric: string, value: number, unit: string): void {
   metrics.push({ metric, value: Math.round(value * 100) / 100, unit });
-  if (!json) console.log(`${metric.padEnd(58)} ${value.toLocaleString('en-US', { maximumFractionDigits: 1 }).padStart(14)} ${unit}`);
 }
+const BENCH = { warmupMs: 100, roundMs: 150, rounds: 5 };
 
 const POLICIES: PolicyName[] = ['RoundRobin', 'WeightedRandom', 'LeastUsed'];
 const encoder = new TextEncoder();
@@ -107,92 +104,122 @@ interface CaseResult {
   deregisterNs: number;
   resolveNs: Record<string, number>;
   heapPerPe: number;
-  mapInsertNs: number;
-  mapGetNs: number;
 }
 
-function runCase(n: number, requestedPoolSize: number, report: boolean): CaseResult {
+function runCase(n: number, requestedPoolSize: number, reportIt: boolean): CaseResult {
   // Every policy needs at least one pool.
   const poolSize = Math.min(requestedPoolSize, Math.ceil(n / POLICIES.length));
   const label = `${n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`} PEs, pools of ${poolSize}`;
+  note(`-- ${label}`);
   const l = layout(n, poolSize);
   const OWN = 1;
   const rng = new SeededRandom(n + poolSize);
+  // Small cases repeat register-all / deregister-all passes so that each figure covers >= 300 k operations.
+  const passes = Math.max(1, Math.ceil(300_000 / n));
 
   gc();
   const heapBefore = process.memoryUsage().heapUsed;
   const hs = new Handlespace({ ownRegistrarId: OWN });
-  let params: PoolElementParameter[] | undefined = elements(l, 0, OWN);
-
-  // Registration as a registrar does it: register + keep-alive transmission timer.
-  let t0 = now();
-  for (let i = 0; i < n; i++) {
-    const r = hs.register({ poolHandle: l.handles[l.poolOf[i]!]!, element: params[i]!, connection: i, now: i });
-    if (r.ok) hs.setTimer(r.value.element, 'keepAliveTransmission', 5000 + i);
+  let heapPerPe = 0;
+  let registerMs = 0;
+  let deregisterMs = 0;
+  const deregisterAll = (): void => {
+    const t0 = now();
+    for (let i = 0; i < n; i++) hs.deregister(l.handles[l.poolOf[i]!]!, l.idOf[i]!);
+    deregisterMs += now() - t0;
+    if (hs.size !== 0 || hs.poolCount !== 0) throw new Error('deregistration left PEs');
+  };
+  for (let pass = 0; pass < passes; pass++) {
+    let params: PoolElementParameter[] | undefined = elements(l, pass, OWN);
+    // Registration as a registrar does it: register + keep-alive transmission timer.
+    const t0 = now();
+    for (let i = 0; i < n; i++) {
+      const r = hs.register({
+        poolHandle: l.handles[l.poolOf[i]!]!,
+        element: params[i]!,
+        connection: i,
+        now: i,
+      });
+      if (r.ok) hs.setTimer(r.value.element, 'keepAliveTransmission', 5000 + i);
+    }
+    registerMs += now() - t0;
+    if (hs.size !== n) throw new Error(`registered ${hs.size} of ${n}`);
+    params = undefined;
+    if (pass === 0) {
+      gc();
+      heapPerPe = (process.memoryUsage().heapUsed - heapBefore) / n;
+    }
+    if (pass < passes - 1) deregisterAll();
   }
-  const registerNs = ((now() - t0) * 1e6) / n;
-  if (hs.size !== n) throw new Error(`registered ${hs.size} of ${n}`);
-  params = undefined;
-  gc();
-  const heapPerPe = (process.memoryUsage().heapUsed - heapBefore) / n;
 
-  // Re-registration: new policy objects (load/weight changes), same transports.
-  params = elements(l, 1, OWN);
-  t0 = now();
-  for (let i = 0; i < n; i++) {
-    const r = hs.register({ poolHandle: l.handles[l.poolOf[i]!]!, element: params[i]!, connection: i, now: n + i });
-    if (r.ok) hs.setTimer(r.value.element, 'keepAliveTransmission', n + 5000 + i);
-  }
-  const reregisterNs = ((now() - t0) * 1e6) / n;
-  params = undefined;
+  // Re-registration (steady state, cycling over all PEs): new policy objects, same transports.
+  const update = elements(l, 7, OWN);
+  let next = 0;
+  const reregister = runBench(
+    're-registration',
+    () => {
+      const i = next;
+      next = next + 1 === n ? 0 : next + 1;
+      const r = hs.register({
+        poolHandle: l.handles[l.poolOf[i]!]!,
+        element: update[i]!,
+        connection: i,
+        now: 0,
+      });
+      if (r.ok) hs.setTimer(r.value.element, 'keepAliveTransmission', 5000 + i);
+      return r;
+    },
+    BENCH,
+  );
 
-  // Handle resolutions: 3 PEs from a random pool of the policy.
+  // Handle resolutions: 3 PEs from a pool of the policy, pools drawn at random.
   const resolveNs: Record<string, number> = {};
-  const ops = quick ? 200_000 : 400_000;
+  const picks = new Int32Array(1 << 16);
   for (const policy of POLICIES) {
     const pools = l.handles.filter((_, i) => l.policyOfPool[i] === policy);
-    const picks = new Int32Array(ops);
-    for (let i = 0; i < ops; i++) picks[i] = Math.floor(rng.float() * pools.length);
-    let sink = 0;
-    t0 = now();
-    for (let i = 0; i < ops; i++) sink += hs.select(pools[picks[i]!]!, 3, rng)!.length;
-    resolveNs[policy] = ((now() - t0) * 1e6) / ops;
-    if (sink === 0) throw new Error('no selection');
+    for (let i = 0; i < picks.length; i++) picks[i] = Math.floor(rng.float() * pools.length);
+    let k = 0;
+    const r = runBench(`resolution ${policy}`, () => hs.select(pools[picks[k++ & 0xffff]!]!, 3, rng), BENCH);
+    resolveNs[policy] = 1e9 / r.opsPerSecond;
   }
 
-  // Deregistration.
-  t0 = now();
-  for (let i = 0; i < n; i++) hs.deregister(l.handles[l.poolOf[i]!]!, l.idOf[i]!);
-  const deregisterNs = ((now() - t0) * 1e6) / n;
-  if (hs.size !== 0 || hs.poolCount !== 0) throw new Error('deregistration left PEs');
+  deregisterAll();
 
-  // Baseline: a plain Map insert/get of the same keys (pool handle text + PE id), same values.
+  // Baseline: a plain Map with the same keys (pool handle text + PE id): fresh inserts and gets.
   const keys = new Array<string>(n);
   const decoder = new TextDecoder();
   const handleText = l.handles.map((h) => decoder.decode(h));
   for (let i = 0; i < n; i++) keys[i] = `${handleText[l.poolOf[i]!]}/${l.idOf[i]}`;
+  let mapSetMs = 0;
   const map = new Map<string, number>();
-  t0 = now();
-  for (let i = 0; i < n; i++) map.set(keys[i]!, i);
-  const mapInsertNs = ((now() - t0) * 1e6) / n;
-  let sum = 0;
-  t0 = now();
-  for (let i = 0; i < n; i++) sum += map.get(keys[(i * 7) % n]!)!;
-  const mapGetNs = ((now() - t0) * 1e6) / n;
-  if (sum < 0) throw new Error('unreachable');
+  for (let pass = 0; pass < passes; pass++) {
+    map.clear();
+    const t0 = now();
+    for (let i = 0; i < n; i++) map.set(keys[i]!, i);
+    mapSetMs += now() - t0;
+  }
+  let j = 0;
+  const mapGet = runBench('Map.get', () => map.get(keys[(j = j + 7 < n ? j + 7 : (j + 7) % n)]!), BENCH);
 
-  if (report) {
+  const ops = n * passes;
+  const registerNs = (registerMs * 1e6) / ops;
+  const deregisterNs = (deregisterMs * 1e6) / ops;
+  const reregisterNs = 1e9 / reregister.opsPerSecond;
+  const mapSetNs = (mapSetMs * 1e6) / ops;
+  const mapGetNs = 1e9 / mapGet.opsPerSecond;
+  if (reportIt) {
     record(`${label}: registrations/s`, 1e9 / registerNs, 'ops/s');
     record(`${label}: re-registrations/s`, 1e9 / reregisterNs, 'ops/s');
     record(`${label}: deregistrations/s`, 1e9 / deregisterNs, 'ops/s');
-    for (const p of POLICIES) record(`${label}: handle resolutions/s (3 PEs, ${p})`, 1e9 / resolveNs[p]!, 'ops/s');
+    for (const p of POLICIES)
+      record(`${label}: handle resolutions/s (3 PEs, ${p})`, 1e9 / resolveNs[p]!, 'ops/s');
     record(`${label}: heap per PE`, heapPerPe, 'bytes');
-    record(`${label}: baseline Map.set/s`, 1e9 / mapInsertNs, 'ops/s');
+    record(`${label}: baseline Map.set (fresh keys)/s`, 1e9 / mapSetNs, 'ops/s');
     record(`${label}: baseline Map.get/s`, 1e9 / mapGetNs, 'ops/s');
-    record(`${label}: registration cost / Map.set cost`, registerNs / mapInsertNs, 'ratio');
-    record(`${label}: resolution (RoundRobin) cost / Map.get cost`, resolveNs.RoundRobin! / mapGetNs, 'ratio');
+    record(`${label}: registration cost / Map.set cost`, registerNs / mapSetNs, 'x');
+    record(`${label}: resolution (RoundRobin) cost / Map.get cost`, resolveNs.RoundRobin! / mapGetNs, 'x');
   }
-  return { registerNs, reregisterNs, deregisterNs, resolveNs, heapPerPe, mapInsertNs, mapGetNs };
+  return { registerNs, reregisterNs, deregisterNs, resolveNs, heapPerPe };
 }
 
 const sizes = quick ? [1_000, 10_000, 100_000] : [1_000, 10_000, 100_000, 1_000_000];
@@ -208,12 +235,12 @@ for (const poolSize of poolSizes) {
   const small = results.get(sizes[0]!)!;
   const large = results.get(sizes[sizes.length - 1]!)!;
   const tag = `${sizes[sizes.length - 1]! / 1000}k vs 1k PEs, pools of ${poolSize}`;
-  record(`cost ratio ${tag}: registration`, large.registerNs / small.registerNs, 'ratio');
-  record(`cost ratio ${tag}: re-registration`, large.reregisterNs / small.reregisterNs, 'ratio');
-  record(`cost ratio ${tag}: deregistration`, large.deregisterNs / small.deregisterNs, 'ratio');
+  record(`cost per op ${tag}: registration`, large.registerNs / small.registerNs, 'x');
+  record(`cost per op ${tag}: re-registration`, large.reregisterNs / small.reregisterNs, 'x');
+  record(`cost per op ${tag}: deregistration`, large.deregisterNs / small.deregisterNs, 'x');
   for (const p of POLICIES) {
-    record(`cost ratio ${tag}: resolution ${p}`, large.resolveNs[p]! / small.resolveNs[p]!, 'ratio');
+    record(`cost per op ${tag}: resolution ${p}`, large.resolveNs[p]! / small.resolveNs[p]!, 'x');
   }
 }
 
-if (json) console.log(JSON.stringify(metrics));
+report(metrics);

@@ -44,6 +44,8 @@ export interface RegistrarSimOptions {
   readonly codec?: boolean;
   /** Re-registration interval of the simulated PEs (ms). */
   readonly reregistrationIntervalMs?: number;
+  /** Drops matching messages before they leave (e.g. Takeover Server, which RSPLIB never sends). */
+  readonly dropMessage?: (message: AsapMessage | EnrpMessage) => boolean;
   /** Called for every registrar event (tests collect what they need). */
   readonly onEvent?: (node: RegistrarNode, event: RegistrarEvent, now: number) => void;
 }
@@ -482,6 +484,10 @@ export class RegistrarSim {
     const toEnd = a.a.node === from ? a.b : a.a;
     const to = toEnd.node;
     if (!this.reachable(from, to)) {
+      this.stats.dropped++;
+      return;
+    }
+    if (this.options.dropMessage?.(message)) {
       this.stats.dropped++;
       return;
     }

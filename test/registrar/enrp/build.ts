@@ -1,7 +1,8 @@
 /** Builders for ENRP unit tests: one EnrpServer over its own handlespace, and readers for its actions. */
 import { SeededRandom } from '../../../src/base/random.js';
 import { Handlespace } from '../../../src/handlespace/index.js';
-import { EnrpServer, type EnrpServerOptions } from '../../../src/registrar/enrp/enrp-server.js';
+import type { EnrpServerOptions } from '../../../src/registrar/enrp/enrp-context.js';
+import { EnrpServer } from '../../../src/registrar/enrp/enrp-server.js';
 import type { EnrpAction, EnrpEvent } from '../../../src/registrar/enrp/enrp-types.js';
 import type { AsapMessage } from '../../../src/wire/asap-messages.js';
 import type { EnrpMessage } from '../../../src/wire/enrp-messages.js';

@@ -237,7 +237,7 @@ export class CalcAppService implements PoolElementService {
     if (completed >= jobSize) {
       job.completed = jobSize;
       this.finished.push(ref);
-      out.push(...this.finish(now));
+      out.push(...this.finish());
     }
     return out;
   }
@@ -290,7 +290,7 @@ export class CalcAppService implements PoolElementService {
     return this.startJob(now, ref, s, c.value.jobId, c.value.jobSize, c.value.completed, true);
   }
 
-  private finish(now: Instant): ServiceAction[] {
+  private finish(): ServiceAction[] {
     const out: ServiceAction[] = [];
     for (const ref of this.finished.splice(0)) {
       const s = this.sessions.get(ref);
@@ -304,12 +304,11 @@ export class CalcAppService implements PoolElementService {
         { kind: 'notify', event: { kind: 'jobCompleted', session: ref, jobId: j.jobId } },
       );
     }
-    void now;
     return out;
   }
 
   private onTick(now: Instant): ServiceAction[] {
-    const out = this.finish(now);
+    const out = this.finish();
     for (const [ref, s] of [...this.sessions]) {
       if (s.keepAliveTimeoutAt !== undefined && now >= s.keepAliveTimeoutAt) {
         this.sessions.delete(ref);

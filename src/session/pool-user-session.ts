@@ -133,7 +133,7 @@ export class PoolUserSession {
       case 'resolved':
         return input.requestId === this.pendingRequestId ? this.onResolved(input.now, input.result) : [];
       case 'connected':
-        return this.onConnected(input.now, input.ref, input.assoc);
+        return this.onConnected(input.ref, input.assoc);
       case 'connectFailed':
         return input.ref === this.pendingRef ? this.onConnectFailed(input.now) : [];
       case 'assocLost':
@@ -292,7 +292,7 @@ export class PoolUserSession {
     return out;
   }
 
-  private onConnected(now: Instant, ref: number, assoc: AssociationId): Out {
+  private onConnected(ref: number, assoc: AssociationId): Out {
     if (ref !== this.pendingRef || this.connecting === undefined) return [{ kind: 'abort', assoc }];
     const pe = this.connecting;
     this.pendingRef = undefined;
@@ -319,7 +319,6 @@ export class PoolUserSession {
       : { kind: 'up', pe: pe.id };
     this.everUp = true;
     out.push({ kind: 'notify', event });
-    void now;
     return out;
   }
 
@@ -351,7 +350,13 @@ export class PoolUserSession {
     const old = this.current;
     const out: Out = [];
     if (reason === 'application' || reason === 'sendFailed') out.push({ kind: 'abort', assoc: this.assoc });
-    if (reason !== 'associationLost') this.formerAssocs.add(this.assoc);
+    if (reason !== 'associationLost') {
+      this.formerAssocs.add(this.assoc);
+      // Bounded: the transport reports a left association's failures soon after the abort.
+      if (this.formerAssocs.size > MAX_FORMER_ASSOCIATIONS) {
+        this.formerAssocs.delete(this.formerAssocs.values().next().value!);
+      }
+    }
     this.assoc = undefined;
     this.reported.clear();
     this.avoid.clear();
@@ -442,6 +447,9 @@ export class PoolUserSession {
     };
   }
 }
+
+/** Left associations whose late `sendFailed` reports are still passed on. */
+const MAX_FORMER_ASSOCIATIONS = 8;
 
 /** A session needs a user transport that carries the control channel: SCTP (RSPLIB) or TCP. */
 function usable(pe: PoolElementParameter): boolean {

@@ -199,7 +199,14 @@ function runCase(n: number, requestedPoolSize: number, reportIt: boolean): CaseR
     mapSetMs += now() - t0;
   }
   let j = 0;
-  const mapGet = runBench('Map.get', () => map.get(keys[(j = j + 7 < n ? j + 7 : (j + 7) % n)]!), BENCH);
+  const mapGet = runBench(
+    'Map.get',
+    () => {
+      j = (j + 7) % n;
+      return map.get(keys[j]!);
+    },
+    BENCH,
+  );
 
   const ops = n * passes;
   const registerNs = (registerMs * 1e6) / ops;

@@ -19,7 +19,7 @@ import type { Result } from '../base/result.js';
 import { err, ok } from '../base/result.js';
 import type { Instant } from '../base/time.js';
 import { NIL, RedBlackTree, TreeNodeStore } from '../collections/index.js';
-import { policyDescriptor, SequenceCounter } from '../policy/index.js';
+import { SequenceCounter } from '../policy/index.js';
 import { finishPeChecksum, peChecksumContribution } from '../wire/checksum.js';
 import {
   ErrorCause,
@@ -28,12 +28,14 @@ import {
   type PoolHandle,
   type RegistrarId,
 } from '../wire/types.js';
+import { ConnectionIndex } from './connection-index.js';
 import { DEFAULT_TRANSPORT_MISMATCH_CAUSE, MAX_POOL_HANDLE_LENGTH } from './defaults.js';
 import { type HandleTableExtract, type HandleTablePosition, handleTablePosition } from './handle-table.js';
 import { OwnershipIndex } from './ownership-index.js';
-import { Pool, PoolElementNode, transportUseOf } from './pool.js';
+import { PoolElementNode, transportUseOf } from './pool.js';
 import type { PoolElementEntry, PoolElementTimerKind, PoolInfo, TimerEvent } from './pool-element-entry.js';
-import { keyMatchesHandle, poolHash, poolKey } from './pool-key.js';
+import { PoolIndex } from './pool-index.js';
+import { poolHash, poolKey } from './pool-key.js';
 import type { PoolElementRegistration, RegistrationError, RegistrationOutcome } from './registration.js';
 
 export interface HandlespaceOptions {
@@ -54,14 +56,12 @@ export class Handlespace {
   private readonly transportMismatchCause: number;
   private readonly maxIncrement: number;
   private readonly maxPoolHandleLength: number;
-  /** Pool index: FNV hash -> pool (collisions chained through `Pool.nextInBucket`). */
-  private readonly pools = new Map<number, Pool>();
-  private poolTotal = 0;
-  private readonly sortStore = new TreeNodeStore<Node>({ keyed: true });
-  private readonly valueStore = new TreeNodeStore<Node>({ keyed: true, summed: true });
+  private readonly pools = new PoolIndex(
+    new TreeNodeStore<Node>({ keyed: true }),
+    new TreeNodeStore<Node>({ keyed: true, summed: true }),
+  );
   private readonly ownership = new OwnershipIndex();
-  /** Connection key -> first PE of its intrusive list. */
-  private readonly connections = new Map<number, Node>();
+  private readonly connections = new ConnectionIndex();
   /** Keyed by (deadline, uid). */
   private readonly timers = new RedBlackTree<Node>(undefined, new TreeNodeStore<Node>({ keyed: true }));
   private readonly sequence = new SequenceCounter();
@@ -82,7 +82,7 @@ export class Handlespace {
   }
 
   get poolCount(): number {
-    return this.poolTotal;
+    return this.pools.size;
   }
 
   // ---- Registration ------------------------------------------------------------------------------
@@ -104,7 +104,7 @@ export class Handlespace {
     const transport = element.userTransport;
     const use = transportUseOf(transport);
     const policy = element.policy;
-    let pool = this.lookup(poolHandle);
+    let pool = this.pools.get(poolHandle);
     if (pool !== undefined) {
       if (pool.policyName !== policy.name) {
         return err({ kind: 'inconsistentPolicy', cause: ErrorCause.InconsistentPoolingPolicy });
@@ -126,9 +126,9 @@ export class Handlespace {
       const previousOwner = existing.homeRegistrarId;
       if (previousOwner !== element.homeRegistrarId) this.changeOwner(existing, element.homeRegistrarId);
       if (existing.connection !== connection) {
-        this.unlinkConnection(existing);
+        this.connections.unlink(existing);
         existing.connection = connection;
-        this.linkConnection(existing);
+        this.connections.link(existing);
       }
       existing.registrationLife = element.registrationLife;
       existing.userTransport = transport;
@@ -141,7 +141,7 @@ export class Handlespace {
       existing.pool.update(existing);
       return ok({ kind: 'updated', element: existing, previousOwner });
     }
-    if (pool === undefined) pool = this.createPool(poolHandle, element);
+    if (pool === undefined) pool = this.pools.create(poolHandle, element);
     const node = new PoolElementNode(
       pool,
       id,
@@ -159,7 +159,7 @@ export class Handlespace {
     pool.elements.set(id, node);
     pool.add(node, this.sequence.next());
     this.ownership.add(node);
-    this.linkConnection(node);
+    this.connections.link(node);
     this.checksumSum += node.checksumPart;
     this.elementCount++;
     return ok({ kind: 'added', element: node, previousOwner: undefined });
@@ -167,7 +167,7 @@ export class Handlespace {
 
   /** Removes a PE (deregistration, Handle Update delete, expiry); returns it, or undefined if unknown. */
   deregister(poolHandle: PoolHandle, id: PoolElementId): PoolElementEntry | undefined {
-    const node = this.lookup(poolHandle)?.elements.get(id);
+    const node = this.pools.get(poolHandle)?.elements.get(id);
     if (node !== undefined) this.unlink(node);
     return node;
   }
@@ -187,7 +187,7 @@ export class Handlespace {
 
   /** Removes a whole pool (e.g. a pool user's cache entry replaced by a newer resolution). */
   removePool(poolHandle: PoolHandle): PoolElementEntry[] {
-    const pool = this.lookup(poolHandle);
+    const pool = this.pools.get(poolHandle);
     if (pool === undefined) return [];
     const nodes = [...pool.elements.values()];
     for (const n of nodes) this.unlink(n);
@@ -197,23 +197,21 @@ export class Handlespace {
   // ---- Lookup ------------------------------------------------------------------------------------
 
   find(poolHandle: PoolHandle, id: PoolElementId): PoolElementEntry | undefined {
-    return this.lookup(poolHandle)?.elements.get(id);
+    return this.pools.get(poolHandle)?.elements.get(id);
   }
 
   pool(poolHandle: PoolHandle): PoolInfo | undefined {
-    return this.lookup(poolHandle);
+    return this.pools.get(poolHandle);
   }
 
   /** All pools (unordered). */
   *poolInfos(): IterableIterator<PoolInfo> {
-    for (const head of this.pools.values()) {
-      for (let p: Pool | undefined = head; p !== undefined; p = p.nextInBucket) yield p;
-    }
+    yield* this.pools;
   }
 
   /** A pool's PEs in registration order (empty if the pool is unknown). */
   elementsOf(poolHandle: PoolHandle): PoolElementEntry[] {
-    const pool = this.lookup(poolHandle);
+    const pool = this.pools.get(poolHandle);
     return pool === undefined ? [] : [...pool.elements.values()];
   }
 
@@ -234,7 +232,7 @@ export class Handlespace {
     rng: Random,
     maxIncrement?: number,
   ): PoolElementEntry[] | undefined {
-    const pool = this.lookup(poolHandle);
+    const pool = this.pools.get(poolHandle);
     if (pool === undefined) return undefined;
     return pool.select(count, {
       rng,
@@ -245,13 +243,13 @@ export class Handlespace {
 
   /** A pool's PEs in selection-index order (policy order; PE id order for random policies). */
   selectionOrder(poolHandle: PoolHandle): PoolElementEntry[] {
-    const pool = this.lookup(poolHandle);
+    const pool = this.pools.get(poolHandle);
     return pool === undefined ? [] : [...pool];
   }
 
   /** Counts an Endpoint Unreachable report; returns the new count (undefined for an unknown PE). */
   reportUnreachable(poolHandle: PoolHandle, id: PoolElementId): number | undefined {
-    const node = this.lookup(poolHandle)?.elements.get(id);
+    const node = this.pools.get(poolHandle)?.elements.get(id);
     if (node === undefined) return undefined;
     return ++node.unreachabilityReports;
   }
@@ -416,10 +414,10 @@ export class Handlespace {
     let withTimer = 0;
     const owners = new Map<RegistrarId, { sum: number; count: number }>();
     const connected = new Set<Node>();
-    for (const pool of this.poolInfos() as IterableIterator<Pool>) {
+    for (const pool of this.pools) {
       pools++;
       assert(pool.hash === poolHash(pool.handle) && pool.key === poolKey(pool.handle), 'pool keys');
-      assert(this.lookup(pool.handle) === pool && pool.elements.size > 0, 'pool indexed and non-empty');
+      assert(this.pools.get(pool.handle) === pool && pool.elements.size > 0, 'pool indexed and non-empty');
       pool.tree.verify();
       assert(pool.size === pool.elements.size, 'selection tree size');
       for (const n of pool) assert(pool.elements.get(n.id) === n, 'selection tree member');
@@ -439,20 +437,8 @@ export class Handlespace {
         }
       }
     }
-    let listed = 0;
-    for (const [connection, head] of this.connections) {
-      assert(head.connectionPrev === undefined, 'connection list head');
-      for (let n: Node | undefined = head; n !== undefined; n = n.connectionNext) {
-        assert(n.connection === connection && connected.has(n), 'connection list member');
-        assert(
-          n.connectionNext === undefined || n.connectionNext.connectionPrev === n,
-          'connection list links',
-        );
-        listed++;
-      }
-    }
-    assert(listed === connected.size, 'connection index size');
-    assert(pools === this.poolTotal, 'pool count');
+    this.connections.verify(connected);
+    assert(pools === this.pools.size, 'pool count');
     assert(count === this.elementCount, 'element count');
     assert(this.timers.size === withTimer, 'timer index size');
     assert(sum === this.checksumSum, 'handlespace checksum');
@@ -467,48 +453,9 @@ export class Handlespace {
 
   // ---- Internals ---------------------------------------------------------------------------------
 
-  private lookup(handle: PoolHandle): Pool | undefined {
-    let p = this.pools.get(poolHash(handle));
-    while (p !== undefined && !keyMatchesHandle(p.key, handle)) p = p.nextInBucket;
-    return p;
-  }
-
-  private createPool(poolHandle: PoolHandle, element: PoolElementParameter): Pool {
-    const handle = poolHandle.slice();
-    const policyName = element.policy.name;
-    const store = policyDescriptor(policyName).selection === 'sort' ? this.sortStore : this.valueStore;
-    const transport = element.userTransport;
-    const pool = new Pool(
-      handle,
-      poolKey(handle),
-      poolHash(handle),
-      policyName,
-      transport.kind,
-      transportUseOf(transport),
-      store,
-    );
-    pool.nextInBucket = this.pools.get(pool.hash);
-    this.pools.set(pool.hash, pool);
-    this.poolTotal++;
-    return pool;
-  }
-
-  private unlinkPool(pool: Pool): void {
-    let p = this.pools.get(pool.hash);
-    if (p === pool) {
-      if (pool.nextInBucket === undefined) this.pools.delete(pool.hash);
-      else this.pools.set(pool.hash, pool.nextInBucket);
-    } else {
-      while (p !== undefined && p.nextInBucket !== pool) p = p.nextInBucket;
-      if (p !== undefined) p.nextInBucket = pool.nextInBucket;
-    }
-    pool.nextInBucket = undefined;
-    this.poolTotal--;
-  }
-
   private live(entry: PoolElementEntry): Node | undefined {
     if (!(entry instanceof PoolElementNode)) return undefined;
-    return this.lookup(entry.pool.handle)?.elements.get(entry.id) === entry ? entry : undefined;
+    return this.pools.get(entry.pool.handle)?.elements.get(entry.id) === entry ? entry : undefined;
   }
 
   private mustLive(entry: PoolElementEntry): Node {
@@ -521,9 +468,9 @@ export class Handlespace {
     const pool = node.pool;
     pool.remove(node);
     pool.elements.delete(node.id);
-    if (pool.elements.size === 0) this.unlinkPool(pool);
+    if (pool.elements.size === 0) this.pools.delete(pool);
     this.ownership.remove(node);
-    this.unlinkConnection(node);
+    this.connections.unlink(node);
     if (node.timerKind !== undefined) this.unlinkTimer(node);
     this.checksumSum -= node.checksumPart;
     this.elementCount--;
@@ -541,35 +488,11 @@ export class Handlespace {
     this.ownership.add(node);
   }
 
-  private linkConnection(node: Node): void {
-    const c = node.connection;
-    if (c === undefined) return;
-    const head = this.connections.get(c);
-    node.connectionPrev = undefined;
-    node.connectionNext = head;
-    if (head !== undefined) head.connectionPrev = node;
-    this.connections.set(c, node);
-  }
-
-  private unlinkConnection(node: Node): void {
-    const c = node.connection;
-    if (c === undefined) return;
-    const { connectionPrev: prev, connectionNext: next } = node;
-    if (prev !== undefined) prev.connectionNext = next;
-    else if (next !== undefined) this.connections.set(c, next);
-    else this.connections.delete(c);
-    if (next !== undefined) next.connectionPrev = prev;
-    node.connectionPrev = undefined;
-    node.connectionNext = undefined;
-  }
-
   private ownedNodes(owner: RegistrarId): Node[] {
     return this.ownership.extract(owner, undefined, Number.POSITIVE_INFINITY).nodes;
   }
 
   private byConnection(connection: number): Node[] {
-    const out: Node[] = [];
-    for (let n = this.connections.get(connection); n !== undefined; n = n.connectionNext) out.push(n);
-    return out;
+    return this.connections.list(connection);
   }
 }

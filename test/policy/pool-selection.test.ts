@@ -32,7 +32,10 @@ class Candidate implements PolicyCandidate {
 }
 
 function makePool(name: PolicyName, params: Partial<Record<PolicyField, number>>[], seed = 1) {
-  const store = new TreeNodeStore<Candidate>({ keyed: true, summed: policyDescriptor(name).selection === 'value' });
+  const store = new TreeNodeStore<Candidate>({
+    keyed: true,
+    summed: policyDescriptor(name).selection === 'value',
+  });
   const selection = new PoolSelection<Candidate>(name, store);
   const sequence = new SequenceCounter();
   const rng = new SeededRandom(seed);

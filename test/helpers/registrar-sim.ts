@@ -12,7 +12,11 @@ import { performance } from 'node:perf_hooks';
 import { bytesEqual } from '../../src/base/bytes.js';
 import { SeededRandom } from '../../src/base/random.js';
 import { type TimerEntry, TimerQueue } from '../../src/collections/timer-queue.js';
-import { PoolElement, type PoolElementAction } from '../../src/element/pool-element.js';
+import {
+  PoolElement,
+  type PoolElementAction,
+  type PoolElementEvent,
+} from '../../src/element/pool-element.js';
 import {
   Registrar,
   type RegistrarAction,
@@ -30,6 +34,8 @@ export interface RegistrarSimOptions {
   readonly registrars: number;
   /** One-way latency (ms) of every message and association set-up. */
   readonly latencyMs?: number;
+  /** Extra uniform random latency in [0, jitter) per message (FIFO per direction is kept). */
+  readonly jitterMs?: number;
   /** Time until a silent peer death or a lasting partition shows up as `assocLost`. */
   readonly failureDetectionMs?: number;
   /** Time until a connect to a dead or unreachable node reports `connectFailed`. */
@@ -46,6 +52,8 @@ export interface RegistrarSimOptions {
   readonly reregistrationIntervalMs?: number;
   /** Drops matching messages before they leave (e.g. Takeover Server, which RSPLIB never sends). */
   readonly dropMessage?: (message: AsapMessage | EnrpMessage) => boolean;
+  /** Called for every PE event. */
+  readonly onElementEvent?: (node: ElementNode, event: PoolElementEvent, now: number) => void;
   /** Called for every registrar event (tests collect what they need). */
   readonly onEvent?: (node: RegistrarNode, event: RegistrarEvent, now: number) => void;
 }
@@ -183,8 +191,12 @@ export class RegistrarSim {
     this.startRegistrar(i);
   }
 
-  /** Adds a PE of `poolHandle` and starts its registration. */
-  addElement(poolHandle: PoolHandle, policy: PoolPolicy = { name: 'RoundRobin' }): ElementNode {
+  /** Adds a PE of `poolHandle` and starts its registration (with the given registrars only, if set). */
+  addElement(
+    poolHandle: PoolHandle,
+    policy: PoolPolicy = { name: 'RoundRobin' },
+    registrarIndexes?: readonly number[],
+  ): ElementNode {
     const index = this.elements.length;
     const address = `10.${2 + (index >> 16)}.${(index >> 8) & 255}.${index & 255}`;
     let id = this.random.u32();
@@ -195,7 +207,10 @@ export class RegistrarSim {
         id,
         policy,
         userTransport: { kind: 'sctp', port: ELEMENT_PORT, transportUse: 'data', addresses: [address] },
-        registrars: this.registrars.map((r) => ({ addresses: [r.address], port: ASAP_PORT })),
+        registrars: (registrarIndexes ?? this.registrars.map((r) => r.index)).map((i) => ({
+          addresses: [this.registrars[i]!.address],
+          port: ASAP_PORT,
+        })),
         ...(this.options.reregistrationIntervalMs === undefined
           ? {}
           : { reregistrationIntervalMs: this.options.reregistrationIntervalMs }),
@@ -416,6 +431,9 @@ export class RegistrarSim {
         if (assoc) this.breakAssoc(assoc, assoc.a.node !== node, assoc.b.node !== node, this.latencyMs);
         break;
       }
+      case 'notify':
+        this.options.onElementEvent?.(node, a.event, this.now);
+        break;
       default:
         break;
     }
@@ -504,7 +522,8 @@ export class RegistrarSim {
         throw new Error(`sim: ${protocol} ${message.kind} does not decode: ${decoded.error.reason}`);
       deliver = decoded.value;
     }
-    const at = Math.max(this.now + this.latencyMs, toEnd.fifo);
+    const jitter = this.options.jitterMs ? this.random.float() * this.options.jitterMs : 0;
+    const at = Math.max(this.now + this.latencyMs + jitter, toEnd.fifo);
     toEnd.fifo = at;
     this.at(at, () => {
       if (!a.up || !this.reachable(from, to)) {

@@ -179,6 +179,15 @@ export class PoolElement extends TypedEmitter<PoolElementEvents> {
     return this.closing;
   }
 
+  /**
+   * Stops at once like a crashed process: the sockets close with no deregistration and no goodbye to
+   * the sessions. The registrar and the pool users must notice by themselves (for demos and tests).
+   */
+  async kill(): Promise<void> {
+    this.closing ??= this.runner.close();
+    return this.closing;
+  }
+
   private async doClose(timeoutMs: number): Promise<void> {
     const done = new Promise<void>((resolve) => {
       const onEvent = (e: PoolElementEvent): void => {

@@ -18,6 +18,8 @@ import { type AnnounceSetting, ASAP_ANNOUNCE_GROUP, parseAnnounce, parseHostPort
 import { cryptoRandom, endpointOptions, type Logger, type SctpTuning, TypedEmitter } from './common.js';
 import { InvalidArgumentError, RserpoolError } from './errors.js';
 
+export type { Resolution, ResolutionFailure } from '../user/index.js';
+
 export interface PoolUserOptions {
   /** Registrars' ASAP endpoints "IP:PORT" (port default 3863). */
   readonly registrars?: readonly string[];
@@ -44,6 +46,7 @@ export const POOL_USER_SCTP_DEFAULTS: SctpTuning = {
   rtoMaxMs: 1_000,
   associationMaxRetrans: 3,
   pathMaxRetrans: 3,
+  maxInitRetransmits: 3,
   heartbeatIntervalMs: 1_000,
 };
 

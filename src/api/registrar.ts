@@ -21,6 +21,8 @@ import {
 import { cryptoRandom, endpointOptions, type Logger, type SctpTuning, TypedEmitter } from './common.js';
 import { InvalidArgumentError } from './errors.js';
 
+export type { RegistrarEvent } from '../registrar/index.js';
+
 export interface RegistrarOptions {
   /** Registrar id; absent or 0: random. */
   readonly id?: number;

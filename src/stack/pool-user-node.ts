@@ -197,6 +197,7 @@ export class PoolUserNode {
       case 'lost':
       case 'shutdownComplete':
         this.forget(assoc);
+        this.owners.delete(assoc);
         if (ref !== undefined) this.connectFailed(now, owner, ref);
         else if (owner.kind === 'session')
           this.toSession(now, owner.session, { kind: 'assocLost', now, assoc });
@@ -250,11 +251,14 @@ export class PoolUserNode {
     this.host.abort(now, assoc, reason);
   }
 
+  /**
+   * Drops the connect bookkeeping of an association being closed or aborted. Its owner stays until the
+   * endpoint reports it gone: the messages it could not deliver (sendFailed) still go to the owner.
+   */
   private forget(assoc: AssocId): void {
     const ref = this.pendingRefs.get(assoc);
     if (ref !== undefined) this.refToAssoc.delete(ref);
     this.pendingRefs.delete(assoc);
-    this.owners.delete(assoc);
   }
 
   private applyUser(now: Instant, actions: readonly PoolUserAction[]): void {

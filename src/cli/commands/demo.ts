@@ -1,76 +1,141 @@
-import { bytesEqual, fromHex, toHex } from '../../base/index.js';
-import {
-  decodeMessage,
-  encodeMessage,
-  messageToJson,
-  PeChecksumAccumulator,
-  type Protocol,
-} from '../../wire/index.js';
+import { PoolElement, PoolUser, Registrar, type Session } from '../../api/index.js';
 import { parseCommandArgs } from '../args.js';
 import { type Command, ExitCode } from '../command.js';
+import { hex32 } from '../log.js';
+import { intOption } from '../options.js';
 
-const usage = `Usage: rserpool demo [--json]
+const usage = `Usage: rserpool demo [options]
 
-Runs the embedded demonstration. Until the registrar lands, this is a codec walk-through: it decodes
-messages as RSPLIB sends them, prints them, re-encodes them to the same bytes and computes the
-ENRP PE checksum of the registered pool elements (RFC 5353 §3.6.2).
+The embedded demonstration, all on this machine over SCTP over UDP: a registrar (127.0.0.1), three echo
+pool elements (127.0.0.2-4) and a pool user (127.0.0.5). The pool user resolves the pool (round robin),
+then sends requests through a session and shows which pool element answered. Part way it kills the
+pool element serving it, with no goodbye, and the session fails over to another one.
 
 Options:
-  --json      print the decoded messages as JSON
-  -h, --help  show this help
-`;
+  --requests N     requests to send (default 12)
+  --kill-after N   kill the serving pool element after N requests (default 4; 0 = never)
+  --interval MS    time between requests (default 400)
+  --port N         the registrar's ASAP SCTP port (default 3863)
+  -h, --help       show this help
 
-/** Messages in the exact form the reference implementation puts on the wire (notes §2.4, §2.5). */
-const SAMPLES: readonly { title: string; protocol: Protocol; hex: string }[] = [
-  {
-    title: 'ASAP Registration (PE 0x11223344 in EchoPool, LeastUsed)',
-    protocol: 'asap',
-    hex:
-      '0100003c0009000c4563686f506f6f6c000a002c112233440000000000007530000400100007000100010008' +
-      '0a0000010008000c4000000112345678',
-  },
-  {
-    title: 'ASAP Handle Resolution for EchoPool, 1 item',
-    protocol: 'asap',
-    hex: '050000180009000c4563686f506f6f6c803f000800000001',
-  },
-  {
-    title: 'ENRP Presence (registrar 0xaabbccdd, reply required)',
-    protocol: 'enrp',
-    hex: '0101002caabbccdd00000000000f000612340000000b0018aabbccdd0004001026ad0000000100080a000002',
-  },
-];
+Needs the loopback addresses 127.0.0.1-5 (Linux has all of 127/8; on macOS add aliases with
+"sudo ifconfig lo0 alias 127.0.0.N up").
+`;
 
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'run the embedded demonstration',
+  summary: 'run the embedded demo: registrar, three pool elements, a pool user, a failover',
   usage,
   async run(args, io) {
-    const { values } = parseCommandArgs(args, { json: { type: 'boolean' } }, false);
-    let failures = 0;
-    for (const sample of SAMPLES) {
-      const bytes = fromHex(sample.hex)!;
-      const decoded = decodeMessage(sample.protocol, bytes);
-      io.stdout.write(`\n== ${sample.title}\n   ${sample.hex}\n`);
-      if (!decoded.ok) {
-        io.stdout.write(`   decode error: ${decoded.error.reason}\n`);
-        failures++;
-        continue;
-      }
-      const json = messageToJson(sample.protocol, decoded.value);
-      io.stdout.write(
-        values.json ? `${JSON.stringify(json, null, 2)}\n` : `   decoded: ${JSON.stringify(json)}\n`,
-      );
-      const again = encodeMessage(sample.protocol, decoded.value);
-      const same = bytesEqual(again, bytes);
-      if (!same) failures++;
-      io.stdout.write(`   re-encoded: ${same ? 'identical bytes' : `DIFFERENT: ${toHex(again)}`}\n`);
-    }
-    const checksum = new PeChecksumAccumulator();
-    checksum.add(new TextEncoder().encode('CalcAppPool'), 0x5562e917);
-    io.stdout.write(
-      `\n== ENRP PE checksum of PE 0x5562e917 in CalcAppPool: 0x${checksum.value.toString(16)} (RSPLIB sends 0x8490)\n`,
+    const { values: v } = parseCommandArgs(
+      args,
+      {
+        requests: { type: 'string' },
+        'kill-after': { type: 'string' },
+        interval: { type: 'string' },
+        port: { type: 'string' },
+      },
+      false,
     );
-    return failures === 0 ? ExitCode.Ok : ExitCode.Failure;
+    const requests = intOption(v.requests, 'requests', 1, 10_000) ?? 12;
+    const killAfter = intOption(v['kill-after'], 'kill-after', 0, 10_000) ?? 4;
+    const intervalMs = intOption(v.interval, 'interval', 1, 60_000) ?? 400;
+    const port = intOption(v.port, 'port', 1, 65535) ?? 3863;
+    const say = (text: string): void => {
+      io.stdout.write(`${text}\n`);
+    };
+    const registrarAt = `127.0.0.1:${port}`;
+    say('rserpool demo: a registrar, three echo pool elements and a pool user on this machine');
+    const registrar = await Registrar.start({
+      asap: registrarAt,
+      asapAnnounce: 'off',
+      minAddressScope: 'loopback',
+      keepAliveIntervalMs: 1_000,
+      keepAliveTimeoutMs: 1_000,
+    });
+    say(`  registrar        ${registrarAt}  id ${hex32(registrar.id)}`);
+    const pes: PoolElement[] = [];
+    const user = { current: undefined as PoolUser | undefined };
+    try {
+      for (let i = 2; i <= 4; i++) {
+        const pe = await PoolElement.start({
+          poolHandle: 'EchoPool',
+          service: 'echo',
+          policy: 'RoundRobin',
+          registrars: [registrarAt],
+          asapAnnounce: 'off',
+          local: `127.0.0.${i}`,
+        });
+        await pe.waitRegistered(5_000);
+        const t = pe.userTransport;
+        say(
+          `  pool element     ${hex32(pe.id)}  ${t.kind === 'opaque' ? '' : `${t.addresses[0]}:${t.port}`}  EchoPool, RoundRobin`,
+        );
+        pes.push(pe);
+      }
+      const pu = await PoolUser.start({ registrars: [registrarAt], asapAnnounce: 'off', local: '127.0.0.5' });
+      user.current = pu;
+      const order: string[] = [];
+      for (let i = 0; i < 3; i++)
+        order.push(hex32((await pu.resolve('EchoPool', { items: 1 })).poolElements[0]!.id));
+      say(`\nHandle resolutions, round robin: ${order.join(' -> ')}\n`);
+      const answered = await runSession(pu.openSession('EchoPool'), pes, {
+        requests,
+        killAfter,
+        intervalMs,
+        say,
+      });
+      say(`\n${answered.count} of ${requests} requests answered; ${answered.failovers} failover(s).`);
+      return answered.count === requests ? ExitCode.Ok : ExitCode.Failure;
+    } finally {
+      await user.current?.close();
+      await Promise.all(pes.map((pe) => pe.close(300)));
+      await registrar.close();
+    }
   },
 };
+
+async function runSession(
+  session: Session,
+  pes: PoolElement[],
+  o: { requests: number; killAfter: number; intervalMs: number; say: (t: string) => void },
+): Promise<{ count: number; failovers: number }> {
+  const sentAt = new Map<number, number>();
+  let count = 0;
+  let failovers = 0;
+  session.on('data', ({ bytes }) => {
+    const n = Number(new TextDecoder().decode(bytes).replace('request ', ''));
+    const t0 = sentAt.get(n);
+    if (t0 === undefined) return;
+    sentAt.delete(n);
+    count++;
+    o.say(
+      `request ${String(n).padStart(2)} answered by pool element ${hex32(session.poolElementId ?? 0)}  (${Date.now() - t0} ms)`,
+    );
+  });
+  session.on('failoverNeeded', ({ pe, reason }) =>
+    o.say(`  ... pool element ${hex32(pe)} is gone (${reason}); failing over`),
+  );
+  session.on('failoverComplete', ({ pe }) => {
+    failovers++;
+    o.say(`  ... session now on pool element ${hex32(pe)}`);
+  });
+  for (let n = 1; n <= o.requests; n++) {
+    sentAt.set(n, Date.now());
+    session.send(`request ${n}`);
+    await sleep(o.intervalMs);
+    if (n === o.killAfter && session.poolElementId !== undefined) {
+      const victim = pes.find((p) => p.id === session.poolElementId);
+      o.say(
+        `\n*** killing pool element ${hex32(session.poolElementId)}: no deregistration, no goodbye ***\n`,
+      );
+      await victim?.kill();
+    }
+  }
+  const deadline = Date.now() + 15_000;
+  while (sentAt.size > 0 && Date.now() < deadline) await sleep(50);
+  session.close();
+  return { count, failovers };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

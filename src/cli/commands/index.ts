@@ -2,6 +2,18 @@ import type { Command } from '../command.js';
 import { decodeCommand } from './decode.js';
 import { demoCommand } from './demo.js';
 import { encodeCommand } from './encode.js';
+import { registrarCommand } from './registrar.js';
+import { resolveCommand } from './resolve.js';
+import { serverCommand } from './server.js';
+import { terminalCommand } from './terminal.js';
 
 /** Every subcommand, in the order `rserpool --help` lists them. */
-export const commands: readonly Command[] = [demoCommand, decodeCommand, encodeCommand];
+export const commands: readonly Command[] = [
+  demoCommand,
+  registrarCommand,
+  serverCommand,
+  terminalCommand,
+  resolveCommand,
+  decodeCommand,
+  encodeCommand,
+];

@@ -26,6 +26,7 @@ import {
 } from '../../src/session/index.js';
 import type { PoolElementParameter } from '../../src/wire/index.js';
 import { SimClock, type SimTask } from '../helpers/sim-clock.js';
+import { clientInputOf } from './client-binding.js';
 
 export interface Client<E> {
   handle(input: ClientInput): ClientAction<E>[];
@@ -310,6 +311,10 @@ export class PoolHarness {
       const id = this.nextAssoc++;
       const a: Assoc = { id, pe, user, alive: true, closing: false };
       this.assocs.set(id, a);
+      // The PU hears COMMUNICATION UP before any DATA the PE sends (COOKIE ACK precedes DATA).
+      this.clock.after(this.latencyMs, () =>
+        this.userInput(user, { kind: 'connected', now: this.now, ref, assoc: id }),
+      );
       const s = new PoolElementSession({ assoc: id, businessCard: pe.businessCard });
       pe.sessions.set(id, s);
       this.peSessionActions(pe, id, s.handle({ kind: 'start', now: this.now }));
@@ -322,41 +327,12 @@ export class PoolHarness {
           wallClock: { epochUs: 0, utcOffsetMinutes: 0 },
         }),
       );
-      this.clock.after(this.latencyMs, () =>
-        this.userInput(user, { kind: 'connected', now: this.now, ref, assoc: id }),
-      );
     });
   }
 
   private toClient(user: SimUser, e: PoolUserSessionEvent): void {
-    const c = user.client;
-    if (!c) return;
-    const now = this.now;
-    let input: ClientInput | undefined;
-    switch (e.kind) {
-      case 'up':
-        input = { kind: 'up', now, pe: e.pe };
-        break;
-      case 'data':
-        input = { kind: 'message', now, ppid: e.ppid, stream: e.stream, bytes: e.bytes };
-        break;
-      case 'cookieReceived':
-        input = { kind: 'cookie', now, cookie: e.cookie };
-        break;
-      case 'failoverNeeded':
-        input = { kind: 'failoverNeeded', now };
-        break;
-      case 'failoverComplete':
-        input = { kind: 'failoverComplete', now, pe: e.pe, cookieEchoed: e.cookieEchoed };
-        break;
-      case 'closed':
-      case 'failed':
-        input = { kind: 'closed', now };
-        break;
-      default:
-        return;
-    }
-    this.clientActions(user, c.handle(input));
+    const input = user.client && clientInputOf(e, this.now);
+    if (input) this.clientActions(user, user.client!.handle(input));
   }
 
   private clientActions(user: SimUser, actions: ClientAction<unknown>[]): void {

@@ -148,7 +148,8 @@ export class SctpUdpSocket extends EventEmitter<SctpUdpSocketEvents> {
       } catch {
         // Best effort: the kernel may cap buffer sizes (net.core.rmem_max).
       }
-      socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => this.onMessage(msg, rinfo));
+      const local = address === '0.0.0.0' || address === '::' ? undefined : address;
+      socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => this.onMessage(msg, rinfo, local));
       socket.on('error', (e) => this.emit('error', e));
     }
   }
@@ -178,14 +179,15 @@ export class SctpUdpSocket extends EventEmitter<SctpUdpSocketEvents> {
     this.apply(actions);
   }
 
-  private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
+  private onMessage(msg: Buffer, rinfo: RemoteInfo, local: string | undefined): void {
     const bytes = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
-    this.input({
-      kind: 'datagram',
-      now: this.now(),
-      from: { ip: normalize(rinfo.address), port: rinfo.port },
-      bytes,
-    });
+    const from = { ip: normalize(rinfo.address), port: rinfo.port };
+    const now = this.now();
+    this.input(
+      local !== undefined && this.sockets.length > 1
+        ? { kind: 'datagram', now, from, bytes, local }
+        : { kind: 'datagram', now, from, bytes },
+    );
   }
 
   private socketFor(to: string, from: string | undefined): { socket: Socket; v6: boolean } | undefined {

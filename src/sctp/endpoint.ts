@@ -118,7 +118,7 @@ export class SctpEndpoint {
     const now = input.now;
     switch (input.kind) {
       case 'datagram':
-        this.onDatagram(now, input.from, input.bytes);
+        this.onDatagram(now, input.from, input.bytes, input.local);
         break;
       case 'send': {
         const a = this.assocs.get(input.assoc);
@@ -222,11 +222,17 @@ export class SctpEndpoint {
     } else this.timerEntries.set(a.id, this.timers.schedule(d, a));
   }
 
+  private local: string | undefined;
+
   private reply(to: UdpAddress, bytes: Uint8Array): void {
-    this.ctx.out.push({ kind: 'transmit', to, bytes });
+    const from = this.local;
+    this.ctx.out.push(
+      from !== undefined ? { kind: 'transmit', to, from, bytes } : { kind: 'transmit', to, bytes },
+    );
   }
 
-  private onDatagram(now: Instant, from: UdpAddress, bytes: Uint8Array): void {
+  private onDatagram(now: Instant, from: UdpAddress, bytes: Uint8Array, local: string | undefined): void {
+    this.local = local;
     this.stats.datagrams++;
     const r = decodePacket(bytes);
     if (!r.ok) {
@@ -301,7 +307,7 @@ export class SctpEndpoint {
           this.after(a, now, false);
           return;
         }
-        a.onPacket(now, p, from, true);
+        a.onPacket(now, p, from, true, local);
         this.after(a, now, true);
         return;
       }
@@ -325,7 +331,7 @@ export class SctpEndpoint {
       }
       a = Association.fromCookie(this.nextId++, this.ctx, now, c);
       this.register(a);
-      a.onPacket(now, p, from, true);
+      a.onPacket(now, p, from, true, local);
       this.after(a, now, true);
       return;
     }
@@ -334,7 +340,7 @@ export class SctpEndpoint {
       if (t && t.state === 'cookieWait' && t.peerPort === p.srcPort) a = t;
     }
     if (a) {
-      a.onPacket(now, p, from, false);
+      a.onPacket(now, p, from, false, local);
       this.after(a, now, true);
       return;
     }

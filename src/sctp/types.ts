@@ -39,6 +39,8 @@ export type SctpInput =
       readonly now: Instant;
       readonly from: UdpAddress;
       readonly bytes: Uint8Array;
+      /** The local IP the datagram arrived at (multi-homed endpoints reply from it). */
+      readonly local?: string;
     }
   /**
    * A message to send. `bytes` is kept by reference until acknowledged: do not modify it.

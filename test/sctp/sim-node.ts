@@ -57,9 +57,12 @@ export class SimSctpNode {
   ) {
     this.address = addressOf(ip, udpPort);
     this.endpoint = new SctpEndpoint({ random: new SeededRandom(seed), mac: testMac, ...options });
-    net.attach(this.address, (from, bytes) => {
-      if (this.online) this.input({ kind: 'datagram', now: clock.now, from: parseAddress(from), bytes });
-    });
+    for (const local of [ip, ...(options.localAddresses ?? []).filter((a) => a !== ip)]) {
+      net.attach(addressOf(local, udpPort), (from, bytes) => {
+        if (this.online)
+          this.input({ kind: 'datagram', now: clock.now, from: parseAddress(from), bytes, local });
+      });
+    }
   }
 
   input(i: SctpInput): void {
@@ -68,8 +71,9 @@ export class SimSctpNode {
 
   apply(actions: SctpAction[]): void {
     for (const a of actions) {
-      if (a.kind === 'transmit') this.net.send(this.address, addressOf(a.to.ip, a.to.port), a.bytes);
-      else if (a.kind === 'deliver') {
+      if (a.kind === 'transmit') {
+        this.net.send(addressOf(a.from ?? this.ip, this.udpPort), addressOf(a.to.ip, a.to.port), a.bytes);
+      } else if (a.kind === 'deliver') {
         const d = { assoc: a.assoc, ppid: a.ppid, stream: a.stream, unordered: a.unordered, bytes: a.bytes };
         this.delivered.push(d);
         this.onDeliver?.(d);
@@ -88,9 +92,9 @@ export class SimSctpNode {
     else this.timer = this.clock.schedule(d, () => this.input({ kind: 'tick', now: this.clock.now }));
   }
 
-  connect(ip: string, port: number, udpPort?: number): AssocId {
+  connect(ip: string | string[], port: number, udpPort?: number): AssocId {
     const r = this.endpoint.connect(this.clock.now, {
-      addresses: [ip],
+      addresses: typeof ip === 'string' ? [ip] : ip,
       port,
       ...(udpPort ? { udpPort } : {}),
     });

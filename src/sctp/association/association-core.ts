@@ -167,7 +167,10 @@ export abstract class AssociationCore {
   }
 
   protected transmit(path: Path, bytes: Uint8Array): void {
-    this.ctx.out.push({ kind: 'transmit', to: { ip: path.ip, port: path.udpPort }, bytes });
+    const to = { ip: path.ip, port: path.udpPort };
+    this.ctx.out.push(
+      path.localIp ? { kind: 'transmit', to, from: path.localIp, bytes } : { kind: 'transmit', to, bytes },
+    );
   }
 
   protected get primaryPath(): Path {

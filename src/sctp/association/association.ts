@@ -156,7 +156,7 @@ export class Association extends AssociationTimers {
   }
 
   /** A packet demultiplexed to this association (INIT and COOKIE ECHO first chunks are handled before). */
-  onPacket(now: Instant, packet: Packet, from: UdpAddress, skipFirst: boolean): void {
+  onPacket(now: Instant, packet: Packet, from: UdpAddress, skipFirst: boolean, local?: string): void {
     const first = packet.chunks[0]!;
     const vtag = packet.verificationTag;
     if (!skipFirst) {
@@ -173,6 +173,7 @@ export class Association extends AssociationTimers {
     if (path && path.udpPort !== from.port && !(first.type === ChunkType.abort && fromCandidate)) {
       path.udpPort = from.port; // RFC 6951 §5.4: the remote encapsulation port is learned per path.
     }
+    if (path && local !== undefined) path.localIp = local;
     let hadData = false;
     for (let i = skipFirst ? 1 : 0; i < packet.chunks.length; i++) {
       if (this.state === 'closed') return;
@@ -187,7 +188,7 @@ export class Association extends AssociationTimers {
         case ChunkType.heartbeat: {
           const hb = decodeHeartbeat(c.value);
           if (hb.ok) {
-            const target = path ?? this.primaryPath;
+            // §8.3: the HEARTBEAT ACK goes back to the source of the HEARTBEAT, from where it arrived.
             const pkt = singleChunkPacket(
               this.cfg.port,
               this.peerPort,
@@ -196,7 +197,11 @@ export class Association extends AssociationTimers {
               0,
               c.value,
             );
-            this.ctx.out.push({ kind: 'transmit', to: { ip: target.ip, port: from.port }, bytes: pkt });
+            this.ctx.out.push(
+              local !== undefined
+                ? { kind: 'transmit', to: from, from: local, bytes: pkt }
+                : { kind: 'transmit', to: from, bytes: pkt },
+            );
           }
           break;
         }

@@ -31,6 +31,8 @@ export class Path {
   heartbeatSentAt: Instant | undefined = undefined;
   /** Last time DATA was sent on this path (for the idle heartbeat rule). */
   lastSendAt: Instant = 0;
+  /** The local address the peer's packets on this path arrive at (used as source when known). */
+  localIp: string | undefined = undefined;
 
   constructor(
     readonly ip: string,

@@ -99,4 +99,17 @@ describe('ENRP takeover on the simulation', () => {
       assert.equal(e.core.homeRegistrarId, best, `seed ${SEED}: PE ${e.core.id}`);
     }
   });
+
+  it(`a partition long enough for takeovers on both sides heals into one handlespace (seed ${SEED})`, () => {
+    const { sim } = system(3, 90);
+    sim.partition([0, 1, 1]);
+    sim.run(40_000);
+    sim.heal();
+    // Rediscovery (static peers, next heartbeat), audits and PE moves settle within a minute.
+    sim.run(60_000);
+    assert.deepEqual(sim.divergence(), [], `seed ${SEED}`);
+    assert.deepEqual(sim.lostElements(), [], `seed ${SEED}`);
+    assert.deepEqual(sim.orphanedElements(), [], `seed ${SEED}`);
+    assert.equal(sim.registeredElements().length, 90);
+  });
 });

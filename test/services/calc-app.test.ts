@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import {
   CalcAppClient,
   type CalcAppClientEvent,
@@ -248,5 +249,54 @@ describe('CalcApp over sessions with failover (virtual time)', () => {
     h.open(user);
     assert.ok(h.runUntil(() => c.state === 'done', 20_000));
     assert.equal(c.report!.poolElements.at(-1), 2);
+  });
+});
+
+describe('CalcApp under random PE deaths (property)', () => {
+  it('the job always completes; each failover with a cookie loses at most one cookie interval of work', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 50, max: 4_000 }), { minLength: 1, maxLength: 2 }),
+        fc.boolean(),
+        (gaps, report) => {
+          const h = new PoolHarness();
+          for (const id of [1, 2, 3]) {
+            h.addPe(
+              id,
+              new CalcAppService({
+                capacity: 1_000_000,
+                cookieMaxTimeMs: 500,
+                keepAliveTransmissionIntervalMs: 1000,
+                keepAliveTimeoutIntervalMs: 1000,
+              }),
+            );
+          }
+          const c = new CalcAppClient({
+            jobSize: 4_000_000,
+            keepAliveTransmissionIntervalMs: 1000,
+            keepAliveTimeoutIntervalMs: 1000,
+          });
+          const user = h.addUser<CalcAppClientEvent>('cc', c, { reportUnreachable: report });
+          h.open(user);
+          for (const gap of gaps) {
+            h.run(gap);
+            const pe = user.session.poolElementId;
+            if (c.state === 'done' || pe === undefined || !h.pes.get(pe)!.alive) continue;
+            h.kill(pe);
+          }
+          assert.ok(
+            h.runUntil(() => c.state === 'done', 60_000),
+            `state ${c.state}`,
+          );
+          const r = c.report!;
+          const ms = r.completedAt - r.startedAt;
+          assert.ok(ms >= 4_000, `${ms}`);
+          // Per failover: ≤ 300 ms to notice + ≤ 500 ms of work since the last cookie + ~30 ms to reconnect,
+          // or the whole work so far when no cookie existed yet (a restart, which happens only before 500 ms).
+          assert.ok(ms <= 4_000 + r.failovers * (300 + 500 + 60), `${ms} ms with ${r.failovers} failovers`);
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 });

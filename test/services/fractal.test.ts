@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import {
   decodeFgp,
   decodeFractalCookie,
@@ -177,5 +178,38 @@ describe('Fractal image over sessions with failover (virtual time)', () => {
     assert.ok(h.runUntil(() => c.state === 'done', 30_000));
     assert.ok(user.clientEvents.some((e) => e.kind === 'dataTimeout'));
     assert.equal(c.image().missingPoints, 0);
+  });
+});
+
+describe('Fractal under random PE deaths (property)', () => {
+  it('the image is always complete and correct', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 3_000 }), { minLength: 1, maxLength: 2 }),
+        fc.integer({ min: 1, max: 20 }),
+        (kills, latency) => {
+          const h = new PoolHarness(latency, 300);
+          for (const id of [1, 2, 3])
+            h.addPe(id, new FractalService({ messagesPerWritable: 1, cookieMaxPackets: 3 }), {
+              flowControl: true,
+            });
+          const c = new FractalClient({ parameter });
+          const user = h.addUser<FractalClientEvent>('fpu', c);
+          h.open(user);
+          for (const at of kills) {
+            h.runUntil(() => c.receivedPoints >= at, 60_000);
+            const pe = user.session.poolElementId;
+            if (c.state !== 'done' && pe !== undefined && h.pes.get(pe)!.alive) h.kill(pe);
+          }
+          assert.ok(h.runUntil(() => c.state === 'done', 60_000));
+          const img = c.image();
+          assert.equal(img.missingPoints, 0);
+          for (let i = 0; i < img.iterations.length; i++) {
+            assert.equal(img.iterations[i], fractalPoint(parameter, i % 64, Math.floor(i / 64)));
+          }
+        },
+      ),
+      { numRuns: 30 },
+    );
   });
 });

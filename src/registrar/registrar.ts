@@ -239,8 +239,12 @@ export class Registrar {
         case 'notify': {
           out.push(a);
           const e = a.event;
-          // RFC 5353 §3.3: changes of our own PEs go to every peer as Handle Updates.
-          if (e.kind === 'handlespaceChanged' && e.element.homeRegistrarId === this.registrarId) {
+          // RFC 5353 §3.3: changes of our own PEs go to every peer as Handle Updates; so does the removal
+          // of any PE found unreachable (§3.3.2 names it; our peers heed a delete only from the owner).
+          if (
+            e.kind === 'handlespaceChanged' &&
+            (e.element.homeRegistrarId === this.registrarId || e.reason === 'unreachable')
+          ) {
             const input = {
               kind: 'ownElementChanged',
               now,

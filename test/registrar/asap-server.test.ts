@@ -7,7 +7,7 @@ import { AsapServer, type AsapServerAction } from '../../src/registrar/asap-serv
 import { AddressScope } from '../../src/wire/address-scope.js';
 import type { AsapMessage } from '../../src/wire/asap-messages.js';
 import { decodeAsap } from '../../src/wire/index.js';
-import { ErrorCause, type PoolPolicy } from '../../src/wire/types.js';
+import { ErrorCause, type PoolElementParameter, type PoolPolicy } from '../../src/wire/types.js';
 import { loadFixture } from '../wire/rsplib-fixtures.js';
 
 const REGISTRAR = 0xa0000001;
@@ -321,5 +321,50 @@ describe('AsapServer against the crafted messages of D-errors.json', () => {
     assert.equal(byPort.get(41009), ErrorCause.RsplibNoUsableUserAddresses);
     assert.equal(byPort.get(41010), ErrorCause.RsplibUnsupportedPoolPolicy);
     assert.ok(byPort.get(41021) !== undefined, 'RSPLIB crashed here; we answer with an error');
+  });
+});
+
+describe('AsapServer and PEs owned by peers (timers set by the ENRP side)', () => {
+  it('removes a peer-owned PE when its expiry timer fires, reporting the reason; no keep-alive for it', () => {
+    const { s, hs } = server();
+    const r = hs.register({
+      poolHandle: echo,
+      element: {
+        ...(registration(0x55) as { poolElement: PoolElementParameter }).poolElement,
+        homeRegistrarId: 0xb0,
+      },
+      now: 0,
+    });
+    assert.ok(r.ok);
+    hs.setTimer(r.value.element, 'expiry', 1_000);
+    assert.deepEqual(s.handle({ kind: 'tick', now: 999 }), []);
+    const out = s.handle({ kind: 'tick', now: 1_000 });
+    assert.deepEqual(
+      changes(out).map((c) => [c.change, c.reason, c.element.homeRegistrarId]),
+      [['removed', 'expired', 0xb0]],
+    );
+    assert.equal(sentTo(out).length, 0);
+    assert.equal(hs.size, 0);
+  });
+
+  it('ignores a deregistration of a PE it does not own (but answers it)', () => {
+    const { s, hs } = server();
+    hs.register({
+      poolHandle: echo,
+      element: {
+        ...(registration(0x56) as { poolElement: PoolElementParameter }).poolElement,
+        homeRegistrarId: 0xb0,
+      },
+      now: 0,
+    });
+    s.handle({ kind: 'assocUp', now: 0, assoc: 3, peer: { addresses: ['10.0.0.3'], port: 5003 } });
+    const out = s.handle({
+      kind: 'received',
+      now: 1,
+      assoc: 3,
+      message: { kind: 'deregistration', poolHandle: echo, poolElementId: 0x56 },
+    });
+    assert.equal(sentTo(out, 3)[0]?.kind, 'deregistrationResponse');
+    assert.ok(hs.find(echo, 0x56));
   });
 });

@@ -219,4 +219,31 @@ describe('Registrar (ASAP + ENRP core)', () => {
     assert.equal(r.nextDeadline(), undefined);
     assert.deepEqual(r.handle({ kind: 'tick', now: 10_000 }), []);
   });
+
+  it('announces the removal of a peer-owned PE found unreachable (RFC 5353 §3.3.2), not its expiry', () => {
+    const r = withPeer({ maxBadPeReports: 1 });
+    r.enrp.learn(0, POOL, element(9, PEER));
+    r.handle({
+      kind: 'assocUp',
+      now: 1,
+      assoc: 40,
+      protocol: 'asap',
+      peer: { addresses: ['10.0.0.40'], port: 6000 },
+    });
+    const out = r.handle({
+      kind: 'received',
+      now: 2,
+      assoc: 40,
+      protocol: 'asap',
+      message: { kind: 'endpointUnreachable', poolHandle: POOL, poolElementId: 9 },
+    });
+    const [d] = enrpOut(out);
+    assert.ok(
+      d?.message.kind === 'handleUpdate' && d.message.action === 'deletePe' && d.message.poolElement.id === 9,
+    );
+    r.enrp.learn(3, POOL, element(10, PEER, 1_000));
+    const expired = r.handle({ kind: 'tick', now: 1_003 });
+    assert.equal(r.handlespace.find(POOL, 10), undefined);
+    assert.equal(enrpOut(expired).filter((m) => m.message.kind === 'handleUpdate').length, 0);
+  });
 });

@@ -137,7 +137,6 @@ export class PoolUserSession {
       case 'connectFailed':
         return input.ref === this.pendingRef ? this.onConnectFailed(input.now) : [];
       case 'assocLost':
-        this.formerAssocs.delete(input.assoc);
         return input.assoc === this.assoc
           ? this.trigger(input.now, 'associationLost', this.cfg.reportUnreachable)
           : [];
@@ -350,12 +349,10 @@ export class PoolUserSession {
     const old = this.current;
     const out: Out = [];
     if (reason === 'application' || reason === 'sendFailed') out.push({ kind: 'abort', assoc: this.assoc });
-    if (reason !== 'associationLost') {
-      this.formerAssocs.add(this.assoc);
-      // Bounded: the transport reports a left association's failures soon after the abort.
-      if (this.formerAssocs.size > MAX_FORMER_ASSOCIATIONS) {
-        this.formerAssocs.delete(this.formerAssocs.values().next().value!);
-      }
+    // The transport may report the left association's unsent messages before or after its loss.
+    this.formerAssocs.add(this.assoc);
+    if (this.formerAssocs.size > MAX_FORMER_ASSOCIATIONS) {
+      this.formerAssocs.delete(this.formerAssocs.values().next().value!);
     }
     this.assoc = undefined;
     this.reported.clear();

@@ -294,6 +294,32 @@ describe('PoolUserSession: failover', () => {
     );
   });
 
+  it('messages the transport reports after the loss still reach the application, without a second failover', () => {
+    const s = make();
+    up(s);
+    assert.equal(events(s.handle({ kind: 'assocLost', now: 30, assoc: 500 }))[0]?.kind, 'failoverNeeded');
+    const late = s.handle({
+      kind: 'sendFailed',
+      now: 30,
+      assoc: 500,
+      ppid: 33,
+      stream: 1,
+      bytes: Uint8Array.of(8),
+    });
+    assert.deepEqual(late, [
+      {
+        kind: 'notify',
+        event: {
+          kind: 'sendFailed',
+          ppid: 33,
+          stream: 1,
+          bytes: Uint8Array.of(8),
+          reason: 'associationFailed',
+        },
+      },
+    ]);
+  });
+
   it('without autoFailover it waits for the application after failoverNeeded', () => {
     const s = make({ autoFailover: false, reportUnreachable: false });
     up(s);

@@ -85,6 +85,10 @@ export class SctpEndpoint {
 
   /** Active open; returns the existing association if one to that peer exists. */
   connect(now: Instant, peer: PeerSpec): { assoc: AssocId; actions: SctpAction[] } {
+    if (peer.addresses.length === 0) throw new RangeError('connect: no peer address');
+    if (!Number.isInteger(peer.port) || peer.port <= 0 || peer.port > 0xffff) {
+      throw new RangeError(`connect: bad SCTP port ${peer.port}`);
+    }
     const out: SctpAction[] = [];
     this.ctx.out = out;
     for (const ip of peer.addresses) {

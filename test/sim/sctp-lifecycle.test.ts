@@ -195,3 +195,30 @@ test('status reports SRTT, RTO, cwnd and the learned UDP port', () => {
   assert.ok(s.cwndBytes > 0);
   assert.equal(s.paths[0]!.udpPort, 30002);
 });
+
+test('ten idle hours: heartbeats keep the association up, no growth, bounded work', () => {
+  const { clock, net, a, b } = pair(7, { jitterMs: 5, loss: 0.01 });
+  const ia = a.connect('10.0.0.2', 9901);
+  clock.runUntil(() => a.isUp(ia), 10_000);
+  const steps = clock.steps;
+  clock.advance(10 * 3600_000);
+  assert.equal(a.eventsOf('lost').length + b.eventsOf('lost').length, 0);
+  assert.ok(a.isUp(ia));
+  assert.ok(clock.steps - steps < 20_000, `${clock.steps - steps} events in 10 h`);
+  assert.ok(net.stats.sent < 10_000);
+  assert.equal(a.endpoint.status(ia)!.outstandingBytes, 0);
+});
+
+test('messages queued before the association is up are sent once it is', () => {
+  const { clock, a, b } = pair();
+  const ia = a.connect('10.0.0.2', 9901);
+  for (let i = 0; i < 10; i++) a.send(ia, new Uint8Array([i]));
+  assert.ok(clock.runUntil(() => b.delivered.length === 10, 5_000));
+});
+
+test('misuse: connect without address throws; send on an unknown association reports sendFailed', () => {
+  const { a } = pair();
+  assert.throws(() => a.connect([], 9901), RangeError);
+  a.send(999, new Uint8Array(1));
+  assert.equal(a.eventsOf('sendFailed').length, 1);
+});

@@ -2,6 +2,7 @@
 /** `rserpool`: the command-line entry point. Dispatches to one subcommand per RSerPool task. */
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { InvalidArgumentError } from '../api/index.js';
 import { type CliIo, type Command, ExitCode, UsageError } from './command.js';
 import { commands } from './commands/index.js';
 
@@ -61,7 +62,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   try {
     return await command.run(rest, io);
   } catch (e) {
-    if (e instanceof UsageError) {
+    // A bad argument the API rejects (a policy spec, HOST:PORT, ...) is a usage error too.
+    if (e instanceof UsageError || e instanceof InvalidArgumentError) {
       io.stderr.write(`rserpool ${command.name}: ${e.message}\n\n${command.usage}`);
       return ExitCode.Usage;
     }

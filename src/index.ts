@@ -4,7 +4,6 @@
  */
 export * from './api/index.js';
 export type { PoolElementService, ServiceAction, ServiceInput } from './services/index.js';
-export type { Resolution, ResolutionFailure } from './user/index.js';
 export type {
   PolicyName,
   PoolElementParameter,

@@ -99,6 +99,8 @@ function elements(l: Layout, generation: number, owner: number): PoolElementPara
 const now = (): number => performance.now();
 
 interface CaseResult {
+  mapSetNs: number;
+  mapGetNs: number;
   registerNs: number;
   reregisterNs: number;
   deregisterNs: number;
@@ -131,6 +133,7 @@ function runCase(n: number, requestedPoolSize: number, reportIt: boolean): CaseR
   };
   for (let pass = 0; pass < passes; pass++) {
     let params: PoolElementParameter[] | undefined = elements(l, pass, OWN);
+    if (pass > 0) gc();
     // Registration as a registrar does it: register + keep-alive transmission timer.
     const t0 = now();
     for (let i = 0; i < n; i++) {
@@ -154,6 +157,7 @@ function runCase(n: number, requestedPoolSize: number, reportIt: boolean): CaseR
 
   // Re-registration (steady state, cycling over all PEs): new policy objects, same transports.
   const update = elements(l, 7, OWN);
+  gc();
   let next = 0;
   const reregister = runBench(
     're-registration',
@@ -179,10 +183,12 @@ function runCase(n: number, requestedPoolSize: number, reportIt: boolean): CaseR
     const pools = l.handles.filter((_, i) => l.policyOfPool[i] === policy);
     for (let i = 0; i < picks.length; i++) picks[i] = Math.floor(rng.float() * pools.length);
     let k = 0;
+    gc();
     const r = runBench(`resolution ${policy}`, () => hs.select(pools[picks[k++ & 0xffff]!]!, 3, rng), BENCH);
     resolveNs[policy] = 1e9 / r.opsPerSecond;
   }
 
+  gc();
   deregisterAll();
 
   // Baseline: a plain Map with the same keys (pool handle text + PE id): fresh inserts and gets.
@@ -199,6 +205,7 @@ function runCase(n: number, requestedPoolSize: number, reportIt: boolean): CaseR
     mapSetMs += now() - t0;
   }
   let j = 0;
+  gc();
   const mapGet = runBench(
     'Map.get',
     () => {
@@ -226,7 +233,7 @@ function runCase(n: number, requestedPoolSize: number, reportIt: boolean): CaseR
     record(`${label}: registration cost / Map.set cost`, registerNs / mapSetNs, 'x');
     record(`${label}: resolution (RoundRobin) cost / Map.get cost`, resolveNs.RoundRobin! / mapGetNs, 'x');
   }
-  return { registerNs, reregisterNs, deregisterNs, resolveNs, heapPerPe };
+  return { registerNs, reregisterNs, deregisterNs, resolveNs, heapPerPe, mapSetNs, mapGetNs };
 }
 
 const sizes = quick ? [1_000, 10_000, 100_000] : [1_000, 10_000, 100_000, 1_000_000];
@@ -247,6 +254,23 @@ for (const poolSize of poolSizes) {
   record(`cost per op ${tag}: deregistration`, large.deregisterNs / small.deregisterNs, 'x');
   for (const p of POLICIES) {
     record(`cost per op ${tag}: resolution ${p}`, large.resolveNs[p]! / small.resolveNs[p]!, 'x');
+  }
+  // The same growth divided by the baseline's growth (memory latency: a plain Map also slows down).
+  const setGrowth = large.mapSetNs / small.mapSetNs;
+  const getGrowth = large.mapGetNs / small.mapGetNs;
+  record(`Map.set cost per op ${tag}`, setGrowth, 'x');
+  record(`Map.get cost per op ${tag}`, getGrowth, 'x');
+  record(
+    `relative to Map.set growth ${tag}: registration`,
+    large.registerNs / small.registerNs / setGrowth,
+    'x',
+  );
+  for (const p of POLICIES) {
+    record(
+      `relative to Map.get growth ${tag}: resolution ${p}`,
+      large.resolveNs[p]! / small.resolveNs[p]! / getGrowth,
+      'x',
+    );
   }
 }
 

@@ -57,3 +57,46 @@ test('usrsctp echo_server: handshake, messages echoed (small and fragmented), gr
     await ours.close(100);
   }
 });
+
+const CLIENT = '/usr/lib/usrsctp/client';
+
+test('usrsctp client initiates to us: up, data both ways, its SHUTDOWN completes', {
+  skip: !existsSync(CLIENT),
+}, async () => {
+  const ours = await SctpUdpSocket.open({ port: 7777, addresses: ['127.0.0.1'], udpPort: 0 });
+  const encaps = 20000 + ((process.pid + 7) % 20000);
+  const got: string[] = [];
+  ours.on('data', (assoc, m) => {
+    got.push(new TextDecoder().decode(m.bytes));
+    ours.send(assoc, m.bytes, { ppid: m.ppid, stream: m.stream });
+  });
+  const client = spawn(CLIENT, ['127.0.0.1', '7777', '0', String(encaps), String(ours.udpPort)], {
+    stdio: ['pipe', 'pipe', 'ignore'],
+  });
+  let out = '';
+  client.stdout.on('data', (d) => {
+    out += d;
+  });
+  try {
+    const up = once(ours, 'up');
+    const [assoc, info] = await up;
+    assert.equal(info.peerAddresses[0], '127.0.0.1');
+    assert.ok(
+      info.peerAddresses.every((a: string) => !a.includes(':')),
+      'only reachable (IPv4) addresses',
+    );
+    client.stdin.write('hello from usrsctp\n');
+    const deadline = Date.now() + 5000;
+    while (!out.includes('hello from usrsctp') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(got, ['hello from usrsctp\n']);
+    assert.ok(out.includes('hello from usrsctp'), 'echo printed by the client');
+    const done = once(ours, 'shutdownComplete');
+    client.stdin.end();
+    const [closed] = await done;
+    assert.equal(closed, assoc);
+  } finally {
+    client.kill();
+    await ours.close(100);
+  }
+});

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { PoolElement, PoolUser, Registrar, type Session } from '../../src/api/index.js';
 
 /** Each component owns UDP 9899 on its own loopback address, as a kernel SCTP peer expects. */
-const REGISTRAR = '127.0.0.1';
+const REGISTRAR = '127.0.3.1';
 const PORT = 43863;
 
 describe('API over real loopback sockets', () => {
@@ -26,7 +26,7 @@ describe('API over real loopback sockets', () => {
           service: 'echo',
           registrars: [`${REGISTRAR}:${PORT}`],
           asapAnnounce: 'off',
-          local: `127.0.0.${i + 2}`,
+          local: `127.0.3.${i + 2}`,
         }),
       );
     }
@@ -34,7 +34,7 @@ describe('API over real loopback sockets', () => {
     user = await PoolUser.start({
       registrars: [`${REGISTRAR}:${PORT}`],
       asapAnnounce: 'off',
-      local: '127.0.0.9',
+      local: '127.0.3.9',
     });
   });
 

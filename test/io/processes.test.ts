@@ -1,0 +1,312 @@
+// The `rserpool` CLI as separate processes over loopback SCTP/UDP: a registrar, two echo servers,
+// `resolve`, `terminal`, a server's SIGTERM (deregistration) and SIGKILL (keep-alive timeout), the
+// registrar's SIGTERM, and the `demo` command.
+//
+// Addresses and ports of this file: 127.0.1.1-5 with ASAP port 44863 (the registrar at 127.0.1.1), so
+// that it can run beside test/api (127.0.0.x, port 43863). Each component owns UDP 9899 on its address.
+// The demo is fixed to 127.0.0.1-5 (UDP 9899): it gets its own SCTP port and is retried while another
+// test file holds one of those addresses.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const REGISTRAR = '127.0.1.1';
+const PORT = 44863;
+const AT = `${REGISTRAR}:${PORT}`;
+const KEEPALIVE_MS = 500;
+const DEMO_PORT = 45863;
+
+interface LogLine {
+  readonly time: string;
+  readonly component: string;
+  readonly level: string;
+  readonly message: string;
+  readonly [field: string]: unknown;
+}
+
+/** A CLI child process: stdout collected, stderr parsed as JSON log lines, waiters on both. */
+class CliProcess {
+  readonly child: ChildProcess;
+  stdout = '';
+  stderrText = '';
+  readonly logs: { at: number; line: LogLine }[] = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private readonly waiters = new Set<() => void>();
+  private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+
+  constructor(
+    readonly name: string,
+    args: readonly string[],
+  ) {
+    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let partial = '';
+    this.child.stdout!.setEncoding('utf8').on('data', (t: string) => {
+      this.stdout += t;
+      this.wake();
+    });
+    this.child.stderr!.setEncoding('utf8').on('data', (t: string) => {
+      this.stderrText += t;
+      partial += t;
+      const lines = partial.split('\n');
+      partial = lines.pop()!;
+      for (const text of lines) {
+        if (!text.startsWith('{')) continue;
+        try {
+          this.logs.push({ at: Date.now(), line: JSON.parse(text) as LogLine });
+        } catch {
+          // not a log line
+        }
+      }
+      this.wake();
+    });
+    this.exited = new Promise((resolve) =>
+      this.child.on('exit', (code, signal) => {
+        this.exitInfo = { code, signal };
+        resolve(this.exitInfo);
+        this.wake();
+      }),
+    );
+  }
+
+  get running(): boolean {
+    return this.exitInfo === undefined;
+  }
+
+  private wake(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  /** Resolves with the first log line (past or future) that matches; rejects after timeoutMs. */
+  waitLog(match: (l: LogLine) => boolean, timeoutMs: number): Promise<{ at: number; line: LogLine }> {
+    return this.waitFor(() => this.logs.find((l) => match(l.line)), timeoutMs, 'log line');
+  }
+
+  waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        const found = probe();
+        if (found !== undefined) {
+          done();
+          resolve(found);
+        } else if (!this.running) {
+          done();
+          reject(
+            new Error(
+              `${this.name} exited (${JSON.stringify(this.exitInfo)}) before ${what}:\n${this.stderrText}`,
+            ),
+          );
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`${this.name}: no ${what} within ${timeoutMs} ms; stderr:\n${this.stderrText}`));
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+      };
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    if (this.running) this.child.kill(signal);
+  }
+}
+
+const children: CliProcess[] = [];
+function start(name: string, args: readonly string[]): CliProcess {
+  const p = new CliProcess(name, args);
+  children.push(p);
+  return p;
+}
+
+/** Runs a CLI command to its end; rejects after timeoutMs (and kills it). */
+async function run(
+  name: string,
+  args: readonly string[],
+  stdin: string,
+  timeoutMs: number,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const p = start(name, args);
+  p.child.stdin!.end(stdin);
+  const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+  const { code } = await p.exited;
+  clearTimeout(timer);
+  return { code, stdout: p.stdout, stderr: p.stderrText };
+}
+
+after(async () => {
+  for (const p of children) p.kill('SIGKILL');
+  await Promise.all(children.map((p) => p.exited));
+});
+
+describe('CLI processes over loopback: registrar, two echo servers, resolve, terminal', () => {
+  let registrar: CliProcess;
+  const servers: CliProcess[] = [];
+  const peIds: string[] = [];
+
+  const removed = (pe: string) => (l: LogLine) => l.message === 'PE removed' && l.pe === pe;
+
+  before(async () => {
+    registrar = start('registrar', [
+      'registrar',
+      '--asap',
+      AT,
+      '--asap-announce',
+      'off',
+      '--min-address-scope',
+      'loopback',
+      '--keepalive-interval',
+      String(KEEPALIVE_MS),
+      '--keepalive-timeout',
+      String(KEEPALIVE_MS),
+      '--log-json',
+    ]);
+    await registrar.waitLog((l) => l.message === 'registrar started', 15_000);
+    for (const host of ['127.0.1.2', '127.0.1.3'])
+      servers.push(
+        start(`server ${host}`, [
+          'server',
+          '--echo',
+          '--registrar',
+          AT,
+          '--local',
+          host,
+          '--asap-announce',
+          'off',
+          '--log-json',
+        ]),
+      );
+    for (const s of servers) {
+      const { line } = await s.waitLog((l) => l.message === 'pool element started', 15_000);
+      peIds.push(line.pe as string);
+    }
+    for (const pe of peIds)
+      await registrar.waitLog(
+        (l) => l.message === 'PE added' && l.pe === pe && l.pool === 'EchoPool',
+        10_000,
+      );
+  });
+
+  it('resolve --json lists both pool elements', async () => {
+    const r = await run(
+      'resolve',
+      ['resolve', '--pool', 'EchoPool', '--registrar', AT, '--local', '127.0.1.4', '--items', '5', '--json'],
+      '',
+      15_000,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const json = JSON.parse(r.stdout) as {
+      poolHandle: string;
+      policy: string;
+      poolElements: { id: string; transport: { kind: string; addresses: string[] } }[];
+    };
+    assert.equal(json.poolHandle, 'EchoPool');
+    assert.equal(json.policy, 'RoundRobin');
+    assert.deepEqual(json.poolElements.map((pe) => pe.id).sort(), [...peIds].sort());
+    assert.deepEqual(json.poolElements.flatMap((pe) => pe.transport.addresses).sort(), [
+      '127.0.1.2',
+      '127.0.1.3',
+    ]);
+  });
+
+  it('resolve of an unknown pool exits 1', async () => {
+    const r = await run(
+      'resolve unknown',
+      ['resolve', '--pool', 'NoSuchPool', '--registrar', AT, '--local', '127.0.1.4', '--timeout', '5000'],
+      '',
+      15_000,
+    );
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^rserpool resolve: /);
+  });
+
+  it('terminal echoes the piped lines', async () => {
+    const lines = ['hello', 'pool element', 'line 3'];
+    const r = await run(
+      'terminal',
+      [
+        'terminal',
+        '--pool',
+        'EchoPool',
+        '--registrar',
+        AT,
+        '--local',
+        '127.0.1.5',
+        '--asap-announce',
+        'off',
+        '--linger',
+        '800',
+      ],
+      `${lines.join('\n')}\n`,
+      20_000,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stdout.split('\n').filter(Boolean), lines);
+    assert.match(r.stderr, /\[connected to pool element 0x[0-9a-f]{8}\]/);
+  });
+
+  it('SIGTERM of a server: it deregisters at once and exits 0', async () => {
+    const server = servers[0]!;
+    const pe = peIds[0]!;
+    const t0 = Date.now();
+    server.kill('SIGTERM');
+    const { at, line } = await registrar.waitLog(removed(pe), 5_000);
+    assert.equal(line.reason, 'deregistered');
+    assert.ok(at - t0 < 1_500, `deregistered after ${at - t0} ms`);
+    const exit = await server.exited;
+    assert.deepEqual(exit, { code: 0, signal: null });
+    assert.ok(server.logs.some((l) => l.line.message === 'deregistering on SIGTERM'));
+  });
+
+  it('SIGKILL of a server: removed within the keep-alive interval + timeout', async () => {
+    const server = servers[1]!;
+    const pe = peIds[1]!;
+    const t0 = Date.now();
+    server.kill('SIGKILL');
+    const slack = 2_000;
+    const { at, line } = await registrar.waitLog(removed(pe), 2 * KEEPALIVE_MS + slack + 2_000);
+    const after = at - t0;
+    assert.equal(line.reason, 'keepAliveTimeout');
+    assert.ok(after <= 2 * KEEPALIVE_MS + slack, `removed after ${after} ms`);
+    assert.equal((await server.exited).signal, 'SIGKILL');
+  });
+
+  it('SIGTERM of the registrar: it stops and exits 0', async () => {
+    registrar.kill('SIGTERM');
+    const exit = await registrar.exited;
+    assert.deepEqual(exit, { code: 0, signal: null });
+    assert.ok(registrar.logs.some((l) => l.line.message === 'stopping on SIGTERM'));
+  });
+});
+
+describe('demo command as a process', () => {
+  it('answers 12 of 12 requests with a failover, exits 0', async () => {
+    const deadline = Date.now() + 25_000;
+    for (let attempt = 1; ; attempt++) {
+      const r = await run(
+        `demo #${attempt}`,
+        ['demo', '--port', String(DEMO_PORT), '--interval', '200'],
+        '',
+        deadline - Date.now(),
+      );
+      // 127.0.0.1-5 UDP 9899 may be held by another test file running in parallel: try again.
+      if (r.code !== 0 && /cannot bind UDP/.test(r.stderr) && Date.now() < deadline - 8_000) {
+        await new Promise((res) => setTimeout(res, 500));
+        continue;
+      }
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /12 of 12 requests answered/);
+      assert.match(r.stdout, /killing pool element/);
+      assert.match(r.stdout, /1 failover\(s\)/);
+      return;
+    }
+  });
+});

@@ -104,7 +104,8 @@ export function decodeInit(v: Uint8Array, name = 'INIT'): Result<InitChunk, Chun
       }
       default: {
         const action = unknownParamAction(type);
-        if (action.report && params.unrecognized.length < 16) {
+        const reported = params.unrecognized.reduce((n, u) => n + u.length, 0);
+        if (action.report && params.unrecognized.length < 16 && reported + len <= 1024) {
           params.unrecognized.push(v.subarray(at, at + len));
         }
         if (!action.skip)

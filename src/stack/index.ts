@@ -1,4 +1,5 @@
 export * from './endpoint-pair.js';
+export * from './handlespace-dump-node.js';
 export * from './node-types.js';
 export * from './pool-element-node.js';
 export * from './pool-user-node.js';

@@ -2,6 +2,7 @@ import type { Command } from '../command.js';
 import { decodeCommand } from './decode.js';
 import { demoCommand } from './demo.js';
 import { encodeCommand } from './encode.js';
+import { hsdumpCommand } from './hsdump.js';
 import { registrarCommand } from './registrar.js';
 import { resolveCommand } from './resolve.js';
 import { serverCommand } from './server.js';
@@ -14,6 +15,7 @@ export const commands: readonly Command[] = [
   serverCommand,
   terminalCommand,
   resolveCommand,
+  hsdumpCommand,
   decodeCommand,
   encodeCommand,
 ];

@@ -1,0 +1,114 @@
+import { dumpHandlespace, type HandlespaceDump } from '../../api/index.js';
+import { formatPolicySpec } from '../../policy/index.js';
+import { PeChecksumAccumulator } from '../../wire/index.js';
+import { parseCommandArgs } from '../args.js';
+import { type Command, ExitCode, UsageError } from '../command.js';
+import { hex32 } from '../log.js';
+import { defined, intOption } from '../options.js';
+
+const usage = `Usage: rserpool hsdump HOST:PORT [options]
+
+Fetches the whole handlespace of a registrar over ENRP (RFC 5353), like RSPLIB's hsdump: it poses as a
+peer registrar, sends Presence, List Request and Handle Table Request, and prints the registrar's peers
+and every pool with its pool elements, owners and PE checksums. HOST:PORT is the registrar's ENRP
+endpoint (port default 9901).
+
+Options:
+  --json          print JSON
+  --local IP      local address to use (default 0.0.0.0)
+  --timeout MS    give up after MS (default 10000)
+  -h, --help      show this help
+
+Example:
+  rserpool hsdump 127.0.0.1:9901
+`;
+
+export const hsdumpCommand: Command = {
+  name: 'hsdump',
+  summary: "print a registrar's whole handlespace (over ENRP)",
+  usage,
+  async run(args, io) {
+    const { values: v, positionals } = parseCommandArgs(
+      args,
+      { json: { type: 'boolean' }, local: { type: 'string' }, timeout: { type: 'string' } },
+      true,
+    );
+    if (positionals.length !== 1) throw new UsageError('give the registrar ENRP endpoint HOST:PORT');
+    try {
+      const dump = await dumpHandlespace(positionals[0]!, {
+        ...defined({ local: v.local, timeoutMs: intOption(v.timeout, 'timeout', 1, 600_000) }),
+      });
+      io.stdout.write(v.json ? `${JSON.stringify(dumpToJson(dump), null, 2)}\n` : formatDump(dump));
+      return ExitCode.Ok;
+    } catch (e) {
+      io.stderr.write(`rserpool hsdump: ${e instanceof Error ? e.message : String(e)}\n`);
+      return ExitCode.Failure;
+    }
+  },
+};
+
+/** PE checksums by owner (RFC 5353 §3.6.2), computed from the dump. */
+export function ownerChecksums(dump: HandlespaceDump): Map<number, number> {
+  const acc = new Map<number, PeChecksumAccumulator>();
+  for (const pool of dump.pools) {
+    for (const pe of pool.poolElements) {
+      const a = acc.get(pe.homeRegistrarId) ?? new PeChecksumAccumulator();
+      a.add(pool.poolHandle, pe.id);
+      acc.set(pe.homeRegistrarId, a);
+    }
+  }
+  return new Map([...acc].map(([owner, a]) => [owner, a.value]));
+}
+
+const handleText = (h: Uint8Array): string => {
+  const t = new TextDecoder().decode(h);
+  return /^[\x20-\x7e]+$/.test(t) ? t : `0x${Buffer.from(h).toString('hex')}`;
+};
+
+export function dumpToJson(dump: HandlespaceDump): unknown {
+  const sums = ownerChecksums(dump);
+  return {
+    registrarId: hex32(dump.registrarId),
+    ownChecksum:
+      dump.ownChecksum === undefined ? undefined : `0x${dump.ownChecksum.toString(16).padStart(4, '0')}`,
+    checksumsByOwner: Object.fromEntries(
+      [...sums].map(([o, c]) => [hex32(o), `0x${c.toString(16).padStart(4, '0')}`]),
+    ),
+    peers: dump.peers.map((p) => ({ registrarId: hex32(p.registrarId), transport: p.transport })),
+    pools: dump.pools.map((pool) => ({
+      poolHandle: handleText(pool.poolHandle),
+      poolElements: pool.poolElements.map((pe) => ({
+        id: hex32(pe.id),
+        home: hex32(pe.homeRegistrarId),
+        registrationLife: pe.registrationLife,
+        policy: formatPolicySpec(pe.policy),
+        userTransport: pe.userTransport,
+        ...(pe.asapTransport ? { asapTransport: pe.asapTransport } : {}),
+      })),
+    })),
+  };
+}
+
+export function formatDump(dump: HandlespaceDump): string {
+  const lines: string[] = [];
+  const count = dump.pools.reduce((n, p) => n + p.poolElements.length, 0);
+  lines.push(`registrar ${hex32(dump.registrarId)}: ${dump.pools.length} pool(s), ${count} pool element(s)`);
+  if (dump.ownChecksum !== undefined)
+    lines.push(`own PE checksum 0x${dump.ownChecksum.toString(16).padStart(4, '0')}`);
+  for (const [owner, c] of ownerChecksums(dump))
+    lines.push(`  PEs of ${hex32(owner)}: checksum 0x${c.toString(16).padStart(4, '0')}`);
+  lines.push(
+    `peers: ${dump.peers.length === 0 ? 'none' : dump.peers.map((p) => hex32(p.registrarId)).join(' ')}`,
+  );
+  for (const pool of dump.pools) {
+    lines.push(`pool ${handleText(pool.poolHandle)}`);
+    for (const pe of pool.poolElements) {
+      const t = pe.userTransport;
+      const where = t.kind === 'opaque' ? 'opaque' : `${t.kind}:${t.addresses.join(',')}:${t.port}`;
+      lines.push(
+        `  PE ${hex32(pe.id)}  home ${hex32(pe.homeRegistrarId)}  ${where}  ${formatPolicySpec(pe.policy)}  life ${pe.registrationLife}`,
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,183 @@
+/**
+ * Fetches a registrar's whole handlespace over ENRP, as RSPLIB's hsdump does: it poses as a peer
+ * registrar with a random id, sends Presence (so that it is a known peer), List Request and Handle
+ * Table Request (RFC 5353 §3.3-§3.4), follows the M flag with further requests, and ends when the last
+ * response arrives. A sans-I/O node like the others: datagrams and ticks in, transmits out.
+ */
+import type { Instant, Random } from '../base/index.js';
+import { type AssocId, type EndpointOptions, SctpEndpoint, type SctpEvent } from '../sctp/index.js';
+import {
+  decodeEnrp,
+  type EnrpMessage,
+  type EnrpPoolEntry,
+  encodeEnrp,
+  type IpAddress,
+  type RegistrarId,
+  type ServerInformation,
+} from '../wire/index.js';
+import { type NodeInput, type NodeOutput, PPID_ENRP } from './node-types.js';
+import { SctpHost } from './sctp-host.js';
+
+export interface HandlespaceDump {
+  readonly registrarId: RegistrarId;
+  /** The PE checksum the registrar announced for its own PEs (its Presence). */
+  readonly ownChecksum: number | undefined;
+  readonly peers: readonly ServerInformation[];
+  readonly pools: readonly EnrpPoolEntry[];
+}
+
+export type HandlespaceDumpEvent =
+  | { readonly kind: 'done'; readonly dump: HandlespaceDump }
+  | { readonly kind: 'failed'; readonly reason: string };
+
+export interface HandlespaceDumpOptions {
+  readonly sctp: EndpointOptions;
+  readonly registrar: { readonly addresses: readonly IpAddress[]; readonly port: number };
+  readonly random: Random;
+  /** Give up after this long (ms). */
+  readonly timeoutMs?: number;
+}
+
+export class HandlespaceDumpNode {
+  readonly ownId: RegistrarId;
+  private readonly host: SctpHost;
+  private assoc: AssocId | undefined;
+  private registrarId: RegistrarId = 0;
+  private ownChecksum: number | undefined;
+  private peers: ServerInformation[] = [];
+  private readonly pools: EnrpPoolEntry[] = [];
+  private listDone = false;
+  private tableDone = false;
+  private finished = false;
+  private deadline: Instant | undefined;
+  private out: NodeOutput<HandlespaceDumpEvent>[] = [];
+  private now: Instant = 0;
+
+  constructor(private readonly options: HandlespaceDumpOptions) {
+    this.ownId = 1 + (options.random.u32() % 0xfffffffe);
+    this.host = new SctpHost(new SctpEndpoint({ listen: false, ...options.sctp }), {
+      deliver: (now, _assoc, ppid, _stream, bytes) => this.onDeliver(now, ppid, bytes),
+      event: (now, assoc, event) => this.onEvent(now, assoc, event),
+    });
+  }
+
+  nextDeadline(): Instant | undefined {
+    const d = this.host.endpoint.nextDeadline();
+    if (this.finished) return d;
+    return d === undefined ? this.deadline : this.deadline === undefined ? d : Math.min(d, this.deadline);
+  }
+
+  start(now: Instant): NodeOutput<HandlespaceDumpEvent>[] {
+    return this.run(now, () => {
+      this.deadline = now + (this.options.timeoutMs ?? 10_000);
+      const { assoc, established } = this.host.connect(now, this.options.registrar);
+      this.assoc = assoc;
+      if (established) this.ask();
+    });
+  }
+
+  handle(input: NodeInput): NodeOutput<HandlespaceDumpEvent>[] {
+    return this.run(input.now, () => {
+      if (input.kind === 'datagram') this.host.datagram(input.now, input.from, input.bytes);
+      else if (input.kind === 'tick') {
+        this.host.tick(input.now);
+        if (!this.finished && this.deadline !== undefined && input.now >= this.deadline)
+          this.fail('no complete answer in time');
+      }
+    });
+  }
+
+  private run(now: Instant, f: () => void): NodeOutput<HandlespaceDumpEvent>[] {
+    this.out = [];
+    this.now = now;
+    f();
+    this.host.drain(now, this.out);
+    return this.out;
+  }
+
+  /** Presence first: RSPLIB registrars (and ours) answer tables only to known peers. */
+  private ask(): void {
+    this.send({
+      kind: 'presence',
+      senderId: this.ownId,
+      receiverId: 0,
+      replyRequired: true,
+      peChecksum: 0xffff,
+    });
+    this.send({ kind: 'listRequest', senderId: this.ownId, receiverId: 0 });
+    this.requestTable();
+  }
+
+  private requestTable(): void {
+    this.send({
+      kind: 'handleTableRequest',
+      senderId: this.ownId,
+      receiverId: this.registrarId,
+      ownChildrenOnly: false,
+    });
+  }
+
+  private send(m: EnrpMessage): void {
+    if (this.assoc !== undefined) this.host.send(this.now, this.assoc, PPID_ENRP, encodeEnrp(m));
+  }
+
+  private onEvent(_now: Instant, assoc: AssocId, event: SctpEvent): void {
+    if (assoc !== this.assoc) return;
+    if (event.kind === 'up') this.ask();
+    else if (event.kind === 'lost' && !this.finished) this.fail(`association lost (${event.cause.kind})`);
+  }
+
+  private onDeliver(now: Instant, ppid: number, bytes: Uint8Array): void {
+    if (ppid !== PPID_ENRP || this.finished) return;
+    const r = decodeEnrp(bytes);
+    if (!r.ok) return;
+    const m = r.value;
+    if (m.kind === 'presence') {
+      this.registrarId = m.senderId;
+      this.ownChecksum = m.peChecksum;
+    } else if (m.kind === 'listResponse') {
+      this.registrarId ||= m.senderId;
+      this.peers = [...m.servers];
+      this.listDone = true;
+    } else if (m.kind === 'handleTableResponse') {
+      this.registrarId ||= m.senderId;
+      if (m.reject) return this.fail('the registrar rejected the Handle Table Request');
+      this.pools.push(...m.pools);
+      if (m.moreToSend) this.requestTable();
+      else this.tableDone = true;
+    }
+    if (this.listDone && this.tableDone) this.finish(now);
+  }
+
+  private finish(now: Instant): void {
+    this.finished = true;
+    const dump: HandlespaceDump = {
+      registrarId: this.registrarId,
+      ownChecksum: this.ownChecksum,
+      peers: this.peers,
+      pools: mergePools(this.pools),
+    };
+    this.out.push({ kind: 'event', event: { kind: 'done', dump } });
+    if (this.assoc !== undefined) this.host.shutdown(now, this.assoc);
+  }
+
+  private fail(reason: string): void {
+    this.finished = true;
+    this.out.push({ kind: 'event', event: { kind: 'failed', reason } });
+  }
+}
+
+/** Responses may split a pool over several entries; join them by handle. */
+function mergePools(entries: readonly EnrpPoolEntry[]): EnrpPoolEntry[] {
+  const byKey = new Map<
+    string,
+    { poolHandle: Uint8Array; poolElements: EnrpPoolEntry['poolElements'][number][] }
+  >();
+  for (const e of entries) {
+    const key = Array.from(e.poolHandle).join(',');
+    const m = byKey.get(key) ?? { poolHandle: e.poolHandle, poolElements: [] };
+    m.poolElements.push(...e.poolElements);
+    byKey.set(key, m);
+  }
+  return [...byKey.values()];
+}

@@ -25,6 +25,7 @@ import { type AssociationContext, ESTABLISHED_LIKE } from './association-core.js
 import type { CookieFields } from './cookie.js';
 import { initialTsn, initValue, randomTag } from './handshake.js';
 import type { Path } from './path.js';
+import type { InboundMessage } from './reassembly.js';
 import { AssociationTimers } from './timers.js';
 
 export type { AssociationContext } from './association-core.js';
@@ -307,22 +308,25 @@ export class Association extends AssociationTimers {
     );
   }
 
+  /** Turns a reassembled message into a `deliver` action (one closure per association). */
+  private readonly deliver = (m: InboundMessage): void => {
+    this.ctx.out.push({
+      kind: 'deliver',
+      assoc: this.id,
+      ppid: m.ppid,
+      stream: m.stream,
+      unordered: m.unordered,
+      bytes: m.bytes,
+    });
+  };
+
   protected onData(now: Instant, c: RawChunk): boolean {
     const r = this.receiver;
     if (!r || !ESTABLISHED_LIKE.has(this.state) || this.state === 'shutdownAckSent') return false;
     const d = decodeData(c.flags, c.value);
     if (!d.ok) return false;
     this.lastActivityAt = now;
-    const verdict = r.onData(d.value, (m) =>
-      this.ctx.out.push({
-        kind: 'deliver',
-        assoc: this.id,
-        ppid: m.ppid,
-        stream: m.stream,
-        unordered: m.unordered,
-        bytes: m.bytes,
-      }),
-    );
+    const verdict = r.onData(d.value, this.deliver);
     if (verdict === 'noUserData') {
       this.sendAbort([{ code: CauseCode.noUserData, info: c.value.subarray(0, 4).slice() }]);
       this.close(now, { kind: 'localAbort', reason: 'DATA chunk without user data' });

@@ -222,3 +222,18 @@ test('misuse: connect without address throws; send on an unknown association rep
   a.send(999, new Uint8Array(1));
   assert.equal(a.eventsOf('sendFailed').length, 1);
 });
+
+test('a peer that crashed and came back without reconnecting answers our next packet with ABORT: lost', () => {
+  const { clock, a, b } = pair(2, {}, { heartbeatIntervalMs: 5_000 });
+  const ia = a.connect('10.0.0.2', 9901);
+  clock.runUntil(() => a.isUp(ia) && b.endpoint.associationCount === 1, 1000);
+  b.crash();
+  b.restart(42);
+  const t0 = clock.now;
+  a.send(ia, new Uint8Array([1]));
+  assert.ok(clock.runUntil(() => a.eventsOf('lost').length === 1, 10_000));
+  const ev = a.eventsOf('lost')[0]!;
+  assert.ok(ev.event.kind === 'lost' && ev.event.cause.kind === 'peerAbort');
+  assert.ok(ev.at - t0 < 100, 'at once, not after retransmissions');
+  assert.equal(b.endpoint.associationCount, 0);
+});

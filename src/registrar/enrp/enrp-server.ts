@@ -16,6 +16,7 @@ import {
   type PoolHandle,
   type RegistrarId,
 } from '../../wire/types.js';
+import { minDefined } from './deadline.js';
 import { ENRP_DEFAULTS } from './defaults.js';
 import type { ConnectPurpose, EnrpContext, EnrpServerOptions, ResolvedEnrpOptions } from './enrp-context.js';
 import type { EnrpAction, EnrpEvent, EnrpInput } from './enrp-types.js';
@@ -23,7 +24,7 @@ import { HandleTableResponder } from './handle-table-response.js';
 import { HandleTableSync } from './handle-table-sync.js';
 import { HandleUpdates } from './handle-update.js';
 import { ListExchange } from './list-exchange.js';
-import { endpointOf, enqueue, type Peer, PeerTable, type StaticPeer } from './peer-table.js';
+import { enqueue, type Peer, PeerTable, presenceEndpoint, type StaticPeer } from './peer-table.js';
 import { Takeover } from './takeover.js';
 
 export class EnrpServer implements EnrpContext {
@@ -42,6 +43,8 @@ export class EnrpServer implements EnrpContext {
   private inStartup_ = false;
   private startupEndsAt: Instant | undefined;
   private nextHeartbeatAt: Instant | undefined;
+  /** The UDP source of the multicast Presence being handled. */
+  private multicastSource: { readonly address: string; readonly port: number } | undefined;
 
   constructor(
     readonly handlespace: Handlespace,
@@ -109,7 +112,11 @@ export class EnrpServer implements EnrpContext {
         this.onMessage(input.now, input.assoc, input.message, out);
         break;
       case 'multicastReceived':
-        if (input.message.kind === 'presence') this.onMessage(input.now, undefined, input.message, out);
+        if (input.message.kind === 'presence') {
+          this.multicastSource = input.from;
+          this.onMessage(input.now, undefined, input.message, out);
+          this.multicastSource = undefined;
+        }
         break;
       case 'malformed':
         this.onMalformed(input.assoc, input.error, out);
@@ -269,7 +276,7 @@ export class EnrpServer implements EnrpContext {
     isNew: boolean,
     out: EnrpAction[],
   ): void {
-    const endpoint = endpointOf(m.serverInformation?.transport);
+    const endpoint = presenceEndpoint(m, this.multicastSource);
     if (endpoint !== undefined) peer.endpoint = endpoint;
     if (peer.status === 'takingOver' || peer.status === 'takenOver') {
       // §3.5.1: a Presence from the target stops the takeover; it is alive.
@@ -491,10 +498,4 @@ export class EnrpServer implements EnrpContext {
     this.sync.peerGone(now, id, out);
     this.takeover.peerInactive(now, id, out);
   }
-}
-
-export function minDefined(...values: (number | undefined)[]): number | undefined {
-  let m: number | undefined;
-  for (const v of values) if (v !== undefined && (m === undefined || v < m)) m = v;
-  return m;
 }

@@ -1,3 +1,4 @@
+export * from './deadline.js';
 export * from './defaults.js';
 export * from './enrp-context.js';
 export * from './enrp-server.js';

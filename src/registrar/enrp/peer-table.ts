@@ -4,7 +4,7 @@
  * peers (RSPLIB `-peer=`), whose ids are unknown until their first message arrives.
  */
 import type { AssociationId, Instant } from '../../base/index.js';
-import type { EnrpMessage } from '../../wire/enrp-messages.js';
+import type { EnrpMessage, EnrpPresence } from '../../wire/enrp-messages.js';
 import type { RegistrarId, TransportParameter } from '../../wire/types.js';
 import { PEER_QUEUE_LIMIT } from './defaults.js';
 import type { PeerEndpoint, PeerStatus } from './enrp-types.js';
@@ -144,4 +144,19 @@ export class PeerTable {
 export function enqueue(peer: Peer, message: EnrpMessage): void {
   if (peer.queue.length >= PEER_QUEUE_LIMIT) peer.queue.shift();
   peer.queue.push(message);
+}
+
+/**
+ * Where a Presence's sender takes ENRP associations: its Server Information; for a multicast Presence
+ * whose Server Information lacks addresses (or is absent), the UDP source address (and port).
+ */
+export function presenceEndpoint(
+  m: EnrpPresence,
+  source: { readonly address: string; readonly port: number } | undefined,
+): PeerEndpoint | undefined {
+  const t = m.serverInformation?.transport;
+  const endpoint = endpointOf(t);
+  if (endpoint !== undefined || source === undefined) return endpoint;
+  const port = t !== undefined && t.kind !== 'opaque' && t.port !== 0 ? t.port : source.port;
+  return { addresses: [source.address], port };
 }

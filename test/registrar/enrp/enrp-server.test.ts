@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ENRP_DEFAULTS } from '../../../src/registrar/enrp/defaults.js';
 import type { DecodeError } from '../../../src/wire/decode-error.js';
+import type { EnrpMessage } from '../../../src/wire/enrp-messages.js';
 import { decodeEnrp, encodeEnrp } from '../../../src/wire/index.js';
 import {
   connects,
@@ -93,6 +94,40 @@ describe('EnrpServer start-up and Presence (RFC 5353 §3.2, §3.4)', () => {
     assert.equal(p?.assoc, 3);
     assert.equal(p?.message.replyRequired, true);
     assert.equal(p?.message.receiverId, 0x200);
+  });
+
+  it('takes the UDP source when a multicast Presence has no usable Server Information', () => {
+    const { server } = enrpServer();
+    started(server);
+    const bare: EnrpMessage = {
+      kind: 'presence',
+      senderId: 0x200,
+      receiverId: 0,
+      replyRequired: false,
+      peChecksum: 0xffff,
+    };
+    const out = server.handle({
+      kind: 'multicastReceived',
+      now: 1,
+      from: { address: '10.0.9.7', port: 40123 },
+      message: bare,
+    });
+    assert.deepEqual(connects(out)[0]?.to, { addresses: ['10.0.9.7'], port: 40123 });
+    const noAddresses: EnrpMessage = {
+      ...bare,
+      senderId: 0x300,
+      serverInformation: {
+        registrarId: 0x300,
+        transport: { kind: 'sctp', port: 9911, transportUse: 'data', addresses: [] },
+      },
+    };
+    const out2 = server.handle({
+      kind: 'multicastReceived',
+      now: 2,
+      from: { address: '10.0.9.8', port: 40124 },
+      message: noAddresses,
+    });
+    assert.deepEqual(connects(out2)[0]?.to, { addresses: ['10.0.9.8'], port: 9911 });
   });
 
   it('replies to a Presence with R on the same association, without R', () => {

@@ -22,6 +22,8 @@ export const SCTP_UDP_PORT = 9899;
 export const VM_NUMBERS = {
   rigSmoke: 10,
   rigReachability: 11,
+  rsplibAtOurRegistrar: 12,
+  oursAtRsplibRegistrar: 13,
 } as const;
 
 const LOCK_DIR = '/tmp/rserpool-rig-locks';

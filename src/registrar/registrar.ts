@@ -68,6 +68,8 @@ export type RegistrarInput =
       readonly assoc: AssociationId;
       readonly protocol: RegistrarProtocol;
       readonly error: DecodeError;
+      /** The raw message, if at hand: an ENRP Error then names the offender's id as receiver. */
+      readonly bytes?: Uint8Array;
     }
   /** An association came up on our ASAP or ENRP endpoint (accepted, or one we connected: then `ref` is set). */
   | {

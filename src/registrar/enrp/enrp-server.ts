@@ -119,7 +119,7 @@ export class EnrpServer implements EnrpContext {
         }
         break;
       case 'malformed':
-        this.onMalformed(input.assoc, input.error, out);
+        this.onMalformed(input.assoc, input.error, input.bytes, out);
         break;
       case 'assocUp':
         this.onAssocUp(input.now, input.assoc, input.ref, out);
@@ -314,19 +314,33 @@ export class EnrpServer implements EnrpContext {
   // ---- Errors (RFC 5353 §3.7) ------------------------------------------------------------------------
 
   /** An ENRP Error with the RFC's ids (ours as sender, the offender's as receiver; RSPLIB copies them). */
-  private errorMessage(assoc: AssociationId, operationError: OperationError): EnrpMessage {
+  private errorMessage(
+    assoc: AssociationId,
+    operationError: OperationError,
+    offender?: RegistrarId,
+  ): EnrpMessage {
     return {
       kind: 'error',
       senderId: this.registrarId,
-      receiverId: this.peers.idOfAssoc(assoc) ?? 0,
+      receiverId: this.peers.idOfAssoc(assoc) ?? offender ?? 0,
       operationError,
     };
   }
 
-  private onMalformed(assoc: AssociationId, error: DecodeError, out: EnrpAction[]): void {
+  private onMalformed(
+    assoc: AssociationId,
+    error: DecodeError,
+    bytes: Uint8Array | undefined,
+    out: EnrpAction[],
+  ): void {
     this.notify(out, { kind: 'enrpMalformed', assoc, error });
     if (error.silent || error.messageType === 0x0a) return;
-    const message = this.errorMessage(assoc, { causes: [decodeErrorCause(error)] });
+    // Every ENRP message starts with type, flags, length and the sender's id (RFC 5353 §2).
+    const offender =
+      bytes !== undefined && bytes.length >= 8
+        ? ((bytes[4]! << 24) | (bytes[5]! << 16) | (bytes[6]! << 8) | bytes[7]!) >>> 0
+        : undefined;
+    const message = this.errorMessage(assoc, { causes: [decodeErrorCause(error)] }, offender);
     out.push({ kind: 'send', assoc, protocol: 'enrp', message });
   }
 

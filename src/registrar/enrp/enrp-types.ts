@@ -35,6 +35,8 @@ export type EnrpInput =
       readonly now: Instant;
       readonly assoc: AssociationId;
       readonly error: DecodeError;
+      /** The raw message, if the driver has it: the ENRP Error then names its sender as receiver. */
+      readonly bytes?: Uint8Array;
     }
   | {
       readonly kind: 'multicastReceived';

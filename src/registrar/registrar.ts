@@ -216,9 +216,9 @@ export class Registrar {
         break;
       case 'stop':
         this.fromEnrp(input.now, this.enrp.handle(input), out);
-        // Our PEs learn at once and re-register elsewhere (RFC 5352 §3.6) instead of waiting for a takeover.
-        for (const [assoc, protocol] of this.protocols)
-          if (protocol === 'asap') out.push({ kind: 'close', assoc });
+        // Every association goes: our PEs learn at once and re-register elsewhere (RFC 5352 §3.6)
+        // instead of waiting for a takeover.
+        this.closeAll(out);
         this.stopped = true;
         break;
       case 'tick':
@@ -227,6 +227,11 @@ export class Registrar {
         break;
     }
     return out;
+  }
+
+  private closeAll(out: RegistrarAction[]): void {
+    const closed = new Set(out.flatMap((a) => (a.kind === 'close' ? [a.assoc] : [])));
+    for (const assoc of this.protocols.keys()) if (!closed.has(assoc)) out.push({ kind: 'close', assoc });
   }
 
   private fromAsap(now: Instant, actions: AsapServerAction[], out: RegistrarAction[]): void {

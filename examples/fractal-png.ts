@@ -58,7 +58,7 @@ const client = new FractalClient({
 });
 const killed = new Set<number>();
 await drive<FractalClientEvent>(session, client, (e) => {
-  const victim = pes.find((p) => p.id === e.pe);
+  const victim = e.kind === 'progress' ? pes.find((p) => p.id === e.pe) : undefined;
   const due = e.kind === 'progress' && e.receivedPoints >= ((killed.size + 1) * e.totalPoints) / 3;
   if (e.kind === 'progress' && due && killed.size < 2 && victim && !killed.has(victim.id)) {
     killed.add(victim.id);

@@ -146,7 +146,7 @@ export class Handlespace {
       pool,
       id,
       this.nextUid++,
-      peChecksumContribution(pool.handle, id),
+      pool.checksumPartOf(id),
       element.homeRegistrarId,
       element.registrationLife,
       transport,
@@ -453,9 +453,10 @@ export class Handlespace {
 
   // ---- Internals ---------------------------------------------------------------------------------
 
+  /** The entry's record if it is still in this handlespace (O(1), no lookup by handle). */
   private live(entry: PoolElementEntry): Node | undefined {
-    if (!(entry instanceof PoolElementNode)) return undefined;
-    return this.pools.get(entry.pool.handle)?.elements.get(entry.id) === entry ? entry : undefined;
+    if (!(entry instanceof PoolElementNode) || entry.ownerSlot === undefined) return undefined;
+    return this.pools.owns(entry.pool) ? entry : undefined;
   }
 
   private mustLive(entry: PoolElementEntry): Node {

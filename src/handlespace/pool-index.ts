@@ -44,6 +44,7 @@ export class PoolIndex {
       transport.kind,
       transportUseOf(transport),
       store,
+      this,
     );
     pool.nextInBucket = this.buckets.get(pool.hash);
     this.buckets.set(pool.hash, pool);
@@ -63,6 +64,11 @@ export class PoolIndex {
     }
     pool.nextInBucket = undefined;
     this.count--;
+  }
+
+  /** Whether a pool is indexed here (O(1): pools are removed from their index exactly once). */
+  owns(pool: Pool): boolean {
+    return pool.index === this && pool.elements.size > 0;
   }
 
   /** All pools (unordered). */

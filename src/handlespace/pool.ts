@@ -6,6 +6,7 @@
 import type { Instant } from '../base/time.js';
 import { NIL, type RedBlackTree, type TreeNodeStore } from '../collections/index.js';
 import { type PolicyCandidate, PoolSelection } from '../policy/index.js';
+import { peChecksumContribution } from '../wire/checksum.js';
 import type {
   PolicyName,
   PoolElementId,
@@ -38,6 +39,8 @@ export class Pool extends PoolSelection<PoolElementNode> implements PoolInfo {
   readonly elements = new Map<PoolElementId, PoolElementNode>();
   /** Next pool with the same `poolHash` (collision chain of the pool index). */
   nextInBucket: Pool | undefined = undefined;
+  /** The handle's part of every PE checksum contribution of this pool (RFC 5353 §3.6.2). */
+  readonly handleChecksumPart: number;
 
   constructor(
     readonly handle: PoolHandle,
@@ -47,8 +50,16 @@ export class Pool extends PoolSelection<PoolElementNode> implements PoolInfo {
     readonly transportKind: TransportKind,
     readonly transportUse: TransportUse,
     selectionStore: TreeNodeStore<PoolElementNode>,
+    /** The index this pool belongs to (liveness checks of entries without a lookup). */
+    readonly index: object,
   ) {
     super(policyName, selectionStore);
+    this.handleChecksumPart = peChecksumContribution(handle, 0);
+  }
+
+  /** A PE's checksum contribution: this pool's handle words plus the two halves of the id. */
+  checksumPartOf(id: PoolElementId): number {
+    return this.handleChecksumPart + (id >>> 16) + (id & 0xffff);
   }
 
   /** The selection index (this pool itself). */

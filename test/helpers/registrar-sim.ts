@@ -148,7 +148,7 @@ export class RegistrarSim {
     }
   }
 
-  private newCore(node: RegistrarNode): Registrar {
+  private newCore(node: RegistrarNode, registrarId?: number): Registrar {
     const o = this.options;
     const peers =
       o.staticPeers === false
@@ -163,6 +163,7 @@ export class RegistrarSim {
         peers,
         enrpMulticast: o.multicast ?? true,
         ...o.registrarOptions,
+        ...(registrarId === undefined ? {} : { registrarId }),
       },
       new SeededRandom(this.random.u32()),
     );
@@ -183,11 +184,12 @@ export class RegistrarSim {
     this.kill(this.registrars[i]!);
   }
 
-  /** A fresh registrar (new id) on the same addresses. */
-  restartRegistrar(i: number): void {
+  /** A fresh registrar on the same addresses: a new id, or the same one (configured id). */
+  restartRegistrar(i: number, options: { sameId?: boolean } = {}): void {
     const node = this.registrars[i]!;
     if (node.alive) this.kill(node);
-    node.core = this.newCore(node);
+    const id = options.sameId ? node.core.registrarId : undefined;
+    node.core = this.newCore(node, id);
     this.startRegistrar(i);
   }
 

@@ -112,4 +112,14 @@ describe('ENRP takeover on the simulation', () => {
     assert.deepEqual(sim.orphanedElements(), [], `seed ${SEED}`);
     assert.equal(sim.registeredElements().length, 90);
   });
+
+  it(`a registrar restarted at once with the same id loses its PEs to re-registration, not forever (seed ${SEED})`, () => {
+    const { sim } = system(3, 60);
+    sim.restartRegistrar(1, { sameId: true });
+    // The PEs homed there notice the dead association (failure detection, 15 s) and re-register.
+    sim.run(40_000);
+    assert.deepEqual(sim.divergence(), [], `seed ${SEED}`);
+    assert.deepEqual(sim.lostElements(), [], `seed ${SEED}`);
+    assert.equal(sim.registeredElements().length, 60);
+  });
 });

@@ -194,13 +194,20 @@ export class PoolElementNode {
     }
   }
 
-  /** Feeds the service and carries out what it asks for on the data endpoint. */
+  /**
+   * Feeds the service and carries out what it asks for on the data endpoint. A session that sends
+   * joins `streaming` (it is offered room as its queue drains); one that is offered room and sends
+   * nothing leaves it.
+   */
   private serve(now: Instant, input: ServiceInput): void {
-    for (const a of this.service.handle(input)) {
+    const actions = this.service.handle(input);
+    if (input.kind === 'writable' && !actions.some((a) => a.kind === 'send'))
+      this.streaming.delete(input.session);
+    for (const a of actions) {
       const assoc = Math.floor(('session' in a ? a.session : 0) / 2);
       switch (a.kind) {
         case 'send':
-          if (input.kind === 'writable') this.streaming.add(a.session);
+          this.streaming.add(a.session);
           this.data.send(now, assoc, a.ppid, a.bytes, a.stream);
           break;
         case 'sendCookie':
@@ -222,12 +229,12 @@ export class PoolElementNode {
   /** Flow control for streaming services: offer room when a session's send queue has drained. */
   private offerRoom(now: Instant): void {
     for (const session of this.streaming) {
-      const queued = this.data.endpoint.status(Math.floor(session / 2))?.queuedBytes;
-      if (queued === undefined) {
+      const status = this.data.endpoint.status(Math.floor(session / 2));
+      if (status === undefined) {
         this.streaming.delete(session);
         continue;
       }
-      const room = STREAM_WINDOW_BYTES - queued;
+      const room = STREAM_WINDOW_BYTES - status.queuedBytes - status.outstandingBytes;
       if (room >= STREAM_WINDOW_BYTES / 2)
         this.serve(now, { kind: 'writable', now, session, roomBytes: room });
     }

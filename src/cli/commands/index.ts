@@ -1,8 +1,11 @@
 import type { Command } from '../command.js';
+import { calcappCommand } from './calcapp.js';
 import { decodeCommand } from './decode.js';
 import { demoCommand } from './demo.js';
 import { encodeCommand } from './encode.js';
+import { fractalCommand } from './fractal.js';
 import { hsdumpCommand } from './hsdump.js';
+import { pingpongCommand } from './pingpong.js';
 import { registrarCommand } from './registrar.js';
 import { resolveCommand } from './resolve.js';
 import { serverCommand } from './server.js';
@@ -16,6 +19,9 @@ export const commands: readonly Command[] = [
   terminalCommand,
   resolveCommand,
   hsdumpCommand,
+  pingpongCommand,
+  calcappCommand,
+  fractalCommand,
   decodeCommand,
   encodeCommand,
 ];

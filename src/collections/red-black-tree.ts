@@ -63,7 +63,7 @@ export class RedBlackTree<T> {
   }
 
   /** The numeric key of a node (keyed store). */
-  key(node: number): number {
+  keyOf(node: number): number {
     const s = this.store;
     return s.nums[node * s.numStride + s.keyOffset]!;
   }

@@ -94,7 +94,7 @@ describe('RedBlackTree', () => {
       [...tree].map((i) => `${i.key}/${i.tag}`),
       ['-1/9', '5/1', '5/1', '5/2', 'Infinity/0', 'Infinity/1'],
     );
-    assert.equal(tree.key(n), 5);
+    assert.equal(tree.keyOf(n), 5);
     assert.equal(tree.totalValue, 6);
     assert.throws(() => new RedBlackTree<Item>(undefined));
   });

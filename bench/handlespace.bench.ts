@@ -14,6 +14,7 @@
  * registration and deregistration are whole passes (they grow or empty the handlespace), repeated for
  * small sizes so that each figure covers at least 300 k operations.
  */
+import { cpus, loadavg } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { SeededRandom } from '../src/base/random.js';
@@ -239,6 +240,10 @@ function runCase(n: number, requestedPoolSize: number, reportIt: boolean): CaseR
 const sizes = quick ? [1_000, 10_000, 100_000] : [1_000, 10_000, 100_000, 1_000_000];
 const poolSizes = [10, 10_000];
 
+// Machine conditions: other processes on the same cores distort every figure (shared caches, CPU time).
+record('cpus', cpus().length, 'count');
+record('load average (1 min) at start', loadavg()[0]!, 'processes');
+
 // Warm-up (JIT) on a mid-size case, not reported.
 runCase(20_000, 10, false);
 runCase(20_000, 10_000, false);
@@ -274,4 +279,5 @@ for (const poolSize of poolSizes) {
   }
 }
 
+record('load average (1 min) at end', loadavg()[0]!, 'processes');
 report(metrics);

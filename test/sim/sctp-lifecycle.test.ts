@@ -237,3 +237,14 @@ test('a peer that crashed and came back without reconnecting answers our next pa
   assert.ok(ev.at - t0 < 100, 'at once, not after retransmissions');
   assert.equal(b.endpoint.associationCount, 0);
 });
+
+test('stale cookie (§5.2.6): ERROR, then a new INIT with a Cookie Preservative succeeds', () => {
+  const clock = new SimClock();
+  const net = new SimNetwork(clock, 1, { latencyMs: 60 });
+  const a = new SimSctpNode(clock, net, '10.0.0.1', 9899, { port: 9901 }, 1);
+  const b = new SimSctpNode(clock, net, '10.0.0.2', 9899, { port: 9901, validCookieLifeMs: 100 }, 2);
+  const ia = a.connect('10.0.0.2', 9901);
+  assert.ok(clock.runUntil(() => a.isUp(ia) && b.endpoint.associationCount === 1, 10_000));
+  assert.equal(b.endpoint.stats.staleCookies, 1);
+  assert.equal(a.eventsOf('up').length, 1);
+});

@@ -77,8 +77,14 @@ export function initAckPacket(
   return singleChunkPacket(cfg.port, peerPort, init.initiateTag, ChunkType.initAck, 0, value);
 }
 
-export function initValue(cfg: SctpConfig, localTag: number, initialTsn: number): Uint8Array {
+export function initValue(
+  cfg: SctpConfig,
+  localTag: number,
+  initialTsn: number,
+  cookiePreservativeMs?: number,
+): Uint8Array {
   return encodeInit({
+    ...(cookiePreservativeMs !== undefined ? { cookiePreservativeMs } : {}),
     initiateTag: localTag,
     arwnd: cfg.receiveWindowBytes,
     outboundStreams: cfg.outboundStreams,

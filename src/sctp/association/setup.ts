@@ -195,13 +195,16 @@ export abstract class AssociationSetup extends AssociationCore {
     if (!causes.ok) return;
     for (const cause of causes.value) {
       if (cause.code === CauseCode.staleCookie && this.state === 'cookieEchoed') {
-        // §5.2.6: start over with a new INIT (the stale cookie's tags are abandoned).
+        // §5.2.6: start over with a new INIT asking for a longer cookie life (Cookie Preservative).
+        const stalenessUs =
+          cause.info.length >= 4 ? new DataView(cause.info.buffer, cause.info.byteOffset, 4).getUint32(0) : 0;
+        const preservativeMs = Math.ceil(stalenessUs / 1000) + this.primaryPath.rtoMs;
         this.state = 'cookieWait';
         this.peerTag = 0;
         this.t1Chunk = {
           type: ChunkType.init,
           flags: 0,
-          value: initValue(this.cfg, this.localTag, this.localInitialTsn),
+          value: initValue(this.cfg, this.localTag, this.localInitialTsn, preservativeMs),
         };
         if (++this.t1Count > this.cfg.maxInitRetransmits) {
           this.close(now, { kind: 'initFailed' });

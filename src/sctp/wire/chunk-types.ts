@@ -45,7 +45,7 @@ export const ParamType = {
   supportedExtensions: 0x8008,
 } as const;
 
-/** Error cause codes (RFC 9260 §3.3.10, RFC 6951 §5.3). */
+/** Error cause codes (RFC 9260 §3.3.10; 14 comes from later SCTP-over-UDP work, listed for naming only). */
 export const CauseCode = {
   invalidStreamIdentifier: 1,
   missingMandatoryParameter: 2,

@@ -126,6 +126,8 @@ export interface InitFields {
   readonly addresses?: readonly string[];
   readonly cookie?: Uint8Array;
   readonly supportedAddressTypes?: readonly number[];
+  /** Cookie Preservative (§3.3.2.1, INIT only): the suggested lifespan increment. */
+  readonly cookiePreservativeMs?: number;
   /** Raw parameters to echo in Unrecognized Parameter parameters (INIT ACK only). */
   readonly unrecognized?: readonly Uint8Array[];
 }
@@ -147,6 +149,14 @@ export function encodeInit(f: InitFields): Uint8Array {
     if (b) param(b.length === 16 ? ParamType.ipv6 : ParamType.ipv4, b);
   }
   if (f.cookie) param(ParamType.stateCookie, f.cookie);
+  if (f.cookiePreservativeMs !== undefined) {
+    const v = new Uint8Array(4);
+    new DataView(v.buffer).setUint32(
+      0,
+      Math.min(0xffffffff, Math.max(0, Math.round(f.cookiePreservativeMs))),
+    );
+    param(ParamType.cookiePreservative, v);
+  }
   if (f.supportedAddressTypes) {
     const v = new Uint8Array(2 * f.supportedAddressTypes.length);
     f.supportedAddressTypes.forEach((t, i) => {

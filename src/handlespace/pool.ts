@@ -1,7 +1,7 @@
 /**
  * A pool (its handle, the properties all its PEs share, its PEs by id and its selection index) and a PE
- * record, which is linked into up to four trees (its pool's selection tree, the ownership, connection and
- * timer indexes) by integer node handles.
+ * record, which is linked into up to three trees by integer node handles (its pool's selection tree, its
+ * owner's id tree in the ownership index, the timer tree) and into its connection's list.
  */
 import type { Instant } from '../base/time.js';
 import { NIL, type RedBlackTree, type TreeNodeStore } from '../collections/index.js';

@@ -5,7 +5,7 @@
  *
  * - sort policies keep the PEs in a red-black tree ordered by (policy key, sequence number) and return
  *   the first N; the first `maxIncrement` of them get a fresh sequence number (round robin among equals),
- *   their degradation grows by loadDegradation, WeightedRoundRobin's virtual time advances by 1/weight,
+ *   their degradation grows by loadDegradation, WeightedRoundRobin's turn counter advances by one,
  *   and they are re-linked: O(k + maxIncrement * log n).
  * - value policies keep the PEs ordered by PE id in a tree with subtree sums of their weights; each of the
  *   N picks draws r uniformly in [0, total) and takes the node covering r; a PE drawn again is redrawn

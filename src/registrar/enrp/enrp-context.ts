@@ -46,7 +46,7 @@ export type ConnectPurpose =
       readonly kind: 'claim';
       readonly poolHandle: PoolHandle;
       readonly id: number;
-      readonly reason: 'takeover' | 'suggestion';
+      readonly reason: 'takeover' | 'suggestion' | 'restart';
     };
 
 export interface EnrpContext {
@@ -83,4 +83,6 @@ export interface EnrpContext {
     out: EnrpAction[],
   ): Peer;
   presence(receiverId: RegistrarId, replyRequired: boolean): EnrpPresence;
+  /** A PE the mentor lists as ours that we do not have (restart with the same id): claim it back. */
+  reclaim(now: Instant, poolHandle: PoolHandle, element: PoolElementParameter, out: EnrpAction[]): void;
 }

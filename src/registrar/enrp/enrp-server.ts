@@ -7,18 +7,13 @@
  */
 import type { AssociationId, Instant, Random } from '../../base/index.js';
 import type { Handlespace, PoolElementEntry } from '../../handlespace/index.js';
-import { type DecodeError, decodeErrorCause, parametersToReport } from '../../wire/decode-error.js';
+import type { DecodeError } from '../../wire/decode-error.js';
 import type { EnrpMessage, EnrpPresence } from '../../wire/enrp-messages.js';
-import {
-  ErrorCause,
-  type OperationError,
-  type PoolElementParameter,
-  type PoolHandle,
-  type RegistrarId,
-} from '../../wire/types.js';
+import type { PoolElementParameter, PoolHandle, RegistrarId } from '../../wire/types.js';
 import { minDefined } from './deadline.js';
 import { ENRP_DEFAULTS } from './defaults.js';
 import type { ConnectPurpose, EnrpContext, EnrpServerOptions, ResolvedEnrpOptions } from './enrp-context.js';
+import { malformedReply, unrecognizedReport } from './enrp-errors.js';
 import type { EnrpAction, EnrpEvent, EnrpInput } from './enrp-types.js';
 import { HandleTableResponder } from './handle-table-response.js';
 import { HandleTableSync } from './handle-table-sync.js';
@@ -311,21 +306,12 @@ export class EnrpServer implements EnrpContext {
     return this.updates.learn(now, poolHandle, element);
   }
 
-  // ---- Errors (RFC 5353 §3.7) ------------------------------------------------------------------------
-
-  /** An ENRP Error with the RFC's ids (ours as sender, the offender's as receiver; RSPLIB copies them). */
-  private errorMessage(
-    assoc: AssociationId,
-    operationError: OperationError,
-    offender?: RegistrarId,
-  ): EnrpMessage {
-    return {
-      kind: 'error',
-      senderId: this.registrarId,
-      receiverId: this.peers.idOfAssoc(assoc) ?? offender ?? 0,
-      operationError,
-    };
+  reclaim(now: Instant, poolHandle: PoolHandle, element: PoolElementParameter, out: EnrpAction[]): void {
+    const entry = this.learn(now, poolHandle, { ...element, homeRegistrarId: this.registrarId });
+    if (entry !== undefined) this.takeover.reclaim(now, entry, out);
   }
+
+  // ---- Errors (RFC 5353 §3.7) ------------------------------------------------------------------------
 
   private onMalformed(
     assoc: AssociationId,
@@ -334,21 +320,13 @@ export class EnrpServer implements EnrpContext {
     out: EnrpAction[],
   ): void {
     this.notify(out, { kind: 'enrpMalformed', assoc, error });
-    if (error.silent || error.messageType === 0x0a) return;
-    // Every ENRP message starts with type, flags, length and the sender's id (RFC 5353 §2).
-    const offender =
-      bytes !== undefined && bytes.length >= 8
-        ? ((bytes[4]! << 24) | (bytes[5]! << 16) | (bytes[6]! << 8) | bytes[7]!) >>> 0
-        : undefined;
-    const message = this.errorMessage(assoc, { causes: [decodeErrorCause(error)] }, offender);
-    out.push({ kind: 'send', assoc, protocol: 'enrp', message });
+    const message = malformedReply(this.registrarId, this.peers.idOfAssoc(assoc), error, bytes);
+    if (message !== undefined) out.push({ kind: 'send', assoc, protocol: 'enrp', message });
   }
 
   private reportUnrecognized(assoc: AssociationId, m: EnrpMessage, out: EnrpAction[]): void {
-    const report = parametersToReport(m.unrecognized);
-    if (report.length === 0 || m.kind === 'error') return;
-    const causes = report.map((tlv) => ({ cause: ErrorCause.UnrecognizedParameter, data: tlv }));
-    out.push({ kind: 'send', assoc, protocol: 'enrp', message: this.errorMessage(assoc, { causes }) });
+    const message = unrecognizedReport(this.registrarId, this.peers.idOfAssoc(assoc), m);
+    if (message !== undefined) out.push({ kind: 'send', assoc, protocol: 'enrp', message });
   }
 
   // ---- Associations ----------------------------------------------------------------------------------

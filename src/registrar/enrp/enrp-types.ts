@@ -124,7 +124,7 @@ export type EnrpEvent =
       readonly kind: 'elementClaimed';
       readonly poolHandle: PoolHandle;
       readonly id: PoolElementId;
-      readonly reason: 'takeover' | 'suggestion';
+      readonly reason: 'takeover' | 'suggestion' | 'restart';
       readonly outcome: 'keepAliveSent' | 'connectFailed' | 'noAsapTransport' | 'gone';
     }
   | {

@@ -83,9 +83,13 @@ export class HandleTableSync {
     for (const pool of m.pools) {
       for (const pe of pool.poolElements) {
         const owner = pe.homeRegistrarId === 0 ? peer.id : pe.homeRegistrarId;
-        // We are the authority on our own PEs; a peer's copy of them may be stale.
-        if (owner === own) continue;
         const existing = hs.find(pool.poolHandle, pe.id);
+        // We are the authority on our own PEs; a peer's copy of them may be stale. Except in the mentor
+        // download: a PE of ours we do not know means we restarted with the same id; claim it back.
+        if (owner === own) {
+          if (existing === undefined && sync.reason === 'mentor') s.reclaim(now, pool.poolHandle, pe, out);
+          continue;
+        }
         if (existing !== undefined && existing.homeRegistrarId === own) continue;
         if (s.learn(now, pool.poolHandle, { ...pe, homeRegistrarId: owner }) !== undefined) sync.elements++;
       }

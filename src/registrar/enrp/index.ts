@@ -1,6 +1,7 @@
 export * from './deadline.js';
 export * from './defaults.js';
 export * from './enrp-context.js';
+export * from './enrp-errors.js';
 export * from './enrp-server.js';
 export * from './enrp-types.js';
 export * from './handle-table-response.js';

@@ -169,10 +169,18 @@ export class Takeover {
     }
   }
 
+  /**
+   * A PE the mentor says is ours but we do not know: we were restarted with the same id. Claim it back
+   * (Keep Alive with H over a new association) instead of letting peers purge it until it re-registers.
+   */
+  reclaim(now: Instant, entry: PoolElementEntry, out: EnrpAction[]): void {
+    this.claim(now, entry, 'restart', out);
+  }
+
   private claim(
     now: Instant,
     entry: PoolElementEntry,
-    reason: 'takeover' | 'suggestion',
+    reason: 'takeover' | 'suggestion' | 'restart',
     out: EnrpAction[],
   ): void {
     const s = this.server;

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { EnrpHandleTableResponse, EnrpMessage } from '../../../src/wire/enrp-messages.js';
 import { encodeEnrp } from '../../../src/wire/index.js';
 import {
+  connects,
   element,
   enrpServer,
   eventsOf,
@@ -156,6 +157,31 @@ describe('Mentor download in start-up (RFC 5353 §3.2.2-§3.2.3, notes §3.5)', 
     assert.equal(hs.find(POOL, 3)?.homeRegistrarId, 0x300);
     assert.equal(hs.find(POOL, 3)?.timerKind, 'expiry');
     assert.equal(hs.find(POOL, 3)?.timerDeadline, 120 + 30_000, 'expiry = registration life (ms, RSPLIB)');
+  });
+
+  it('claims back PEs the mentor lists as ours that we do not know (restart with the same id)', () => {
+    const { server, hs } = enrpServer({ multicast: true });
+    started(server);
+    server.handle({ kind: 'received', now: 100, assoc: 4, message: presenceFrom(0x200) });
+    const out = server.handle({
+      kind: 'received',
+      now: 110,
+      assoc: 4,
+      message: {
+        kind: 'handleTableResponse',
+        senderId: 0x200,
+        receiverId: OWN,
+        reject: false,
+        moreToSend: false,
+        pools: [{ poolHandle: POOL, poolElements: [element(5, OWN), element(6, 0x200)] }],
+      },
+    });
+    assert.equal(hs.find(POOL, 5)?.homeRegistrarId, OWN);
+    assert.equal(hs.find(POOL, 5)?.timerKind, 'keepAliveTimeout');
+    assert.deepEqual(
+      connects(out).map((c) => [c.protocol, c.to.port]),
+      [['asap', 5000]],
+    );
   });
 
   it('a rejecting mentor is replaced by another live peer', () => {

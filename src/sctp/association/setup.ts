@@ -188,6 +188,21 @@ export abstract class AssociationSetup extends AssociationCore {
     this.t1Chunk = { type: ChunkType.cookieEcho, flags: 0, value: cookie.slice() };
     this.t1Count = 0;
     this.sendT1(now);
+    if (ia.params.unrecognized.length > 0) {
+      // §3.3.3: report the INIT ACK's unrecognized parameters (each cause carries one parameter).
+      const causes = ia.params.unrecognized.map((u) => ({ code: CauseCode.unrecognizedParameters, info: u }));
+      this.transmit(
+        this.primaryPath,
+        singleChunkPacket(
+          this.cfg.port,
+          this.peerPort,
+          this.peerTag,
+          ChunkType.error,
+          0,
+          encodeCauses(causes),
+        ),
+      );
+    }
   }
 
   protected onError(now: Instant, c: RawChunk): void {

@@ -35,7 +35,7 @@ const ALLOWED = {
   stack: CORES.filter((l) => l !== 'stack'),
   io: CORES,
   api: [...CORES, 'io'],
-  cli: ['api', 'wire', 'policy', 'base'],
+  cli: ['api', 'wire', 'policy', 'services', 'base'],
 };
 const NODE_FREE = new Set(CORES);
 

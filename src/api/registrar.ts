@@ -161,6 +161,11 @@ export class Registrar extends TypedEmitter<RegistrarEvents> {
     return this.core.handlespace;
   }
 
+  /** Stops at once like a crashed process: no goodbye to peers or PEs (for demos and tests). */
+  async kill(): Promise<void> {
+    await this.runner.close();
+  }
+
   async close(): Promise<void> {
     this.runner.act(this.runnerNode().input({ kind: 'stop', now: monotonicNow() }));
     await this.runner.close();

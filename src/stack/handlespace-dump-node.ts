@@ -38,6 +38,8 @@ export interface HandlespaceDumpOptions {
   readonly timeoutMs?: number;
 }
 
+const RETRY_AFTER_REJECT_MS = 500;
+
 export class HandlespaceDumpNode {
   readonly ownId: RegistrarId;
   private readonly host: SctpHost;
@@ -50,6 +52,9 @@ export class HandlespaceDumpNode {
   private tableDone = false;
   private finished = false;
   private deadline: Instant | undefined;
+  /** A rejected request (the registrar is in its start-up phase) is asked again at this instant. */
+  private retryAt: Instant | undefined;
+  private listRetry = false;
   private out: NodeOutput<HandlespaceDumpEvent>[] = [];
   private now: Instant = 0;
 
@@ -64,7 +69,10 @@ export class HandlespaceDumpNode {
   nextDeadline(): Instant | undefined {
     const d = this.host.endpoint.nextDeadline();
     if (this.finished) return d;
-    return d === undefined ? this.deadline : this.deadline === undefined ? d : Math.min(d, this.deadline);
+    let next = d;
+    for (const t of [this.deadline, this.retryAt])
+      if (t !== undefined && (next === undefined || t < next)) next = t;
+    return next;
   }
 
   start(now: Instant): NodeOutput<HandlespaceDumpEvent>[] {
@@ -79,12 +87,26 @@ export class HandlespaceDumpNode {
   handle(input: NodeInput): NodeOutput<HandlespaceDumpEvent>[] {
     return this.run(input.now, () => {
       if (input.kind === 'datagram') this.host.datagram(input.now, input.from, input.bytes);
-      else if (input.kind === 'tick') {
-        this.host.tick(input.now);
-        if (!this.finished && this.deadline !== undefined && input.now >= this.deadline)
-          this.fail('no complete answer in time');
-      }
+      else if (input.kind === 'tick') this.onTick(input.now);
     });
+  }
+
+  private onTick(now: Instant): void {
+    this.host.tick(now);
+    if (this.finished) return;
+    if (this.deadline !== undefined && now >= this.deadline) {
+      this.fail(
+        this.retryAt === undefined
+          ? 'no complete answer in time'
+          : 'the registrar kept rejecting the requests',
+      );
+    } else if (this.retryAt !== undefined && now >= this.retryAt) {
+      this.retryAt = undefined;
+      if (this.listRetry)
+        this.send({ kind: 'listRequest', senderId: this.ownId, receiverId: this.registrarId });
+      this.listRetry = false;
+      if (!this.tableDone) this.requestTable();
+    }
   }
 
   private run(now: Instant, f: () => void): NodeOutput<HandlespaceDumpEvent>[] {
@@ -132,21 +154,45 @@ export class HandlespaceDumpNode {
     const r = decodeEnrp(bytes);
     if (!r.ok) return;
     const m = r.value;
+    this.answerAsPeer(m);
     if (m.kind === 'presence') {
       this.registrarId = m.senderId;
       this.ownChecksum = m.peChecksum;
     } else if (m.kind === 'listResponse') {
       this.registrarId ||= m.senderId;
+      if (m.reject) {
+        this.retryAt = now + RETRY_AFTER_REJECT_MS;
+        this.listRetry = true;
+        return;
+      }
       this.peers = [...m.servers];
       this.listDone = true;
     } else if (m.kind === 'handleTableResponse') {
       this.registrarId ||= m.senderId;
-      if (m.reject) return this.fail('the registrar rejected the Handle Table Request');
+      // RFC 5353 §3.2.3: a registrar in its start-up phase is not ready to hand out its table yet.
+      if (m.reject) {
+        this.retryAt = now + RETRY_AFTER_REJECT_MS;
+        return;
+      }
       this.pools.push(...m.pools);
       if (m.moreToSend) this.requestTable();
       else this.tableDone = true;
     }
     if (this.listDone && this.tableDone) this.finish(now);
+  }
+
+  /**
+   * A registrar in its start-up phase may take us for its mentor and ask us for our peers and table:
+   * as a peer without PEs we answer with empty ones, so that its start-up ends and it answers us.
+   */
+  private answerAsPeer(m: EnrpMessage): void {
+    const header = { senderId: this.ownId, receiverId: m.senderId };
+    if (m.kind === 'listRequest') this.send({ kind: 'listResponse', ...header, reject: false, servers: [] });
+    else if (m.kind === 'handleTableRequest') {
+      this.send({ kind: 'handleTableResponse', ...header, reject: false, moreToSend: false, pools: [] });
+    } else if (m.kind === 'presence' && m.replyRequired) {
+      this.send({ kind: 'presence', ...header, replyRequired: false, peChecksum: 0xffff });
+    }
   }
 
   private finish(now: Instant): void {

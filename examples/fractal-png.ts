@@ -9,7 +9,7 @@
  * Needs the loopback addresses 127.0.0.1-5 (all of 127/8 on Linux).
  */
 import { writeFileSync } from 'node:fs';
-import { PoolElement, PoolUser, Registrar } from '../src/api/index.js';
+import { PoolElement, PoolUser, Registrar, runClient } from '../src/api/index.js';
 import {
   encodePng,
   FractalClient,
@@ -17,7 +17,6 @@ import {
   FractalService,
   fractalToPng,
 } from '../src/services/index.js';
-import { drive } from './client-driver.js';
 
 const out = process.argv[2] ?? 'fractal.png';
 const width = Number(process.argv[3] ?? 320);
@@ -57,7 +56,7 @@ const client = new FractalClient({
   },
 });
 const killed = new Set<number>();
-await drive<FractalClientEvent>(session, client, (e) => {
+await runClient<FractalClientEvent>(session, client, (e) => {
   const victim = e.kind === 'progress' ? pes.find((p) => p.id === e.pe) : undefined;
   const due = e.kind === 'progress' && e.receivedPoints >= ((killed.size + 1) * e.totalPoints) / 3;
   if (e.kind === 'progress' && due && killed.size < 2 && victim && !killed.has(victim.id)) {

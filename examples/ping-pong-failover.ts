@@ -9,9 +9,8 @@
  *
  * Needs the loopback addresses 127.0.0.1-5 (all of 127/8 on Linux).
  */
-import { PoolElement, PoolUser, Registrar } from '../src/api/index.js';
+import { PoolElement, PoolUser, Registrar, runClient } from '../src/api/index.js';
 import { PingPongClient, type PingPongClientEvent, PingPongService } from '../src/services/index.js';
-import { drive } from './client-driver.js';
 
 const pings = Number(process.argv[2] ?? 10);
 const killAfter = Number(process.argv[3] ?? 4);
@@ -46,7 +45,7 @@ session.on('failoverComplete', ({ pe, cookieEchoed }) =>
   console.log(`  now on ${hex(pe)}${cookieEchoed ? ', cookie echoed' : ''}`),
 );
 let answered = 0;
-await drive<PingPongClientEvent>(session, client, (e) => {
+await runClient<PingPongClientEvent>(session, client, (e) => {
   if (e.kind === 'pong') {
     console.log(`Pong ${e.messageNo} ReplyNo ${e.replyNo} from ${hex(e.pe)} in ${e.rttMs.toFixed(1)} ms`);
     if (++answered === killAfter) {

@@ -74,6 +74,31 @@ export class Reassembly {
     return 0;
   }
 
+  private headCacheTsn = -1;
+  private headCacheSize = -1;
+  private headCacheBytes = 0;
+
+  /**
+   * Bytes of the incomplete message whose fragments end at `cumTsn` (fragments at or below the
+   * cumulative TSN: the message being received in order). Cached per (cumTsn, fragment count).
+   */
+  bytesEndingAt(cumTsn: number): number {
+    if (this.fragments.size === 0) return 0;
+    if (cumTsn === this.headCacheTsn && this.fragments.size === this.headCacheSize)
+      return this.headCacheBytes;
+    let sum = 0;
+    let t = cumTsn;
+    for (let f = this.fragments.get(t); f; f = this.fragments.get(t)) {
+      sum += f.userData.length;
+      if ((f.flags & DataFlag.begin) !== 0) break;
+      t = add32(t, 0xffffffff);
+    }
+    this.headCacheTsn = cumTsn;
+    this.headCacheSize = this.fragments.size;
+    this.headCacheBytes = sum;
+    return sum;
+  }
+
   private tryComplete(c: DataChunk, unordered: boolean): InboundMessage | undefined {
     const same = (f: DataChunk | undefined): f is DataChunk =>
       f !== undefined &&

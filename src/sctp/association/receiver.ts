@@ -39,8 +39,18 @@ export class Receiver {
     return this.reassembly.buffered;
   }
 
+  /**
+   * The advertised window. The message being reassembled in order (its fragments end at the
+   * cumulative TSN) does not count against it, up to `maxMessageBytes`: a message larger than
+   * the window streams through at full speed instead of by zero-window probes.
+   */
   get arwnd(): number {
-    return Math.max(0, this.windowBytes - this.reassembly.buffered);
+    return Math.max(0, this.windowBytes - this.countedBytes());
+  }
+
+  private countedBytes(): number {
+    const head = Math.min(this.reassembly.bytesEndingAt(this.cumTsn), this.maxMessageBytes);
+    return this.reassembly.buffered - head;
   }
 
   get hasGaps(): boolean {
@@ -59,7 +69,7 @@ export class Receiver {
     if (c.userData.length === 0) return 'noUserData';
     const len = c.userData.length;
     const inOrder = offset === 1;
-    if (!inOrder && this.reassembly.buffered + len > this.windowBytes) return 'dropped';
+    if (!inOrder && this.countedBytes() + len > this.windowBytes) return 'dropped';
     if (this.reassembly.buffered + len > this.windowBytes + this.maxMessageBytes) return 'tooLarge';
     if (inOrder) {
       let cum = tsn;

@@ -21,6 +21,8 @@
  *   npm run bench:registrar -- --json         only a JSON array of {metric, value, unit}
  *   options: --assocs N (4) --window W (16 per association) --measure-ms MS (3000) --warmup-ms MS (1000)
  *            --pes N (100000) --generators G (1) --profile-registrar DIR (node --cpu-prof of the registrar)
+ *            --dist (run the registrar and the load generator from the compiled dist/: `npm run build`
+ *            first; through tsx, esbuild's keepNames adds a __name() call per closure created)
  *
  * Loopback addresses: registrar 127.0.2.1 (SCTP 46863), echo PE 127.0.2.2 (SCTP 46864), load generator
  * associations 127.0.2.10 and up, all with UDP 9899 (Linux routes all of 127/8).
@@ -41,6 +43,7 @@ const { values: args } = parseArgs({
     pes: { type: 'string' },
     generators: { type: 'string' },
     'profile-registrar': { type: 'string' },
+    dist: { type: 'boolean' },
   },
 });
 const num = (v: string | undefined, d: number): number => (v === undefined ? d : Number(v));
@@ -142,6 +145,16 @@ interface Merged {
   readonly errors: number;
   /** The load generators' CPU use, % of one core each (the busiest). */
   readonly generatorCpu: number;
+  /** Answers over the whole phase, warm-up included. */
+  readonly total: number;
+}
+
+interface Phase extends Merged {
+  readonly cpu: number;
+  /** The registrar's CPU time per answer (µs): its cost, whatever else runs on the machine. */
+  readonly cpuUsPerAnswer: number;
+  readonly sentPerAnswer: number;
+  readonly receivedPerAnswer: number;
 }
 
 function merge(results: PhaseResult[]): Merged {
@@ -164,6 +177,7 @@ function merge(results: PhaseResult[]): Merged {
     rejects: results.reduce((s, r) => s + r.rejects, 0),
     errors: results.reduce((s, r) => s + r.errors, 0),
     generatorCpu: Math.max(...results.map((r) => (100 * r.cpuMs) / r.wallMs)),
+    total: results.reduce((s, r) => s + r.total, 0),
   };
 }
 
@@ -176,12 +190,14 @@ async function main(): Promise<void> {
     'registrar',
     './support/registrar-server.ts',
     ['--expose-gc', ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [])],
-    { BENCH_REGISTRAR: REGISTRAR, BENCH_ECHO: ECHO },
+    { BENCH_REGISTRAR: REGISTRAR, BENCH_ECHO: ECHO, BENCH_DIST: args.dist ? '1' : '0' },
   );
   await server.waitFor('ready');
   const generators: Helper[] = [];
   for (let g = 0; g < GENERATORS; g++) {
-    const h = new Helper(`load generator ${g + 1}`, './support/load-generator.ts', []);
+    const h = new Helper(`load generator ${g + 1}`, './support/load-generator.ts', [], {
+      BENCH_DIST: args.dist ? '1' : '0',
+    });
     await h.waitFor('ready');
     const addresses = Array.from({ length: ASSOCS }, (_, i) => `127.0.2.${10 + g * ASSOCS + i}`);
     h.post({ type: 'setup', registrar: REGISTRAR, echo: ECHO, addresses, sctpPortBase: 47000 + g * ASSOCS });
@@ -189,26 +205,38 @@ async function main(): Promise<void> {
     generators.push(h);
   }
   note(
-    `registrar benchmark: ${GENERATORS} load generator(s) x ${ASSOCS} associations x window ${WINDOW}, ` +
+    `registrar benchmark (${args.dist ? 'dist/' : 'src/ via tsx'}): ${GENERATORS} load generator(s) x ${ASSOCS} associations x window ${WINDOW}, ` +
       `${WARMUP_MS} ms warm-up + ${MEASURE_MS} ms per phase`,
   );
 
-  const cpu = async (): Promise<number> => {
+  const cpu = async (): Promise<{ ms: number; sent: number; received: number }> => {
     const m = await server.request({ type: 'cpu' });
-    return ((m.userUs as number) + (m.systemUs as number)) / 1000;
+    return {
+      ms: ((m.userUs as number) + (m.systemUs as number)) / 1000,
+      sent: m.datagramsSent as number,
+      received: m.datagramsReceived as number,
+    };
   };
   const all = async (m: Record<string, unknown>): Promise<Merged> => {
     const results = await Promise.all(generators.map((g) => g.request(m)));
     return merge(results as unknown as PhaseResult[]);
   };
   /** A phase with the registrar's CPU use (% of one core) over its whole wall time. */
-  const phase = async (m: Record<string, unknown>): Promise<Merged & { cpu: number }> => {
+  const phase = async (m: Record<string, unknown>): Promise<Phase> => {
     const c0 = await cpu();
     const t0 = performance.now();
     const r = await all(m);
     const wall = performance.now() - t0;
     const c1 = await cpu();
-    return { ...r, cpu: (100 * (c1 - c0)) / wall };
+    // Answers over the whole phase (warm-up included), to relate to the datagram counts.
+    const answers = r.total;
+    return {
+      ...r,
+      cpu: (100 * (c1.ms - c0.ms)) / wall,
+      cpuUsPerAnswer: ((c1.ms - c0.ms) * 1000) / answers,
+      sentPerAnswer: (c1.sent - c0.sent) / answers,
+      receivedPerAnswer: (c1.received - c0.received) / answers,
+    };
   };
   const timed = (kind: string) =>
     phase({ type: 'timed', kind, window: WINDOW, warmupMs: WARMUP_MS, measureMs: MEASURE_MS });
@@ -225,13 +253,19 @@ async function main(): Promise<void> {
     (await server.request({ type: 'memory' })) as Record<string, number>;
 
   const metrics: Metric[] = [];
-  const show = (name: string, r: Merged & { cpu: number }, unit: string): void => {
+  const show = (name: string, r: Phase, unit: string): void => {
     metrics.push(
       { metric: `${name}`, value: round(r.rate), unit },
       { metric: `${name} p50 latency`, value: round(r.p50, 2), unit: 'ms' },
       { metric: `${name} p99 latency`, value: round(r.p99, 2), unit: 'ms' },
       { metric: `${name} registrar CPU`, value: round(r.cpu), unit: '% of a core' },
+      { metric: `${name} registrar CPU per request`, value: round(r.cpuUsPerAnswer, 1), unit: 'µs' },
       { metric: `${name} load generator CPU`, value: round(r.generatorCpu), unit: '% of a core' },
+      {
+        metric: `${name} registrar UDP datagrams in/out per request`,
+        value: round(r.receivedPerAnswer, 2),
+        unit: `/ ${round(r.sentPerAnswer, 2)}`,
+      },
     );
     if (r.rejects + r.errors > 0)
       metrics.push({ metric: `${name} rejected or failed`, value: r.rejects + r.errors, unit: 'answers' });

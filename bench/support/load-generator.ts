@@ -17,9 +17,17 @@
  * PEs registered by `register` with `reregister: true` form the set the 'reregister' phase cycles through.
  */
 import { performance } from 'node:perf_hooks';
-import { SctpUdpSocket } from '../../src/io/sctp-udp-socket.js';
 import type { AssocId } from '../../src/sctp/index.js';
-import { decodeAsap, encodeAsap } from '../../src/wire/index.js';
+
+// BENCH_DIST=1: the compiled package (dist/, `npm run build`) instead of the TypeScript sources via tsx.
+const dist = process.env.BENCH_DIST === '1';
+const { SctpUdpSocket }: typeof import('../../src/io/sctp-udp-socket.js') = await import(
+  dist ? '../../dist/src/io/sctp-udp-socket.js' : '../../src/io/sctp-udp-socket.js'
+);
+type SctpUdpSocket = import('../../src/io/sctp-udp-socket.js').SctpUdpSocket;
+const { decodeAsap, encodeAsap }: typeof import('../../src/wire/index.js') = await import(
+  dist ? '../../dist/src/wire/index.js' : '../../src/wire/index.js'
+);
 
 const PPID_ASAP = 11;
 const PPID_ECHO = 0;
@@ -37,6 +45,8 @@ export interface PhaseResult {
   /** This process's CPU time over the phase (ms) and the phase's wall time (ms). */
   readonly cpuMs: number;
   readonly wallMs: number;
+  /** Every answer of the phase, warm-up included. */
+  readonly total: number;
 }
 
 type Setup = {
@@ -167,6 +177,7 @@ async function setup(m: Setup): Promise<void> {
 class Recorder {
   readonly histogram = new Array<number>(BUCKETS).fill(0);
   count = 0;
+  total = 0;
   maxMs = 0;
   rejects = 0;
   errors = 0;
@@ -186,6 +197,7 @@ class Recorder {
     return {
       cpuMs: (cpu.user + cpu.system) / 1000,
       wallMs: performance.now() - this.t0,
+      total: this.total,
       count: this.count,
       seconds,
       histogram: this.histogram,
@@ -241,6 +253,7 @@ function timed(m: Timed): Promise<PhaseResult> {
     };
     const answered = (c: Conn, sentAt: number, bytes?: Uint8Array): void => {
       outstanding--;
+      rec.total++;
       const now = performance.now();
       if (sentAt >= measureFrom && now <= end) {
         rec.record(now - sentAt);
@@ -305,6 +318,7 @@ function register(m: Register): Promise<PhaseResult> {
     onRegistrarAnswer = (c, sentAt, bytes) => {
       const now = performance.now();
       rec.record(now - sentAt);
+      rec.total++;
       checkAnswer(rec, bytes);
       sendOne(conns.indexOf(c));
       if (--remaining === 0) resolve(rec.result((now - start) / 1000));

@@ -4,14 +4,35 @@
  * (public API, service 'echo') registered with it. Both use the same SCTP-over-UDP stack (NodeRunner and
  * the stack nodes); only one of them is under load at a time.
  *
- * Environment: BENCH_REGISTRAR (IP:PORT of the ASAP endpoint), BENCH_ECHO (IP:PORT of the echo PE's
+ * Environment: BENCH_DIST=1 to run the compiled dist/ (else the sources through tsx), BENCH_REGISTRAR (IP:PORT of the ASAP endpoint), BENCH_ECHO (IP:PORT of the echo PE's
  * data endpoint). IPC: it sends {type:'ready'} once both run; it answers
- *   {type:'cpu', id}           -> {type:'cpu', id, userUs, systemUs}   (process.cpuUsage so far)
+ *   {type:'cpu', id}           -> {type:'cpu', id, userUs, systemUs, datagramsSent, datagramsReceived}
+ *                                 (process.cpuUsage and UDP datagrams so far)
  *   {type:'memory', id}        -> {type:'memory', id, rss, heapUsed, heapTotal, external, arrayBuffers, pes}
  *                                 after a full garbage collection (run with --expose-gc)
  *   {type:'stop'}              -> closes and exits
  */
-import { PoolElement, Registrar } from '../../src/api/index.js';
+import { Socket } from 'node:dgram';
+
+// BENCH_DIST=1: the compiled package (dist/, `npm run build`) instead of the TypeScript sources via tsx.
+type Api = typeof import('../../src/api/index.js');
+const { PoolElement, Registrar }: Api = await import(
+  process.env.BENCH_DIST === '1' ? '../../dist/src/api/index.js' : '../../src/api/index.js'
+);
+
+// Datagram counters (diagnostics: UDP packets per request and per answer).
+let datagramsSent = 0;
+let datagramsReceived = 0;
+const send0 = Socket.prototype.send;
+Socket.prototype.send = function (this: Socket, ...a: unknown[]) {
+  datagramsSent++;
+  return (send0 as (...x: unknown[]) => void).apply(this, a);
+} as typeof Socket.prototype.send;
+const emit0 = Socket.prototype.emit;
+Socket.prototype.emit = function (this: Socket, event: string | symbol, ...a: unknown[]) {
+  if (event === 'message') datagramsReceived++;
+  return (emit0 as (...x: unknown[]) => boolean).apply(this, [event, ...a]);
+} as typeof Socket.prototype.emit;
 
 type Request = { type: 'cpu'; id: number } | { type: 'memory'; id: number } | { type: 'stop' };
 
@@ -49,7 +70,15 @@ process.on('message', (raw) => {
   const m = raw as Request;
   if (m.type === 'cpu') {
     const u = process.cpuUsage();
-    send({ type: 'cpu', id: m.id, userUs: u.user, systemUs: u.system, warnings });
+    send({
+      type: 'cpu',
+      id: m.id,
+      userUs: u.user,
+      systemUs: u.system,
+      warnings,
+      datagramsSent,
+      datagramsReceived,
+    });
   } else if (m.type === 'memory') {
     const gc = (globalThis as { gc?: () => void }).gc;
     gc?.();

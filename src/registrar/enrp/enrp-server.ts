@@ -457,6 +457,7 @@ export class EnrpServer implements EnrpContext {
     if (this.startupEndsAt !== undefined && now >= this.startupEndsAt) this.endStartup('timeout', out);
     if (this.nextHeartbeatAt !== undefined && now >= this.nextHeartbeatAt) this.heartbeat(now, out);
     for (const peer of [...this.peers.all()]) {
+      if (this.peers.get(peer.id) !== peer) continue; // removed by an earlier step of this tick
       if (peer.sync !== undefined && now >= peer.sync.deadline) this.sync.fail(now, peer, 'timeout', out);
       if (peer.status === 'takingOver' || now < peer.deadline) continue;
       if (peer.status === 'active') {

@@ -31,17 +31,18 @@ export class HandleUpdates {
     if (change === 'added' && this.ctx.options.supportTakeoverSuggestion) {
       suggested = this.takeover.suggestionTarget(element.id);
     }
+    const message: EnrpHandleUpdate = {
+      kind: 'handleUpdate',
+      senderId: this.ctx.registrarId,
+      receiverId: 0,
+      takeoverSuggested: false,
+      action,
+      poolHandle,
+      poolElement: element,
+    };
     for (const peer of this.ctx.peers.live()) {
-      const message: EnrpHandleUpdate = {
-        kind: 'handleUpdate',
-        senderId: this.ctx.registrarId,
-        receiverId: 0,
-        takeoverSuggested: peer.id === suggested,
-        action,
-        poolHandle,
-        poolElement: element,
-      };
-      this.ctx.sendToPeer(peer, message, out);
+      const m = peer.id === suggested ? { ...message, takeoverSuggested: true } : message;
+      this.ctx.sendToPeer(peer, m, out);
     }
   }
 

@@ -121,12 +121,15 @@ describe('rserpool --help and --version', () => {
 });
 
 describe('every command --help', () => {
-  it('covers exactly the documented commands', () => {
-    assert.deepEqual(commands.map((c) => c.name).sort(), Object.keys(DOCUMENTED).sort());
+  it('has every command of the issue', () => {
+    const names = commands.map((c) => c.name);
+    for (const name of Object.keys(DOCUMENTED)) assert.ok(names.includes(name), `command ${name}`);
   });
 
-  for (const [name, options] of Object.entries(DOCUMENTED)) {
-    it(`${name} --help: exit 0, mentions ${options.length} options`, async () => {
+  // Every command, also those added later (their options are then checked by their own tests).
+  for (const { name } of commands) {
+    const options = DOCUMENTED[name] ?? [];
+    it(`${name} --help: exit 0${options.length ? `, mentions ${options.length} options` : ''}`, async () => {
       for (const flag of ['--help', '-h']) {
         const r = await runCli([name, flag]);
         assert.equal(r.code, 0);
@@ -136,6 +139,8 @@ describe('every command --help', () => {
         for (const option of options)
           assert.match(r.stdout, new RegExp(`${option}(?![a-z-])`), `${name} --help mentions ${option}`);
       }
+      const main = await runCli(['--help']);
+      assert.match(main.stdout, new RegExp(`^  ${name} `, 'm'), `rserpool --help lists ${name}`);
     });
   }
 });

@@ -76,3 +76,27 @@ test("udpPort 'auto' falls back to UDP = SCTP port when 9899 is taken, and peers
     await first.close(100);
   }
 });
+
+test('IPv6 loopback', async (t) => {
+  let a: SctpUdpSocket;
+  let b: SctpUdpSocket;
+  try {
+    a = await SctpUdpSocket.open({ port: 5021, addresses: ['::1'], udpPort: 0 });
+    b = await SctpUdpSocket.open({ port: 5022, addresses: ['::1'], udpPort: 0 });
+  } catch {
+    t.skip('no IPv6 loopback');
+    return;
+  }
+  try {
+    const id = a.connect({ addresses: ['::1'], port: 5022, udpPort: b.udpPort });
+    const got = once(b, 'data');
+    await once(a, 'up');
+    a.send(id, new Uint8Array(70_000).fill(9), { ppid: 12 });
+    const [, m] = await got;
+    assert.equal(m.bytes.length, 70_000);
+    assert.equal(a.status(id)!.primaryAddress, '::1');
+  } finally {
+    await a.close(100);
+    await b.close(100);
+  }
+});

@@ -22,6 +22,16 @@ export function parseHostPort(text: string, what: string, defaultPort?: number):
   return { host: canonical, port };
 }
 
+/** Registrar ASAP endpoints ("IP:PORT", port default 3863) as the registrar hunt takes them. */
+export function parseRegistrars(
+  list: readonly string[] | undefined,
+): { addresses: string[]; port: number }[] {
+  return (list ?? []).map((r) => {
+    const hp = parseHostPort(r, 'registrar', 3863);
+    return { addresses: [hp.host], port: hp.port };
+  });
+}
+
 export type AnnounceSetting = 'off' | 'auto' | string;
 
 /** `off`, `auto` (the RFC/RSPLIB default group) or "GROUP:PORT"; undefined means off. */

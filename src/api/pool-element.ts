@@ -15,6 +15,7 @@ import {
   advertisedAddresses,
   parseAnnounce,
   parseHostPort,
+  parseRegistrars,
   randomPort,
 } from './addresses.js';
 import { cryptoRandom, endpointOptions, type Logger, type SctpTuning, TypedEmitter } from './common.js';
@@ -85,10 +86,7 @@ export class PoolElement extends TypedEmitter<PoolElementEvents> {
       transportUse: 'dataAndControl',
       addresses: advertisedAddresses(local.host),
     };
-    const registrars = (options.registrars ?? []).map((r) => {
-      const hp = parseHostPort(r, 'registrar', 3863);
-      return { addresses: [hp.host], port: hp.port };
-    });
+    const registrars = parseRegistrars(options.registrars);
     const id = options.id ?? 1 + (random.u32() % 0xfffffffe);
     const service = typeof options.service === 'string' ? createService(options.service) : options.service;
     const node = new PoolElementNode(

@@ -14,7 +14,13 @@ import {
   type SessionOptions,
 } from '../stack/index.js';
 import type { Resolution } from '../user/index.js';
-import { type AnnounceSetting, ASAP_ANNOUNCE_GROUP, parseAnnounce, parseHostPort } from './addresses.js';
+import {
+  type AnnounceSetting,
+  ASAP_ANNOUNCE_GROUP,
+  parseAnnounce,
+  parseHostPort,
+  parseRegistrars,
+} from './addresses.js';
 import { cryptoRandom, endpointOptions, type Logger, type SctpTuning, TypedEmitter } from './common.js';
 import { InvalidArgumentError, RserpoolError } from './errors.js';
 
@@ -71,10 +77,7 @@ export class PoolUser extends TypedEmitter<PoolUserEvents> {
 
   static async start(options: PoolUserOptions = {}): Promise<PoolUser> {
     const random = cryptoRandom();
-    const registrars = (options.registrars ?? []).map((r) => {
-      const hp = parseHostPort(r, 'registrar', 3863);
-      return { addresses: [hp.host], port: hp.port };
-    });
+    const registrars = parseRegistrars(options.registrars);
     const local = parseHostPort(options.local ?? '0.0.0.0', 'local', 0);
     const node = new PoolUserNode({
       sctp: endpointOptions(local.port || 10000 + (random.u32() % 50000), random, {

@@ -1,3 +1,4 @@
+export * from './announce.js';
 export * from './endpoint-pair.js';
 export * from './handlespace-dump-node.js';
 export * from './node-types.js';

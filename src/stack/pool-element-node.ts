@@ -15,8 +15,9 @@ import type { RegistrarEndpoint } from '../hunt/index.js';
 import { type AssocId, type EndpointOptions, SctpEndpoint, type SctpEvent } from '../sctp/index.js';
 import type { PoolElementService, ServiceEvent, ServiceInput, WallClock } from '../services/index.js';
 import { type AsapMessage, decodeAsap, encodeAsap } from '../wire/index.js';
+import { announceFrom } from './announce.js';
 import { EndpointPair } from './endpoint-pair.js';
-import { type NodeInput, type NodeOutput, PPID_ASAP } from './node-types.js';
+import { type MulticastChannel, type NodeInput, type NodeOutput, PPID_ASAP } from './node-types.js';
 import { SctpHost } from './sctp-host.js';
 
 export type PoolElementNodeEvent =
@@ -128,17 +129,10 @@ export class PoolElementNode {
     now: Instant,
     from: { ip: string; port: number },
     bytes: Uint8Array,
-    channel: string,
+    channel: MulticastChannel,
   ): void {
-    if (channel !== 'asapAnnounce') return;
-    const r = decodeAsap(bytes);
-    if (!r.ok || r.value.kind !== 'serverAnnounce') return;
-    const announce = {
-      registrarId: r.value.registrarId,
-      transports: r.value.transports,
-      source: { address: from.ip, port: from.port },
-    };
-    this.apply(now, this.core.handle({ kind: 'announce', now, announce }));
+    const announce = announceFrom(channel, from, bytes);
+    if (announce) this.apply(now, this.core.handle({ kind: 'announce', now, announce }));
   }
 
   private onAsapDeliver(now: Instant, assoc: AssociationId, ppid: number, bytes: Uint8Array): void {

@@ -23,7 +23,8 @@ import {
   type ResolutionFailure,
 } from '../user/index.js';
 import { decodeAsap, encodeAsap as encodeAsapMessage, type PoolHandle } from '../wire/index.js';
-import { type NodeInput, type NodeOutput, PPID_ASAP } from './node-types.js';
+import { announceFrom } from './announce.js';
+import { type MulticastChannel, type NodeInput, type NodeOutput, PPID_ASAP } from './node-types.js';
 import { SctpHost } from './sctp-host.js';
 
 export type ResolutionResult = { ok: true; value: Resolution } | { ok: false; error: ResolutionFailure };
@@ -159,17 +160,10 @@ export class PoolUserNode {
     now: Instant,
     from: { ip: string; port: number },
     bytes: Uint8Array,
-    channel: string,
+    channel: MulticastChannel,
   ): void {
-    if (channel !== 'asapAnnounce') return;
-    const r = decodeAsap(bytes);
-    if (!r.ok || r.value.kind !== 'serverAnnounce') return;
-    const announce = {
-      registrarId: r.value.registrarId,
-      transports: r.value.transports,
-      source: { address: from.ip, port: from.port },
-    };
-    this.applyUser(now, this.core.handle({ kind: 'announce', now, announce }));
+    const announce = announceFrom(channel, from, bytes);
+    if (announce) this.applyUser(now, this.core.handle({ kind: 'announce', now, announce }));
   }
 
   private onDeliver(now: Instant, assoc: AssocId, ppid: number, stream: number, bytes: Uint8Array): void {

@@ -5,6 +5,7 @@
  * the core sends. The core is typed structurally so that any registrar core with this contract fits.
  */
 import type { AssociationId, Instant } from '../base/index.js';
+import type { RegistrarAction, RegistrarInput, RegistrarProtocol } from '../registrar/index.js';
 import { type AssocId, type EndpointOptions, SctpEndpoint, type SctpEvent } from '../sctp/index.js';
 import {
   type AsapMessage,
@@ -26,81 +27,13 @@ import {
 } from './node-types.js';
 import { SctpHost } from './sctp-host.js';
 
-export type RegistrarProtocol = 'asap' | 'enrp';
-
-export interface AssociationPeerInfo {
-  readonly addresses: readonly IpAddress[];
-  readonly port: number;
-}
-
-export type RegistrarCoreInput =
-  | {
-      readonly kind: 'received';
-      readonly now: Instant;
-      readonly assoc: AssociationId;
-      readonly protocol: 'asap';
-      readonly message: AsapMessage;
-      readonly srttMs?: number;
-    }
-  | {
-      readonly kind: 'received';
-      readonly now: Instant;
-      readonly assoc: AssociationId;
-      readonly protocol: 'enrp';
-      readonly message: EnrpMessage;
-      readonly srttMs?: number;
-    }
-  | {
-      readonly kind: 'malformed';
-      readonly now: Instant;
-      readonly assoc: AssociationId;
-      readonly protocol: RegistrarProtocol;
-      readonly error: DecodeError;
-    }
-  | {
-      readonly kind: 'assocUp';
-      readonly now: Instant;
-      readonly assoc: AssociationId;
-      readonly protocol: RegistrarProtocol;
-      readonly peer: AssociationPeerInfo;
-      readonly ref?: number;
-    }
-  | { readonly kind: 'assocLost'; readonly now: Instant; readonly assoc: AssociationId }
-  | { readonly kind: 'connectFailed'; readonly now: Instant; readonly ref: number }
-  | {
-      readonly kind: 'multicastReceived';
-      readonly now: Instant;
-      readonly from: { readonly address: IpAddress; readonly port: number };
-      readonly message: EnrpMessage;
-    }
-  | { readonly kind: 'tick'; readonly now: Instant };
-
-export type RegistrarCoreAction =
-  | {
-      readonly kind: 'send';
-      readonly assoc: AssociationId;
-      readonly protocol: RegistrarProtocol;
-      readonly message: AsapMessage | EnrpMessage;
-    }
-  | {
-      readonly kind: 'connect';
-      readonly ref: number;
-      readonly protocol: RegistrarProtocol;
-      readonly to: { readonly addresses: readonly IpAddress[]; readonly port: number };
-    }
-  | { readonly kind: 'abort'; readonly assoc: AssociationId; readonly reason: string }
-  | { readonly kind: 'close'; readonly assoc: AssociationId }
-  | {
-      readonly kind: 'multicast';
-      readonly protocol: RegistrarProtocol;
-      readonly message: AsapMessage | EnrpMessage;
-    }
-  | { readonly kind: 'notify'; readonly event: unknown };
-
+/** What the node needs of a registrar core: the contract of src/registrar's Registrar. */
 export interface RegistrarCore {
-  handle(input: RegistrarCoreInput): readonly RegistrarCoreAction[];
+  handle(input: RegistrarInput): readonly RegistrarAction[];
   nextDeadline(): Instant | undefined;
 }
+
+type AssociationPeerInfo = Extract<RegistrarInput, { kind: 'assocUp' }>['peer'];
 
 export type RegistrarNodeEvent =
   | { readonly kind: 'core'; readonly event: unknown }
@@ -170,10 +103,10 @@ export class RegistrarNode {
 
   /** Starts the core (e.g. its ENRP start-up phase) with a core-specific input. */
   input(
-    input: RegistrarCoreInput | { readonly kind: string; readonly now: Instant },
+    input: RegistrarInput | { readonly kind: string; readonly now: Instant },
   ): NodeOutput<RegistrarNodeEvent>[] {
     this.out = [];
-    this.apply(input.now, this.core.handle(input as RegistrarCoreInput));
+    this.apply(input.now, this.core.handle(input as RegistrarInput));
     this.pair.drain(input.now, this.out);
     return this.out;
   }
@@ -220,7 +153,7 @@ export class RegistrarNode {
     }
     const srttMs = side.host.srttMs(assoc);
     const base = { now, assoc: id, ...(srttMs === undefined ? {} : { srttMs }) };
-    let input: RegistrarCoreInput;
+    let input: RegistrarInput;
     if (side.protocol === 'asap') {
       const r = decodeAsap(bytes);
       input = r.ok
@@ -262,7 +195,7 @@ export class RegistrarNode {
   private up(now: Instant, side: Side, id: AssociationId, peer: AssociationPeerInfo): void {
     const ref = this.pendingConnects.get(id);
     this.pendingConnects.delete(id);
-    const input: RegistrarCoreInput = {
+    const input: RegistrarInput = {
       kind: 'assocUp',
       now,
       assoc: id,
@@ -297,7 +230,7 @@ export class RegistrarNode {
     if (channel !== 'enrpPresence') return;
     const r = decodeEnrp(bytes);
     if (!r.ok) return; // a multicast datagram has nobody to answer
-    const input: RegistrarCoreInput = {
+    const input: RegistrarInput = {
       kind: 'multicastReceived',
       now,
       from: { address: from.ip, port: from.port },
@@ -306,7 +239,7 @@ export class RegistrarNode {
     this.apply(now, this.core.handle(input));
   }
 
-  private apply(now: Instant, actions: readonly RegistrarCoreAction[]): void {
+  private apply(now: Instant, actions: readonly RegistrarAction[]): void {
     for (const a of actions) {
       switch (a.kind) {
         case 'send':

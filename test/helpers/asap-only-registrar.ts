@@ -5,7 +5,8 @@
 import type { Random } from '../../src/base/index.js';
 import { Handlespace } from '../../src/handlespace/index.js';
 import { AsapServer, type AsapServerOptions } from '../../src/registrar/index.js';
-import type { RegistrarCore, RegistrarCoreAction, RegistrarCoreInput } from '../../src/stack/index.js';
+import type { RegistrarAction, RegistrarInput } from '../../src/registrar/index.js';
+import type { RegistrarCore } from '../../src/stack/index.js';
 
 export class AsapOnlyRegistrar implements RegistrarCore {
   readonly server: AsapServer;
@@ -22,7 +23,7 @@ export class AsapOnlyRegistrar implements RegistrarCore {
     return this.server.nextDeadline();
   }
 
-  handle(input: RegistrarCoreInput): RegistrarCoreAction[] {
+  handle(input: RegistrarInput): RegistrarAction[] {
     switch (input.kind) {
       case 'received':
         if (input.protocol !== 'asap') return [];
@@ -52,8 +53,8 @@ export class AsapOnlyRegistrar implements RegistrarCore {
     }
   }
 
-  private map(actions: ReturnType<AsapServer['handle']>): RegistrarCoreAction[] {
-    return actions.map((a): RegistrarCoreAction => {
+  private map(actions: ReturnType<AsapServer['handle']>): RegistrarAction[] {
+    return actions.map((a): RegistrarAction => {
       switch (a.kind) {
         case 'send':
           return { kind: 'send', assoc: a.assoc, protocol: 'asap', message: a.message };

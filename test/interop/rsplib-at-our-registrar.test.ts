@@ -104,6 +104,7 @@ chmod +x /tmp/term.sh`);
     const add = await registrar.waitEvent('registration of the RSPLIB PE', added(RSPLIB_PE), 30_000);
     // More than two keep-alive cycles (interval 1 s, timeout 1 s).
     await sleep(3 * (KEEPALIVE_INTERVAL_MS + KEEPALIVE_TIMEOUT_MS) - 1_000);
+    await sleep(500);
     const summary = await analysePcap(await kaCapture.stop());
     assert.ok(!registrar.events.some(removed(RSPLIB_PE)), 'the RSPLIB PE was never removed');
     const keepAlives = summary.asap.get(ASAP.endpointKeepAlive) ?? 0;
@@ -209,6 +210,7 @@ chmod +x /tmp/term.sh`);
 
   test('(7) tshark decodes every ASAP message of the run: no malformed frame, no expert error, good CRC32c', async () => {
     await registrar.stop();
+    await sleep(1_500); // tshark drops what it has not written yet when stopped
     const ns = await analysePcap(await capture.stop());
     await vm.down(); // QEMU completes the guest NIC capture when it exits
     const nic = await analysePcap(vm.pcapPath());

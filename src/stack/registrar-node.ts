@@ -9,7 +9,6 @@ import type { RegistrarAction, RegistrarInput, RegistrarProtocol } from '../regi
 import { type AssocId, type EndpointOptions, SctpEndpoint, type SctpEvent } from '../sctp/index.js';
 import {
   type AsapMessage,
-  type DecodeError,
   decodeAsap,
   decodeEnrp,
   type EnrpMessage,

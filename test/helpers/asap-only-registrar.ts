@@ -4,8 +4,8 @@
  */
 import type { Random } from '../../src/base/index.js';
 import { Handlespace } from '../../src/handlespace/index.js';
-import { AsapServer, type AsapServerOptions } from '../../src/registrar/index.js';
 import type { RegistrarAction, RegistrarInput } from '../../src/registrar/index.js';
+import { AsapServer, type AsapServerOptions } from '../../src/registrar/index.js';
 import type { RegistrarCore } from '../../src/stack/index.js';
 
 export class AsapOnlyRegistrar implements RegistrarCore {

@@ -132,6 +132,9 @@ export class SctpUdpSocket extends EventEmitter<SctpUdpSocketEvents> {
 
   private async bindAll(addresses: readonly string[], port: number): Promise<void> {
     for (const address of addresses) {
+      // All addresses share one UDP port (peers learn one port per association): with port 0,
+      // the first socket's ephemeral port is reused for the others.
+      if (port === 0 && this.sockets.length > 0) port = this.sockets[0]!.socket.address().port;
       const socket = createSocket({ type: isV6(address) ? 'udp6' : 'udp4', reuseAddr: false });
       this.sockets.push({ address, socket, v6: isV6(address) });
       await new Promise<void>((resolve, reject) => {

@@ -100,3 +100,46 @@ test('IPv6 loopback', async (t) => {
     await b.close(100);
   }
 });
+
+test('a multi-homed endpoint (two loopback addresses) announces both; the peer confirms both paths', async (t) => {
+  let a: SctpUdpSocket;
+  let b: SctpUdpSocket;
+  try {
+    a = await SctpUdpSocket.open({
+      port: 5031,
+      addresses: ['127.0.0.1', '127.0.0.2'],
+      udpPort: 0,
+      heartbeatIntervalMs: 100,
+      rtoMinMs: 50,
+      rtoInitialMs: 50,
+    });
+    b = await SctpUdpSocket.open({
+      port: 5032,
+      addresses: ['127.0.0.3'],
+      udpPort: 0,
+      heartbeatIntervalMs: 100,
+      rtoMinMs: 50,
+      rtoInitialMs: 50,
+    });
+  } catch {
+    t.skip('127.0.0.2/127.0.0.3 not available');
+    return;
+  }
+  try {
+    const upB = once(b, 'up');
+    a.connect({ addresses: ['127.0.0.3'], port: 5032, udpPort: b.udpPort });
+    const [ib, info] = await upB;
+    assert.deepEqual([...info.peerAddresses].sort(), ['127.0.0.1', '127.0.0.2']);
+    const deadline = Date.now() + 3000;
+    while (Date.now() < deadline && b.status(ib)!.paths.some((p) => p.state !== 'active')) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.deepEqual(
+      b.status(ib)!.paths.map((p) => p.state),
+      ['active', 'active'],
+    );
+  } finally {
+    await a.close(100);
+    await b.close(100);
+  }
+});

@@ -274,7 +274,8 @@ describe('CLI processes over loopback: registrar, two echo servers, resolve, ter
     const slack = 2_000;
     const { at, line } = await registrar.waitLog(removed(pe), 2 * KEEPALIVE_MS + slack + 2_000);
     const after = at - t0;
-    assert.equal(line.reason, 'keepAliveTimeout');
+    // The keep-alive timeout, or SCTP noticing the dead peer first: either way within the bound.
+    assert.ok(['keepAliveTimeout', 'associationLost'].includes(line.reason as string), String(line.reason));
     assert.ok(after <= 2 * KEEPALIVE_MS + slack, `removed after ${after} ms`);
     assert.equal((await server.exited).signal, 'SIGKILL');
   });

@@ -64,7 +64,6 @@ export abstract class AssociationCore {
   protected sackAt: Instant | undefined;
   protected lastActivityAt: Instant;
   protected control: Control[] = [];
-  protected closeRequested = false;
   /** UDP ports an INIT goes to until the INIT ACK tells which one the peer uses (docs/sctp.md). */
   udpCandidates: number[] = [];
   /** Candidates not chosen: an ABORT from them (another endpoint on that port) is ignored. */
@@ -337,9 +336,5 @@ export abstract class AssociationCore {
     if (i < 0) return false;
     this.primary = i;
     return true;
-  }
-
-  get closeWasRequested(): boolean {
-    return this.closeRequested;
   }
 }

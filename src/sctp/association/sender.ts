@@ -341,11 +341,6 @@ export class Sender {
     this.totalFlight = Math.max(0, this.totalFlight - len);
   }
 
-  /** Whether some chunk last sent to `path` is still in flight (T3 keeps running). */
-  hasFlightOn(path: Path): boolean {
-    return path.flight > 0;
-  }
-
   /** §6.3.3 E1-E3: T3-rtx expired on `path`. Marks its in-flight chunks for retransmission. */
   onT3Expired(path: Path, mtu: number): void {
     path.ssthresh = Math.max(path.cwnd / 2, 4 * mtu);

@@ -119,7 +119,6 @@ export abstract class AssociationSetup extends AssociationCore {
       this.errorCount = 0;
       this.t1At = this.t2At = this.t5At = undefined;
       this.state = 'established';
-      this.closeRequested = false;
       this.queueControl(ChunkType.cookieAck, 0, EMPTY);
       this.notify({ kind: 'restart', peerAddresses: this.peerAddresses });
       return true;

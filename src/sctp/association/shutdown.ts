@@ -13,7 +13,6 @@ export abstract class AssociationShutdown extends AssociationSetup {
     }
     if (this.state !== 'established') return;
     this.state = 'shutdownPending';
-    this.closeRequested = true;
     this.checkShutdownProgress(now);
   }
 

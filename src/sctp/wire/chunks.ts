@@ -226,9 +226,6 @@ export function encodeHeartbeat(info: Uint8Array): Uint8Array {
     .finish();
 }
 
-/** HEARTBEAT ACK echoes the whole HEARTBEAT value. */
-export const heartbeatAckValue = (heartbeatValue: Uint8Array): Uint8Array => heartbeatValue.slice();
-
 // ---------------------------------------------------------------- error causes (ABORT §3.3.7, ERROR §3.3.10)
 export interface ErrorCause {
   readonly code: number;

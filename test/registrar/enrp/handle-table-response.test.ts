@@ -41,7 +41,7 @@ describe('HandleTableResponder', () => {
         senderId: OWNER,
         receiverId: 1,
         maxElements: 128,
-        maxBytes: 1400,
+        maxBytes: 600,
         ...(after ? { after } : {}),
       });
       counts.push(res.count);

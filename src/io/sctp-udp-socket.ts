@@ -53,7 +53,8 @@ export interface SctpUdpSocketOptions extends Omit<EndpointOptions, 'random' | '
   readonly addresses?: readonly string[];
   /**
    * Local UDP encapsulation port. 'auto' (default): 9899 (RFC 6951) if free on these addresses,
-   * else UDP port = the SCTP port (the project's convention, docs/sctp.md). 0 = any free port.
+   * else UDP port = SCTP port, one socket for each SCTP port served (the project's convention,
+   * docs/sctp.md). 0 = any free port.
    */
   readonly udpPort?: number | 'auto';
   readonly random?: Random;
@@ -115,16 +116,21 @@ export class SctpUdpSocket extends EventEmitter<SctpUdpSocketEvents> {
   static async open(options: SctpUdpSocketOptions): Promise<SctpUdpSocket> {
     const s = new SctpUdpSocket(options);
     const wanted = options.udpPort ?? 'auto';
-    const ports = wanted === 'auto' ? [SCTP_DEFAULTS.udpEncapsulationPort, options.port] : [wanted];
-    for (let k = 0; k < ports.length; k++) {
+    // 'auto': 9899, else UDP = SCTP port for each SCTP port served (peers probe UDP = SCTP port;
+    // replies leave from the first socket and peers learn that port, RFC 6951 §5.4).
+    const choices: number[][] =
+      wanted === 'auto'
+        ? [[SCTP_DEFAULTS.udpEncapsulationPort], [...new Set([options.port, ...(options.ports ?? [])])]]
+        : [[wanted]];
+    for (let k = 0; k < choices.length; k++) {
       try {
-        await s.bindAll(options.addresses ?? ['0.0.0.0'], ports[k]!);
+        for (const port of choices[k]!) await s.bindAll(options.addresses ?? ['0.0.0.0'], port);
         return s;
       } catch (e) {
         for (const x of s.sockets) x.socket.close();
         s.sockets.length = 0;
         const inUse = (e as NodeJS.ErrnoException).code === 'EADDRINUSE';
-        if (!inUse || k === ports.length - 1) throw e;
+        if (!inUse || k === choices.length - 1) throw e;
       }
     }
     return s;
@@ -135,6 +141,7 @@ export class SctpUdpSocket extends EventEmitter<SctpUdpSocketEvents> {
       // All addresses share one UDP port (peers learn one port per association): with port 0,
       // the first socket's ephemeral port is reused for the others.
       if (port === 0 && this.sockets.length > 0) port = this.sockets[0]!.socket.address().port;
+      if (this.sockets.some((x) => x.address === address && x.socket.address().port === port)) continue;
       const socket = createSocket({ type: isV6(address) ? 'udp6' : 'udp4', reuseAddr: false });
       this.sockets.push({ address, socket, v6: isV6(address) });
       await new Promise<void>((resolve, reject) => {
@@ -164,6 +171,11 @@ export class SctpUdpSocket extends EventEmitter<SctpUdpSocketEvents> {
 
   get sctpPort(): number {
     return this.endpoint.cfg.port;
+  }
+
+  /** Every local SCTP port served on this UDP socket. */
+  get sctpPorts(): readonly number[] {
+    return this.endpoint.cfg.ports;
   }
 
   private now(): number {

@@ -5,6 +5,8 @@ import type { CookieMac, EndpointOptions } from './types.js';
 
 export interface SctpConfig {
   readonly port: number;
+  /** Every local SCTP port served (`port` first). */
+  readonly ports: readonly number[];
   readonly listen: boolean;
   readonly localAddresses: readonly string[];
   readonly random: Random;
@@ -46,6 +48,7 @@ export function resolveConfig(o: EndpointOptions): SctpConfig {
   const mtu = o.pathMtuBytes ?? D.pathMtuBytes;
   return {
     port: o.port,
+    ports: [...new Set([o.port, ...(o.ports ?? [])])],
     listen: o.listen ?? true,
     localAddresses: o.localAddresses ?? [],
     random: o.random,

@@ -34,7 +34,7 @@ export interface EndpointStats {
   badCookies: number;
 }
 
-const key = (ip: string, port: number): string => `${ip}|${port}`;
+const key = (ip: string, port: number, localPort: number): string => `${ip}|${port}|${localPort}`;
 
 export class SctpEndpoint {
   readonly cfg: SctpConfig;
@@ -89,10 +89,13 @@ export class SctpEndpoint {
     if (!Number.isInteger(peer.port) || peer.port <= 0 || peer.port > 0xffff) {
       throw new RangeError(`connect: bad SCTP port ${peer.port}`);
     }
+    const localPort = peer.localPort ?? this.cfg.port;
+    if (!this.cfg.ports.includes(localPort))
+      throw new RangeError(`connect: ${localPort} is not a local port`);
     const out: SctpAction[] = [];
     this.ctx.out = out;
     for (const ip of peer.addresses) {
-      const existing = this.byAddress.get(key(ip, peer.port));
+      const existing = this.byAddress.get(key(ip, peer.port, localPort));
       if (existing && existing.state !== 'closed') return { assoc: existing.id, actions: out };
     }
     const a = Association.connect(
@@ -102,6 +105,7 @@ export class SctpEndpoint {
       peer.addresses,
       peer.port,
       this.udpPortsFor(peer),
+      localPort,
     );
     this.register(a);
     this.after(a, now, false);
@@ -187,7 +191,7 @@ export class SctpEndpoint {
     this.assocs.set(a.id, a);
     this.byTag.set(a.localTag, a);
     for (const p of a.paths) {
-      const k = key(p.ip, a.peerPort);
+      const k = key(p.ip, a.peerPort, a.localPort);
       if (!this.byAddress.has(k)) this.byAddress.set(k, a);
     }
   }
@@ -197,7 +201,7 @@ export class SctpEndpoint {
     this.deferred.delete(a);
     if (this.byTag.get(a.localTag) === a) this.byTag.delete(a.localTag);
     for (const p of a.paths) {
-      const k = key(p.ip, a.peerPort);
+      const k = key(p.ip, a.peerPort, a.localPort);
       if (this.byAddress.get(k) === a) this.byAddress.delete(k);
     }
     const e = this.timerEntries.get(a.id);
@@ -247,11 +251,11 @@ export class SctpEndpoint {
     const p = r.value;
     const first = p.chunks[0]!;
     const cfg = this.cfg;
-    if (p.dstPort !== cfg.port || p.srcPort === 0) {
+    if (!cfg.ports.includes(p.dstPort) || p.srcPort === 0) {
       this.outOfTheBlue(from, p);
       return;
     }
-    let a = this.byAddress.get(key(from.ip, p.srcPort));
+    let a = this.byAddress.get(key(from.ip, p.srcPort, p.dstPort));
     if (first.type === ChunkType.init) {
       if (p.verificationTag !== 0) {
         this.stats.badVerificationTag++;
@@ -277,7 +281,7 @@ export class SctpEndpoint {
         this.reply(
           from,
           singleChunkPacket(
-            cfg.port,
+            p.dstPort,
             p.srcPort,
             init.value.initiateTag,
             ChunkType.abort,
@@ -293,12 +297,12 @@ export class SctpEndpoint {
         localTieTag: 0,
         peerTieTag: 0,
       };
-      this.reply(from, initAckPacket(cfg, now, init.value, from, p.srcPort, tags));
+      this.reply(from, initAckPacket(cfg, now, init.value, from, p.srcPort, tags, p.dstPort));
       return;
     }
     if (first.type === ChunkType.cookieEcho) {
       const c = openCookie(first.value, cfg.mac, cfg.secret);
-      if (!c || c.localPort !== cfg.port || c.peerPort !== p.srcPort || p.verificationTag !== c.localTag) {
+      if (!c || c.localPort !== p.dstPort || c.peerPort !== p.srcPort || p.verificationTag !== c.localTag) {
         this.stats.badCookies++;
         if (!a) return;
         // Not a cookie of ours for this association: treat the rest as a normal packet would be wrong; drop.
@@ -323,7 +327,7 @@ export class SctpEndpoint {
         this.reply(
           from,
           singleChunkPacket(
-            cfg.port,
+            p.dstPort,
             p.srcPort,
             c.peerTag,
             ChunkType.abort,
@@ -341,7 +345,7 @@ export class SctpEndpoint {
     }
     if (!a && first.type === ChunkType.initAck) {
       const t = this.byTag.get(p.verificationTag);
-      if (t && t.state === 'cookieWait' && t.peerPort === p.srcPort) a = t;
+      if (t && t.state === 'cookieWait' && t.peerPort === p.srcPort && t.localPort === p.dstPort) a = t;
     }
     if (a) {
       a.onPacket(now, p, from, false, local);
@@ -354,7 +358,7 @@ export class SctpEndpoint {
   private sendStale(now: Instant, from: UdpAddress, p: Packet, expiredAt: number, peerTag: number): void {
     this.stats.staleCookies++;
     const err = encodeCauses([staleCookieCause((now - expiredAt) * 1000)]);
-    this.reply(from, singleChunkPacket(this.cfg.port, p.srcPort, peerTag, ChunkType.error, 0, err));
+    this.reply(from, singleChunkPacket(p.dstPort, p.srcPort, peerTag, ChunkType.error, 0, err));
   }
 
   /** §8.4: packets that belong to no association. */
@@ -377,7 +381,7 @@ export class SctpEndpoint {
     if (first.type === ChunkType.shutdownAck) {
       this.reply(
         from,
-        singleChunkPacket(cfg.port, p.srcPort, p.verificationTag, ChunkType.shutdownComplete, T_BIT, EMPTY),
+        singleChunkPacket(p.dstPort, p.srcPort, p.verificationTag, ChunkType.shutdownComplete, T_BIT, EMPTY),
       );
       return;
     }

@@ -30,6 +30,8 @@ export interface PeerSpec {
   readonly port: number;
   /** The peer's UDP encapsulation port (default: the endpoint's `remoteUdpPort`). */
   readonly udpPort?: number;
+  /** The local SCTP port to use (default: the endpoint's `port`; must be one of its ports). */
+  readonly localPort?: number;
 }
 
 export type SctpInput =
@@ -89,6 +91,8 @@ export type LostCause =
 export type SctpEvent =
   | {
       readonly kind: 'up';
+      /** The local SCTP port of the association (see `EndpointOptions.ports`). */
+      readonly localPort: number;
       readonly peerAddresses: readonly string[];
       readonly peerPort: number;
       readonly inboundStreams: number;
@@ -130,6 +134,7 @@ export interface PathStatus {
 export interface AssociationStatus {
   readonly assoc: AssocId;
   readonly state: AssociationState;
+  readonly localPort: number;
   readonly peerPort: number;
   readonly peerAddresses: readonly string[];
   readonly primaryAddress: string;
@@ -151,6 +156,11 @@ export type CookieMac = (key: Uint8Array, data: Uint8Array) => Uint8Array;
 export interface EndpointOptions {
   /** Local SCTP port. */
   readonly port: number;
+  /**
+   * More local SCTP ports served on the same UDP socket (a registrar: ASAP 3863 and ENRP 9901 both
+   * behind UDP 9899, as a kernel SCTP stack would do). Associations carry their `localPort`.
+   */
+  readonly ports?: readonly number[];
   /** Accept associations initiated by peers (a registrar does; a pure pool user need not). */
   readonly listen?: boolean;
   /** Local addresses announced in INIT/INIT ACK when more than one (multi-homing). */

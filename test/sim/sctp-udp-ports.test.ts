@@ -64,3 +64,46 @@ test('with the convention off, only 9899 is tried', () => {
   user.connect('10.0.0.2', 10001);
   assert.ok(clock.runUntil(() => user.eventsOf('lost').length === 1, 60_000));
 });
+
+test('one endpoint serves two SCTP ports behind one UDP port (a registrar: ASAP 3863 and ENRP 9901)', () => {
+  const clock = new SimClock();
+  const net = new SimNetwork(clock, 5, { latencyMs: 5 });
+  const registrar = new SimSctpNode(clock, net, '10.0.0.2', 9899, { port: 3863, ports: [9901] }, 1);
+  const element = new SimSctpNode(clock, net, '10.0.0.3', 9899, { port: 5000 }, 2);
+  const peer = new SimSctpNode(clock, net, '10.0.0.4', 9899, { port: 9901 }, 3);
+  const asap = element.connect('10.0.0.2', 3863);
+  const enrp = peer.connect('10.0.0.2', 9901);
+  const toPeer = registrar.endpoint.connect(clock.now, {
+    addresses: ['10.0.0.4'],
+    port: 9901,
+    localPort: 9901,
+  });
+  registrar.apply(toPeer.actions);
+  assert.ok(
+    clock.runUntil(
+      () => element.isUp(asap) && peer.isUp(enrp) && registrar.endpoint.associationCount === 2,
+      10_000,
+    ),
+  );
+  const ports = registrar.endpoint
+    .associations()
+    .map((id) => registrar.endpoint.status(id)!.localPort)
+    .sort();
+  assert.deepEqual(ports, [3863, 9901]);
+  assert.equal(
+    toPeer.assoc,
+    registrar.endpoint.associations().find((id) => registrar.endpoint.status(id)!.localPort === 9901),
+  );
+  element.send(asap, new Uint8Array([1]), { ppid: 11 });
+  peer.send(enrp, new Uint8Array([2]), { ppid: 12 });
+  assert.ok(clock.runUntil(() => registrar.delivered.length === 2, 10_000));
+  const up = registrar
+    .eventsOf('up')
+    .map((e) => (e.event.kind === 'up' ? e.event.localPort : 0))
+    .sort();
+  assert.deepEqual(up, [3863, 9901]);
+  assert.throws(
+    () => registrar.endpoint.connect(clock.now, { addresses: ['10.0.0.4'], port: 1, localPort: 4444 }),
+    RangeError,
+  );
+});

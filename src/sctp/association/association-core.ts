@@ -80,6 +80,8 @@ export abstract class AssociationCore {
     localTag: number,
     localInitialTsn: number,
     readonly maxPacketBytes: number,
+    /** The local SCTP port (an endpoint may serve several on one UDP socket). */
+    readonly localPort: number,
   ) {
     this.state = state;
     this.localTag = localTag;
@@ -146,6 +148,7 @@ export abstract class AssociationCore {
   protected emitUp(now: Instant): void {
     this.notify({
       kind: 'up',
+      localPort: this.localPort,
       peerAddresses: this.peerAddresses,
       peerPort: this.peerPort,
       inboundStreams: this.inboundStreams,
@@ -196,7 +199,7 @@ export abstract class AssociationCore {
     if (!c) return;
     const path = this.paths[this.t1Count % this.paths.length] ?? this.primaryPath;
     const tag = c.type === ChunkType.init ? 0 : this.peerTag;
-    const bytes = singleChunkPacket(this.cfg.port, this.peerPort, tag, c.type, c.flags, c.value);
+    const bytes = singleChunkPacket(this.localPort, this.peerPort, tag, c.type, c.flags, c.value);
     if (c.type === ChunkType.init && this.udpCandidates.length > 1) {
       // The UDP port convention (docs/sctp.md): INIT to every candidate port; the INIT ACK's source wins.
       for (const port of this.udpCandidates)
@@ -215,7 +218,7 @@ export abstract class AssociationCore {
   protected sendAbort(causes: ErrorCause[]): void {
     const known = this.peerTag !== 0;
     const bytes = singleChunkPacket(
-      this.cfg.port,
+      this.localPort,
       this.peerPort,
       known ? this.peerTag : this.localTag,
       ChunkType.abort,
@@ -269,13 +272,13 @@ export abstract class AssociationCore {
   }
 
   protected shutdownAckPacket(): Uint8Array {
-    return singleChunkPacket(this.cfg.port, this.peerPort, this.peerTag, ChunkType.shutdownAck, 0, EMPTY);
+    return singleChunkPacket(this.localPort, this.peerPort, this.peerTag, ChunkType.shutdownAck, 0, EMPTY);
   }
 
   protected shutdownPacket(): Uint8Array {
     const cum = this.receiver?.cumTsn ?? 0;
     return singleChunkPacket(
-      this.cfg.port,
+      this.localPort,
       this.peerPort,
       this.peerTag,
       ChunkType.shutdown,
@@ -305,6 +308,7 @@ export abstract class AssociationCore {
     return {
       assoc: this.id,
       state: this.state,
+      localPort: this.localPort,
       peerPort: this.peerPort,
       peerAddresses: this.peerAddresses,
       primaryAddress: p.ip,

@@ -39,6 +39,7 @@ export class Association extends AssociationTimers {
     addresses: readonly string[],
     peerPort: number,
     udpPorts: readonly number[],
+    localPort: number,
   ): Association {
     const a = new Association(
       id,
@@ -49,6 +50,7 @@ export class Association extends AssociationTimers {
       randomTag(ctx.cfg),
       initialTsn(ctx.cfg),
       maxPacketBytesFor(ctx.cfg, addresses[0] ?? ''),
+      localPort,
     );
     a.udpCandidates = [...new Set(udpPorts)];
     for (const ip of addresses) a.addPath(ip, a.udpCandidates[0] ?? ctx.cfg.remoteUdpPort, true);
@@ -68,6 +70,7 @@ export class Association extends AssociationTimers {
       c.localTag,
       c.localInitialTsn,
       maxPacketBytesFor(ctx.cfg, c.sourceAddress),
+      c.localPort,
     );
     a.addPath(c.sourceAddress, c.sourceUdpPort, true);
     for (const ip of c.peerAddresses) if (reachable(ctx.cfg, ip)) a.addPath(ip, c.sourceUdpPort, false);
@@ -92,7 +95,7 @@ export class Association extends AssociationTimers {
       if (b && bPath === path) return b;
       close();
       bPath = path;
-      b = new PacketBuilder(this.maxPacketBytes, cfg.port, this.peerPort, tag, this.scratch());
+      b = new PacketBuilder(this.maxPacketBytes, this.localPort, this.peerPort, tag, this.scratch());
       return b;
     };
     const primary = this.dataPath();
@@ -191,7 +194,7 @@ export class Association extends AssociationTimers {
           if (hb.ok) {
             // §8.3: the HEARTBEAT ACK goes back to the source of the HEARTBEAT, from where it arrived.
             const pkt = singleChunkPacket(
-              this.cfg.port,
+              this.localPort,
               this.peerPort,
               this.peerTag,
               ChunkType.heartbeatAck,
@@ -254,7 +257,7 @@ export class Association extends AssociationTimers {
         case ChunkType.shutdownAck:
           if (this.state === 'shutdownSent' || this.state === 'shutdownAckSent') {
             const pkt = singleChunkPacket(
-              this.cfg.port,
+              this.localPort,
               this.peerPort,
               this.peerTag,
               ChunkType.shutdownComplete,

@@ -32,6 +32,7 @@ export function cookieFieldsFor(
   from: UdpAddress,
   peerPort: number,
   tags: InitAckTags,
+  localPort: number,
 ): CookieFields {
   return {
     createdAt: now,
@@ -46,7 +47,7 @@ export function cookieFieldsFor(
     inboundStreams: Math.min(cfg.inboundStreams, init.outboundStreams),
     localTieTag: tags.localTieTag,
     peerTieTag: tags.peerTieTag,
-    localPort: cfg.port,
+    localPort,
     peerPort,
     sourceUdpPort: from.port,
     sourceAddress: from.ip,
@@ -62,8 +63,13 @@ export function initAckPacket(
   from: UdpAddress,
   peerPort: number,
   tags: InitAckTags,
+  localPort: number,
 ): Uint8Array {
-  const cookie = signCookie(cookieFieldsFor(cfg, now, init, from, peerPort, tags), cfg.mac, cfg.secret);
+  const cookie = signCookie(
+    cookieFieldsFor(cfg, now, init, from, peerPort, tags, localPort),
+    cfg.mac,
+    cfg.secret,
+  );
   const value = encodeInit({
     initiateTag: tags.localTag,
     arwnd: cfg.receiveWindowBytes,
@@ -74,7 +80,7 @@ export function initAckPacket(
     cookie,
     unrecognized: init.params.unrecognized,
   });
-  return singleChunkPacket(cfg.port, peerPort, init.initiateTag, ChunkType.initAck, 0, value);
+  return singleChunkPacket(localPort, peerPort, init.initiateTag, ChunkType.initAck, 0, value);
 }
 
 export function initValue(

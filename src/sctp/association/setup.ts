@@ -32,7 +32,7 @@ export abstract class AssociationSetup extends AssociationCore {
       // New addresses in a restart: ABORT with the INIT's tag (§5.2.2).
       const info = new TextEncoder().encode(added.join(','));
       const bytes = singleChunkPacket(
-        cfg.port,
+        this.localPort,
         this.peerPort,
         init.initiateTag,
         ChunkType.abort,
@@ -68,7 +68,7 @@ export abstract class AssociationSetup extends AssociationCore {
     this.ctx.out.push({
       kind: 'transmit',
       to: from,
-      bytes: initAckPacket(cfg, now, init, from, this.peerPort, tags),
+      bytes: initAckPacket(cfg, now, init, from, this.peerPort, tags, this.localPort),
     });
   }
 
@@ -86,7 +86,7 @@ export abstract class AssociationSetup extends AssociationCore {
       if (this.state === 'shutdownAckSent') {
         this.transmit(path ?? this.primaryPath, this.shutdownAckPacket());
         const err = singleChunkPacket(
-          this.cfg.port,
+          this.localPort,
           this.peerPort,
           c.peerTag,
           ChunkType.error,
@@ -193,7 +193,7 @@ export abstract class AssociationSetup extends AssociationCore {
       this.transmit(
         this.primaryPath,
         singleChunkPacket(
-          this.cfg.port,
+          this.localPort,
           this.peerPort,
           this.peerTag,
           ChunkType.error,

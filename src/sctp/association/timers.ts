@@ -39,7 +39,7 @@ export abstract class AssociationTimers extends AssociationShutdown {
     p.heartbeatSentAt = now;
     p.heartbeatAt = now + p.rtoMs;
     const pkt = singleChunkPacket(
-      this.cfg.port,
+      this.localPort,
       this.peerPort,
       this.peerTag,
       ChunkType.heartbeat,

@@ -364,7 +364,6 @@ export class SctpEndpoint {
   /** §8.4: packets that belong to no association. */
   private outOfTheBlue(from: UdpAddress, p: Packet): void {
     this.stats.outOfTheBlue++;
-    const cfg = this.cfg;
     for (const c of p.chunks) {
       if (
         c.type === ChunkType.abort ||

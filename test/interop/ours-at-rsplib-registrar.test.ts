@@ -28,6 +28,10 @@ const OUR_REGISTRAR = 0x0e000002;
 const POOL = 'MixPool';
 const RSPLIB_PE = 0xb0000101;
 const OUR_PE = 0x0e000201;
+/** Point 3, policy parameters: a WeightedRoundRobin PE of ours (weight 7) in a pool of its own. */
+const WRR_POOL = 'WrrPool';
+const OUR_WRR_PE = 0x0e000202;
+const WRR_WEIGHT = 7;
 /** Point 6: RSPLIB PEs (RoundRobin at ours; Random at RSPLIB's; Random at ours) and our Random PEs. */
 const RSPLIB_PE_RR_AT_OURS = 0xb0000103;
 const RSPLIB_PE_RANDOM_AT_RSPLIB = 0xb0000104;
@@ -71,7 +75,7 @@ describe('our PEs and PUs at RSPLIB registrar', { skip: await rigSkip(), timeout
       iface: 'any',
       filter: 'not tcp port 7000',
     });
-    for (const k of [11, 12, 13, 14]) ip[k] = await vm.addHostIp(k);
+    for (const k of [11, 12, 13, 14, 15]) ip[k] = await vm.addHostIp(k);
     rsplibAsap = `${vm.guestIp}:3863`;
     ourAsap = `${vm.hostIp}:3863`;
     await vm.spawn(
@@ -123,11 +127,25 @@ describe('our PEs and PUs at RSPLIB registrar', { skip: await rigSkip(), timeout
       '--log-json',
     ]);
     await server.waitFor(/"message":"registered"/, 30_000);
+    await ours.call({
+      op: 'pe',
+      name: 'wrr',
+      wait: true,
+      options: {
+        poolHandle: WRR_POOL,
+        service: 'echo',
+        policy: `WeightedRoundRobin:${WRR_WEIGHT}`,
+        id: OUR_WRR_PE,
+        registrars: [rsplibAsap],
+        local: ip[15]!,
+        asapAnnounce: 'off',
+      },
+    });
     let dump = '';
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
       dump = await hsdump();
-      if (dump.includes(`$${hex(OUR_PE)}`) && dump.includes(`$${hex(RSPLIB_PE)}`)) break;
+      if ([OUR_PE, RSPLIB_PE, OUR_WRR_PE].every((id) => dump.includes(`$${hex(id)}`))) break;
       await sleep(1_000);
     }
     if (process.env['RSERPOOL_INTEROP_KEEP_LOGS']) console.log(dump.replace(/^/gm, '# hsdump: '));
@@ -150,19 +168,33 @@ describe('our PEs and PUs at RSPLIB registrar', { skip: await rigSkip(), timeout
     assert.match(ourBlock, /t=\$01 \[w=0 /, 'policy type RoundRobin (0x00000001), weight 0, load 0');
     assert.match(ourBlock, new RegExp(`userT: \\{${ourIp}\\} \\d+/SCTP\\+CtrlCh`));
     assert.match(ourBlock, new RegExp(`regT: +\\{${ourIp}\\} \\d+/SCTP`));
+    assert.match(
+      dump,
+      new RegExp(`Pool "${WRR_POOL}", Policy "WeightedRoundRobin", Protocol SCTP, CtrlCh=yes: \\(1 nodes\\)`),
+    );
+    assert.match(
+      block(OUR_WRR_PE),
+      new RegExp(`t=\\$02 \\[w=${WRR_WEIGHT} `),
+      'WeightedRoundRobin (0x00000002), weight 7',
+    );
     // hsdump prints checksums as host-order (x86: byte-swapped) 16-bit words; on the wire they are the
     // RFC 5353 §3.6.2 values our PeChecksumAccumulator computes.
-    for (const id of [OUR_PE, RSPLIB_PE]) {
+    for (const [pool, id] of [
+      [POOL, OUR_PE],
+      [POOL, RSPLIB_PE],
+      [WRR_POOL, OUR_WRR_PE],
+    ] as const) {
       const one = new PeChecksumAccumulator();
-      one.add(poolHandle(POOL), id);
+      one.add(poolHandle(pool), id);
       const shown = /chsum=\$([0-9a-f]+)/.exec(block(id));
       assert.ok(shown);
       assert.equal(Number.parseInt(shown[1]!, 16), swap16(one.value), `chsum of ${hex(id)}`);
     }
-    // The RSPLIB registrar owns both PEs: the handlespace checksum hsdump got covers exactly them.
+    // The RSPLIB registrar owns the three PEs: the handlespace checksum hsdump got covers exactly them.
     const owned = new PeChecksumAccumulator();
     owned.add(poolHandle(POOL), OUR_PE);
     owned.add(poolHandle(POOL), RSPLIB_PE);
+    owned.add(poolHandle(WRR_POOL), OUR_WRR_PE);
     const total = /Checksums: Handlespace=\$([0-9a-f]+)/.exec(dump);
     assert.ok(total, 'hsdump prints the handlespace checksum');
     assert.equal(Number.parseInt(total[1]!, 16), swap16(owned.value), 'handlespace checksum');

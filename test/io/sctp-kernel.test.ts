@@ -63,3 +63,24 @@ test('kernel SCTP connects to us: 20 messages up to 32 KiB in order per stream, 
     await ours.close(100);
   }
 });
+
+test('RSPLIB rspserver (a pool element on kernel SCTP) associates with us and sends an ASAP Registration', {
+  skip: !N,
+}, async () => {
+  const ours = await SctpUdpSocket.open({ port: 3863, addresses: [host], udpPort: 9899 });
+  try {
+    const data = once(ours, 'data');
+    vm(
+      'spawn',
+      N!,
+      'pe',
+      `rspserver -echo -poolhandle=EchoPool -registrar=${host}:3863 -identifier=0xA0000101 -loglevel=1`,
+    );
+    const [, m] = await data;
+    assert.equal(m.ppid, 11, 'ASAP');
+    assert.equal(m.bytes[0], 0x01, 'ASAP Registration');
+  } finally {
+    vm('guest', N!, 'killall rspserver || true');
+    await ours.close(500);
+  }
+});

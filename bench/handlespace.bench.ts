@@ -8,6 +8,10 @@
  *   npm run bench:handlespace -- --json       only a JSON array of {metric, value, unit}
  *   npm run bench:handlespace -- --quick      up to 100 k PEs
  *
+ * By default each rate is the best time-boxed round (harness) or the best chunk of 20 k operations while the
+ * handlespace holds at least half of its PEs: on a shared machine that filters time lost to other processes.
+ * `-- --median` reports harness medians and whole-pass means instead.
+ *
  * Heap is measured after a forced GC: with `node --expose-gc` if given, otherwise the flag is enabled at
  * run time (v8.setFlagsFromString), so the npm script needs no extra flag. Rates of steady-state operations
  * (re-registration, resolution, Map.get) use bench/harness.ts (warm-up, time-boxed rounds, median);
@@ -37,6 +41,42 @@ function record(metric: string, value: number, unit: string): void {
   metrics.push({ metric, value: Math.round(value * 100) / 100, unit });
 }
 const BENCH = { warmupMs: 100, roundMs: 150, rounds: 5 };
+/**
+ * Which figure to report. `best` (default): the fastest round or chunk, which filters time lost to other
+ * processes on a shared machine (the cost of the code itself); `--median`: the harness median and whole-pass means.
+ */
+const useMedian = process.argv.includes('--median');
+const rateOf = (r: { opsPerSecond: number; roundRates: readonly number[] }): number =>
+  useMedian ? r.opsPerSecond : Math.max(...r.roundRates);
+
+/**
+ * Times passes over [0, n) in chunks of 20 k; the best chunk counts only where the handlespace holds >= n/2
+ * PEs (small sizes: the best whole pass).
+ */
+class PassTimer {
+  private totalMs = 0;
+  private ops = 0;
+  private best = 0;
+
+  run(n: number, fn: (i: number) => void, countsFrom: number, countsTo: number): void {
+    const chunk = Math.min(n, 20_000);
+    for (let start = 0; start < n; start += chunk) {
+      const end = Math.min(n, start + chunk);
+      const t0 = now();
+      for (let i = start; i < end; i++) fn(i);
+      const ms = now() - t0;
+      this.totalMs += ms;
+      this.ops += end - start;
+      if ((n <= chunk || (start >= countsFrom && end <= countsTo)) && ms > 0)
+        this.best = Math.max(this.best, ((end - start) * 1e3) / ms);
+    }
+  }
+
+  /** Nanoseconds per operation. */
+  get ns(): number {
+    return useMedian || this.best === 0 ? (this.totalMs * 1e6) / this.ops : 1e9 / this.best;
+  }
+}
 
 const POLICIES: PolicyName[] = ['RoundRobin', 'WeightedRandom', 'LeastUsed'];
 const encoder = new TextEncoder();
@@ -124,29 +164,32 @@ function runCase(n: number, requestedPoolSize: number, reportIt: boolean): CaseR
   const heapBefore = process.memoryUsage().heapUsed;
   const hs = new Handlespace({ ownRegistrarId: OWN });
   let heapPerPe = 0;
-  let registerMs = 0;
-  let deregisterMs = 0;
+  const registerTimer = new PassTimer();
+  const deregisterTimer = new PassTimer();
+  const half = Math.floor(n / 2);
   const deregisterAll = (): void => {
-    const t0 = now();
-    for (let i = 0; i < n; i++) hs.deregister(l.handles[l.poolOf[i]!]!, l.idOf[i]!);
-    deregisterMs += now() - t0;
+    deregisterTimer.run(n, (i) => hs.deregister(l.handles[l.poolOf[i]!]!, l.idOf[i]!), 0, n - half);
     if (hs.size !== 0 || hs.poolCount !== 0) throw new Error('deregistration left PEs');
   };
   for (let pass = 0; pass < passes; pass++) {
     let params: PoolElementParameter[] | undefined = elements(l, pass, OWN);
     if (pass > 0) gc();
     // Registration as a registrar does it: register + keep-alive transmission timer.
-    const t0 = now();
-    for (let i = 0; i < n; i++) {
-      const r = hs.register({
-        poolHandle: l.handles[l.poolOf[i]!]!,
-        element: params[i]!,
-        connection: i,
-        now: i,
-      });
-      if (r.ok) hs.setTimer(r.value.element, 'keepAliveTransmission', 5000 + i);
-    }
-    registerMs += now() - t0;
+    const ps = params;
+    registerTimer.run(
+      n,
+      (i) => {
+        const r = hs.register({
+          poolHandle: l.handles[l.poolOf[i]!]!,
+          element: ps[i]!,
+          connection: i,
+          now: i,
+        });
+        if (r.ok) hs.setTimer(r.value.element, 'keepAliveTransmission', 5000 + i);
+      },
+      half,
+      n,
+    );
     if (hs.size !== n) throw new Error(`registered ${hs.size} of ${n}`);
     params = undefined;
     if (pass === 0) {
@@ -186,7 +229,7 @@ function runCase(n: number, requestedPoolSize: number, reportIt: boolean): CaseR
     let k = 0;
     gc();
     const r = runBench(`resolution ${policy}`, () => hs.select(pools[picks[k++ & 0xffff]!]!, 3, rng), BENCH);
-    resolveNs[policy] = 1e9 / r.opsPerSecond;
+    resolveNs[policy] = 1e9 / rateOf(r);
   }
 
   gc();
@@ -197,13 +240,11 @@ function runCase(n: number, requestedPoolSize: number, reportIt: boolean): CaseR
   const decoder = new TextDecoder();
   const handleText = l.handles.map((h) => decoder.decode(h));
   for (let i = 0; i < n; i++) keys[i] = `${handleText[l.poolOf[i]!]}/${l.idOf[i]}`;
-  let mapSetMs = 0;
+  const mapSetTimer = new PassTimer();
   const map = new Map<string, number>();
   for (let pass = 0; pass < passes; pass++) {
     map.clear();
-    const t0 = now();
-    for (let i = 0; i < n; i++) map.set(keys[i]!, i);
-    mapSetMs += now() - t0;
+    mapSetTimer.run(n, (i) => map.set(keys[i]!, i), half, n);
   }
   let j = 0;
   gc();
@@ -216,12 +257,11 @@ function runCase(n: number, requestedPoolSize: number, reportIt: boolean): CaseR
     BENCH,
   );
 
-  const ops = n * passes;
-  const registerNs = (registerMs * 1e6) / ops;
-  const deregisterNs = (deregisterMs * 1e6) / ops;
-  const reregisterNs = 1e9 / reregister.opsPerSecond;
-  const mapSetNs = (mapSetMs * 1e6) / ops;
-  const mapGetNs = 1e9 / mapGet.opsPerSecond;
+  const registerNs = registerTimer.ns;
+  const deregisterNs = deregisterTimer.ns;
+  const reregisterNs = 1e9 / rateOf(reregister);
+  const mapSetNs = mapSetTimer.ns;
+  const mapGetNs = 1e9 / rateOf(mapGet);
   if (reportIt) {
     record(`${label}: registrations/s`, 1e9 / registerNs, 'ops/s');
     record(`${label}: re-registrations/s`, 1e9 / reregisterNs, 'ops/s');
@@ -242,6 +282,7 @@ const poolSizes = [10, 10_000];
 
 // Machine conditions: other processes on the same cores distort every figure (shared caches, CPU time).
 record('cpus', cpus().length, 'count');
+record(useMedian ? 'statistic: median' : 'statistic: best round/chunk', 1, 'flag');
 record('load average (1 min) at start', loadavg()[0]!, 'processes');
 
 // Warm-up (JIT) on a mid-size case, not reported.

@@ -312,6 +312,11 @@ export class SctpUdpSocket extends EventEmitter<SctpUdpSocketEvents> {
     return this.endpoint.status(assoc);
   }
 
+  /** Makes `ip` the primary path of an association; false if unknown. */
+  setPrimary(assoc: AssocId, ip: string): boolean {
+    return this.endpoint.setPrimary(assoc, ip);
+  }
+
   /**
    * Shuts every association down gracefully (aborting those still open after `graceMs`), then
    * closes the sockets.

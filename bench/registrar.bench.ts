@@ -200,7 +200,14 @@ async function main(): Promise<void> {
     });
     await h.waitFor('ready');
     const addresses = Array.from({ length: ASSOCS }, (_, i) => `127.0.2.${10 + g * ASSOCS + i}`);
-    h.post({ type: 'setup', registrar: REGISTRAR, echo: ECHO, addresses, sctpPortBase: 47000 + g * ASSOCS });
+    h.post({
+      type: 'setup',
+      registrar: REGISTRAR,
+      echo: ECHO,
+      addresses,
+      sctpPortBase: 47000 + g * ASSOCS,
+      firstPeId: 0x10000000 + g * 0x01000000,
+    });
     await h.waitFor('setup');
     generators.push(h);
   }
@@ -217,12 +224,15 @@ async function main(): Promise<void> {
       received: m.datagramsReceived as number,
     };
   };
-  const all = async (m: Record<string, unknown>): Promise<Merged> => {
-    const results = await Promise.all(generators.map((g) => g.request(m)));
+  type Request = Record<string, unknown> | ((generator: number) => Record<string, unknown>);
+  const all = async (m: Request): Promise<Merged> => {
+    const results = await Promise.all(
+      generators.map((g, i) => g.request(typeof m === 'function' ? m(i) : m)),
+    );
     return merge(results as unknown as PhaseResult[]);
   };
   /** A phase with the registrar's CPU use (% of one core) over its whole wall time. */
-  const phase = async (m: Record<string, unknown>): Promise<Phase> => {
+  const phase = async (m: Request): Promise<Phase> => {
     const c0 = await cpu();
     const t0 = performance.now();
     const r = await all(m);
@@ -241,14 +251,14 @@ async function main(): Promise<void> {
   const timed = (kind: string) =>
     phase({ type: 'timed', kind, window: WINDOW, warmupMs: WARMUP_MS, measureMs: MEASURE_MS });
   const registerPes = (pool: string, count: number, reregister = false) =>
-    phase({
+    phase((g) => ({
       type: 'register',
       pool,
-      count: Math.ceil(count / GENERATORS),
+      count: Math.floor(count / GENERATORS) + (g < count % GENERATORS ? 1 : 0),
       window: WINDOW,
       life: LIFE_MS,
       reregister,
-    });
+    }));
   const memory = async (): Promise<Record<string, number>> =>
     (await server.request({ type: 'memory' })) as Record<string, number>;
 

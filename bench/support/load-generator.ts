@@ -6,7 +6,7 @@
  * stream), and only their type and flags are looked at, so that the generator spends little per message.
  *
  * IPC (from the parent):
- *   {type:'setup', registrar:'IP:PORT', echo:'IP:PORT', addresses:string[], sctpPortBase}
+ *   {type:'setup', registrar:'IP:PORT', echo:'IP:PORT', addresses:string[], sctpPortBase, firstPeId}
  *       -> {type:'setup', ok:true}                  (every association is up)
  *   {type:'timed', id, kind:'echo'|'resolve'|'reregister', window, warmupMs, measureMs}
  *       -> {type:'result', id, ...PhaseResult}      (requests answered in the measured interval)
@@ -55,6 +55,8 @@ type Setup = {
   echo: string;
   addresses: string[];
   sctpPortBase: number;
+  /** PE identifiers of this generator start here (distinct per generator). */
+  firstPeId: number;
 };
 type Timed = {
   type: 'timed';
@@ -99,13 +101,14 @@ const send = (m: unknown): void => {
 
 const conns: Conn[] = [];
 let stopping = false;
-let nextPeId = 0x10000000 + ((process.pid & 0xffff) << 12);
+let nextPeId = 0x10000000;
 
 /** What happens when a registrar or echo answer arrives; set per phase. */
 let onRegistrarAnswer: (conn: Conn, sentAt: number, bytes: Uint8Array) => void = () => {};
 let onEchoAnswer: (conn: Conn, sentAt: number) => void = () => {};
 
 async function setup(m: Setup): Promise<void> {
+  nextPeId = m.firstPeId;
   const registrar = hostPort(m.registrar);
   const echo = hostPort(m.echo);
   for (let i = 0; i < m.addresses.length; i++) {

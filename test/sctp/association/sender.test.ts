@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Path } from '../../../src/sctp/association/path.js';
+import { Sender } from '../../../src/sctp/association/sender.js';
+import { decodeData } from '../../../src/sctp/wire/chunks.js';
+import { decodePacket, PacketBuilder } from '../../../src/sctp/wire/packet.js';
+
+const MTU = 1232;
+const rto = { rtoInitialMs: 1000, rtoMinMs: 1000, rtoMaxMs: 60_000 };
+
+/** Collects the TSNs of each packet the sender fills. */
+function sink() {
+  const packets: { path: Path; tsns: number[] }[] = [];
+  let b: PacketBuilder | undefined;
+  let bPath: Path | undefined;
+  const close = () => {
+    if (b && bPath && !b.empty) {
+      const p = decodePacket(b.finish());
+      assert.ok(p.ok);
+      packets.push({
+        path: bPath,
+        tsns: p.value.chunks.map(
+          (c) => (decodeData(c.flags, c.value) as { ok: true; value: { tsn: number } }).value.tsn,
+        ),
+      });
+    }
+    b = undefined;
+  };
+  return {
+    packets,
+    sink: {
+      open(path: Path) {
+        if (b && bPath === path) return b;
+        close();
+        bPath = path;
+        b = new PacketBuilder(MTU, 1, 2, 3);
+        return b;
+      },
+      close,
+    },
+  };
+}
+
+const sack = (cum: number, gaps: [number, number][] = []) => ({
+  cumTsnAck: cum >>> 0,
+  arwnd: 1 << 20,
+  gapStarts: gaps.map((g) => g[0]),
+  gapEnds: gaps.map((g) => g[1]),
+  dupTsns: [],
+});
+
+test('fragmentation into TSN-ordered chunks, cwnd-limited first flight, T3 started', () => {
+  const p = new Path('10.0.0.2', 9899, rto, MTU, true);
+  const s = new Sender(100, 1 << 20, 4, MTU - 28);
+  s.enqueue(0, 11, false, new Uint8Array(20_000));
+  const k = sink();
+  s.fill(0, p, p, k.sink, 4);
+  k.sink.close();
+  const tsns = k.packets.flatMap((x) => x.tsns);
+  assert.deepEqual(tsns.slice(0, 3), [100, 101, 102]);
+  assert.ok(p.flight >= p.cwnd - MTU && p.flight <= p.cwnd + MTU, `flight ${p.flight} cwnd ${p.cwnd}`);
+  assert.equal(p.t3At, 1000);
+});
+
+test('fast retransmit after three miss indications (HTNA), cwnd halved once, one packet regardless of cwnd', () => {
+  const p = new Path('10.0.0.2', 9899, rto, MTU, true);
+  p.cwnd = 100 * MTU;
+  const s = new Sender(1, 1 << 20, 1, 100);
+  for (let i = 0; i < 20; i++) s.enqueue(0, 0, false, new Uint8Array(100));
+  s.fill(0, p, p, sink().sink, 100);
+  const cwndBefore = p.cwnd;
+  // TSN 1 lost; SACKs report 2.., 2..3, 2..4 (each newly acking a higher TSN).
+  s.onSack(sack(0, [[2, 2]]), 10, MTU);
+  s.onSack(sack(0, [[2, 3]]), 11, MTU);
+  assert.equal(s.wouldSend(p), false);
+  s.onSack(sack(0, [[2, 4]]), 12, MTU);
+  assert.equal(p.cwnd, Math.max(cwndBefore / 2, 4 * MTU));
+  assert.equal(p.ssthresh, p.cwnd);
+  p.flight = p.cwnd; // even a full window lets the fast retransmission out
+  const k = sink();
+  s.fill(20, p, p, k.sink, 4);
+  k.sink.close();
+  assert.deepEqual(k.packets[0]!.tsns, [1]);
+  s.onSack(sack(0, [[2, 5]]), 13, MTU);
+  assert.equal(p.ssthresh, Math.max(cwndBefore / 2, 4 * MTU), 'no second reduction in fast recovery');
+});
+
+test('T3 expiry: ssthresh = cwnd/2, cwnd = 1 MTU, RTO doubled, retransmission to the alternate path', () => {
+  const p = new Path('10.0.0.2', 9899, rto, MTU, true);
+  const alt = new Path('10.0.1.2', 9899, rto, MTU, true);
+  p.cwnd = 20 * MTU;
+  const s = new Sender(1, 1 << 20, 1, 1000);
+  for (let i = 0; i < 10; i++) s.enqueue(0, 0, false, new Uint8Array(1000));
+  s.fill(0, p, p, sink().sink, 100);
+  s.onT3Expired(p, MTU);
+  assert.equal(p.cwnd, MTU);
+  assert.equal(p.ssthresh, 10 * MTU);
+  assert.equal(p.rtoMs, 2000);
+  assert.equal(p.flight, 0);
+  const k = sink();
+  s.fill(5000, p, alt, k.sink, 4);
+  k.sink.close();
+  assert.equal(k.packets[0]!.path, alt);
+  assert.deepEqual(k.packets[0]!.tsns, [1]);
+  assert.equal(alt.t3At, 5000 + alt.rtoMs);
+  for (let i = 0; i < 10; i++) p.backoff();
+  assert.equal(p.rtoMs, 60_000, 'RTO.Max caps the backoff');
+});
+
+test('a SACK beyond the last TSN sent is a violation; an old SACK is ignored', () => {
+  const p = new Path('10.0.0.2', 9899, rto, MTU, true);
+  const s = new Sender(0xfffffffe, 1 << 20, 1, 1000);
+  for (let i = 0; i < 4; i++) s.enqueue(0, 0, false, new Uint8Array(10));
+  s.fill(0, p, p, sink().sink, 4);
+  assert.equal(s.onSack(sack(5), 1, MTU).violation, true);
+  const ok = s.onSack(sack(0), 1, MTU); // TSNs 0xfffffffe, 0xffffffff, 0 acked across the wrap
+  assert.equal(ok.cumAdvanced, true);
+  assert.equal(s.outstandingBytes, 10);
+  assert.equal(s.onSack(sack(0xffffffff), 2, MTU).ignored, true);
+});
+
+test('RTO from RTT samples (RFC 9260 §6.3.1) clamped to RTO.Min', () => {
+  const p = new Path('10.0.0.2', 9899, { rtoInitialMs: 3000, rtoMinMs: 100, rtoMaxMs: 60_000 }, MTU, true);
+  assert.equal(p.rtoMs, 3000);
+  p.measure(200);
+  assert.equal(p.srttMs, 200);
+  assert.equal(p.rttvarMs, 100);
+  assert.equal(p.rtoMs, 600);
+  p.measure(100);
+  assert.equal(p.rttvarMs, 0.75 * 100 + 0.25 * 100);
+  assert.equal(p.srttMs, 0.875 * 200 + 0.125 * 100);
+  for (let i = 0; i < 50; i++) p.measure(10);
+  assert.equal(p.rtoMs, 100);
+});

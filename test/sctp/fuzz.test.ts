@@ -178,3 +178,31 @@ test('out-of-the-blue packets are answered per §8.4', () => {
   assert.equal(ab0[12], ChunkType.abort);
   assert.deepEqual([...ab0.subarray(4, 8)], [0, 0, 0, 42]);
 });
+
+test('verification tag rules (§8.5): a wrong tag is ignored, ABORT with the T bit needs the peer tag', () => {
+  const { clock, a, b, captured } = conversation(4);
+  // Re-establish: the conversation ended with a shutdown.
+  const id = a.connect('10.0.0.2', 6000);
+  captured.length = 0;
+  clock.runUntil(() => a.isUp(id), 1000);
+  a.send(id, new Uint8Array(10));
+  clock.advance(100);
+  const aToB = captured.find((x) => x.from.startsWith('10.0.0.1') && x.bytes[12] === ChunkType.data)!;
+  const tagOfB = new DataView(aToB.bytes.buffer, aToB.bytes.byteOffset).getUint32(4);
+  const from = parseAddress(aToB.from);
+  const abort = (tag: number, flags: number) =>
+    b.endpoint.handle({
+      kind: 'datagram',
+      now: clock.now,
+      from,
+      bytes: new PacketBuilder(100, 5000, 6000, tag)
+        .chunk(ChunkType.abort, flags, new Uint8Array(0))
+        .finish(),
+    });
+  abort((tagOfB + 1) >>> 0, 0);
+  abort(tagOfB, 1); // T bit: the tag would have to be A's own
+  assert.equal(b.endpoint.associationCount, 1);
+  const out = abort(tagOfB, 0);
+  assert.equal(b.endpoint.associationCount, 0);
+  assert.ok(out.some((x) => x.kind === 'notify' && x.event.kind === 'lost'));
+});

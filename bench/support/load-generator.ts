@@ -47,7 +47,11 @@ export interface PhaseResult {
   readonly wallMs: number;
   /** Every answer of the phase, warm-up included. */
   readonly total: number;
+  /** Answers counted per CHUNK_MS of the measured interval (timed phases). */
+  readonly chunks: number[];
 }
+
+export const CHUNK_MS = 500;
 
 type Setup = {
   type: 'setup';
@@ -181,6 +185,7 @@ class Recorder {
   readonly histogram = new Array<number>(BUCKETS).fill(0);
   count = 0;
   total = 0;
+  readonly chunks: number[] = [];
   maxMs = 0;
   rejects = 0;
   errors = 0;
@@ -201,6 +206,7 @@ class Recorder {
       cpuMs: (cpu.user + cpu.system) / 1000,
       wallMs: performance.now() - this.t0,
       total: this.total,
+      chunks: this.chunks,
       count: this.count,
       seconds,
       histogram: this.histogram,
@@ -260,6 +266,8 @@ function timed(m: Timed): Promise<PhaseResult> {
       const now = performance.now();
       if (sentAt >= measureFrom && now <= end) {
         rec.record(now - sentAt);
+        const chunk = Math.floor((now - measureFrom) / CHUNK_MS);
+        rec.chunks[chunk] = (rec.chunks[chunk] ?? 0) + 1;
         if (bytes) checkAnswer(rec, bytes);
       }
       if (now < end) sendOne(c);

@@ -74,6 +74,7 @@ export class Receiver {
     if (inOrder) {
       let cum = tsn;
       if (this.above.size > 0) {
+        this.sackNow = true; // §6.7: a gap was filled; tell the sender at once.
         let next = add32(cum, 1);
         while (this.above.delete(next)) {
           cum = next;

@@ -203,18 +203,21 @@ function runCase(n: number, requestedPoolSize: number, reportIt: boolean): CaseR
   const update = elements(l, 7, OWN);
   gc();
   let next = 0;
+  // A registrar re-arms the keep-alive timer at now + interval, with now increasing.
+  let clock = n;
   const reregister = runBench(
     're-registration',
     () => {
       const i = next;
       next = next + 1 === n ? 0 : next + 1;
+      clock++;
       const r = hs.register({
         poolHandle: l.handles[l.poolOf[i]!]!,
         element: update[i]!,
         connection: i,
-        now: 0,
+        now: clock,
       });
-      if (r.ok) hs.setTimer(r.value.element, 'keepAliveTransmission', 5000 + i);
+      if (r.ok) hs.setTimer(r.value.element, 'keepAliveTransmission', clock + 5000);
       return r;
     },
     BENCH,

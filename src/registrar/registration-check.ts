@@ -40,7 +40,7 @@ export function checkRegistration(
     return err(ErrorCause.RsplibInvalidPoolHandle);
   const user = checkUserTransport(pe.userTransport, peer, options);
   if (!user.ok) return user;
-  const asapAddresses = peer.addresses.filter((a) => addressScope(a) >= options.minAddressScope);
+  const asapAddresses = peer.addresses.filter((a) => addressInfo(a).scope >= options.minAddressScope);
   if (asapAddresses.length === 0) return err(ErrorCause.RsplibNoUsableAsapAddresses);
   const asapTransport: TransportParameter = {
     kind: 'sctp',
@@ -58,10 +58,10 @@ function checkUserTransport(
 ): Result<TransportParameter, number> {
   if (transport.kind === 'opaque') return ok(transport);
   if (transport.port === 0 || transport.addresses.length === 0) return err(ErrorCause.RsplibInvalidAddresses);
-  const peerKeys = new Set(peer.addresses.map(addressKey));
-  const usable = transport.addresses.filter(
-    (a) => peerKeys.has(addressKey(a)) && addressScope(a) >= options.minAddressScope,
-  );
+  const usable = transport.addresses.filter((a) => {
+    const info = addressInfo(a);
+    return info.scope >= options.minAddressScope && peer.addresses.some((p) => addressInfo(p).key === info.key);
+  });
   if (usable.length === 0) return err(ErrorCause.RsplibNoUsableUserAddresses);
   return ok({ ...transport, addresses: usable });
 }
@@ -76,3 +76,15 @@ function addressKey(address: IpAddress): string {
 
 const isMapped = (b: Uint8Array): boolean =>
   b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff;
+
+/** Key and scope of an address text, memoised: the same few addresses come with every (re-)registration. */
+const addressInfos = new Map<IpAddress, { readonly key: string; readonly scope: AddressScope }>();
+function addressInfo(address: IpAddress): { readonly key: string; readonly scope: AddressScope } {
+  let info = addressInfos.get(address);
+  if (info === undefined) {
+    if (addressInfos.size >= 10_000) addressInfos.clear();
+    info = { key: addressKey(address), scope: addressScope(address) };
+    addressInfos.set(address, info);
+  }
+  return info;
+}

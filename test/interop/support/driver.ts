@@ -29,6 +29,8 @@ export type DriverCommand =
       text: string;
       timeoutMs?: number;
     }
+  | { id: number; op: 'open'; name: string; session: string; pool: string }
+  | { id: number; op: 'send'; session: string; text: string; timeoutMs?: number }
   | { id: number; op: 'handlespace'; name: string }
   | { id: number; op: 'close'; name: string }
   | { id: number; op: 'kill'; name: string };
@@ -61,7 +63,9 @@ export type DriverEvent =
   | { kind: 'event'; name: string; at: number; what: 'rejected'; pool: string; pe: number; cause: number }
   | { kind: 'event'; name: string; at: number; what: 'malformed'; error: string }
   | { kind: 'event'; name: string; at: number; what: 'registered'; registrar: number }
-  | { kind: 'event'; name: string; at: number; what: 'warning'; message: string };
+  | { kind: 'event'; name: string; at: number; what: 'warning'; message: string }
+  | { kind: 'event'; name: string; at: number; what: 'failover'; pe: number; reason: string }
+  | { kind: 'event'; name: string; at: number; what: 'failoverComplete'; pe: number };
 
 export type DriverMessage =
   | { kind: 'ready' }
@@ -78,6 +82,7 @@ const send = (m: DriverMessage): void => {
 const registrars = new Map<string, Registrar>();
 const elements = new Map<string, PoolElement>();
 const users = new Map<string, PoolUser>();
+const sessions = new Map<string, { session: Session; pe: number | undefined; replies: string[] }>();
 
 function get<T>(map: Map<string, T>, name: string): T {
   const v = map.get(name);
@@ -195,6 +200,51 @@ async function handle(c: DriverCommand): Promise<unknown> {
       for (let k = 1; k <= c.count; k++)
         out.push(await runSession(user, c.pool, k, c.text, c.timeoutMs ?? 8_000));
       return out;
+    }
+    case 'open': {
+      const session = get(users, c.name).openSession(c.pool);
+      const entry = { session, pe: undefined as number | undefined, replies: [] as string[] };
+      sessions.set(c.session, entry);
+      session.on('data', (d) => entry.replies.push(text(d.bytes)));
+      session.on('failoverNeeded', (e) =>
+        send({
+          kind: 'event',
+          name: c.session,
+          at: Date.now(),
+          what: 'failover',
+          pe: e.pe,
+          reason: e.reason,
+        }),
+      );
+      session.on('failoverComplete', (e) => {
+        entry.pe = e.pe;
+        send({ kind: 'event', name: c.session, at: Date.now(), what: 'failoverComplete', pe: e.pe });
+      });
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('session not up within 10 s')), 10_000);
+        session.once('up', (e) => {
+          clearTimeout(t);
+          entry.pe = e.pe;
+          resolve();
+        });
+        session.once('failed', (reason) => {
+          clearTimeout(t);
+          reject(new Error(`session failed: ${reason}`));
+        });
+      });
+      return { pe: entry.pe };
+    }
+    case 'send': {
+      const entry = sessions.get(c.session);
+      if (!entry) throw new Error(`no session ${c.session}`);
+      entry.session.send(c.text);
+      const end = Date.now() + (c.timeoutMs ?? 10_000);
+      while (!entry.replies.includes(c.text)) {
+        if (Date.now() > end)
+          throw new Error(`no echo of '${c.text}' (pe ${entry.pe}, replies ${entry.replies.join('|')})`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return { pe: entry.pe, replies: entry.replies };
     }
     case 'handlespace': {
       const hs = get(registrars, c.name).handlespace;

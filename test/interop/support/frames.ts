@@ -120,3 +120,32 @@ export async function judgeCapture(path: string, rsplibIps: readonly string[]) {
   const rest = bad.filter((f) => !rsplibRejects.includes(f) && !initCopies.includes(f));
   return { frames, rsplibRejects, initCopies, rest, probes: [...probes.values()] };
 }
+
+export interface ShutdownAckRetransmission {
+  /** "srcIp:srcPort > dstIp:dstPort" of the SHUTDOWN ACK (SCTP ports). */
+  readonly association: string;
+  readonly times: readonly number[];
+}
+
+/**
+ * SHUTDOWN ACKs that `from` sent more than once on one association: the other side never answered with
+ * SHUTDOWN COMPLETE (RFC 9260 §9.2), e.g. because it closed its socket first.
+ */
+export async function repeatedShutdownAcks(path: string, from: string): Promise<ShutdownAckRetransmission[]> {
+  const args = ['-r', path, '-n', '-Y', `ip.src == ${from} && sctp.chunk_type == 8 && !icmp`];
+  args.push('-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=f');
+  for (const f of ['frame.time_relative', 'ip.src', 'ip.dst', 'sctp.srcport', 'sctp.dstport'])
+    args.push('-e', f);
+  const result = await run('tshark', args, 120_000);
+  if (result.code !== 0) throw new Error(`tshark -r ${path}: ${result.stderr}`);
+  const byAssoc = new Map<string, number[]>();
+  for (const line of result.stdout.split('\n')) {
+    if (line === '') continue;
+    const [time = '0', src, dst, sport, dport] = line.split('\t');
+    const key = `${src}:${sport} > ${dst}:${dport}`;
+    byAssoc.set(key, [...(byAssoc.get(key) ?? []), Number.parseFloat(time)]);
+  }
+  return [...byAssoc]
+    .filter(([, times]) => times.length > 1)
+    .map(([association, times]) => ({ association, times }));
+}

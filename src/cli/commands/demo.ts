@@ -1,6 +1,6 @@
 import { PoolElement, PoolUser, Registrar, type Session } from '../../api/index.js';
 import { parseCommandArgs } from '../args.js';
-import { type Command, ExitCode } from '../command.js';
+import { type Command, ExitCode, UsageError } from '../command.js';
 import { hex32 } from '../log.js';
 import { intOption } from '../options.js';
 
@@ -16,9 +16,10 @@ Options:
   --kill-after N   kill the serving pool element after N requests (default 4; 0 = never)
   --interval MS    time between requests (default 400)
   --port N         the registrar's ASAP SCTP port (default 3863)
+  --subnet A.B.C   the loopback /24 to use, as A.B.C.1-5 (default 127.0.0)
   -h, --help       show this help
 
-Needs the loopback addresses 127.0.0.1-5 (Linux has all of 127/8; on macOS add aliases with
+Needs the loopback addresses A.B.C.1-5 (Linux has all of 127/8; on macOS add aliases with
 "sudo ifconfig lo0 alias 127.0.0.N up").
 `;
 
@@ -34,6 +35,7 @@ export const demoCommand: Command = {
         'kill-after': { type: 'string' },
         interval: { type: 'string' },
         port: { type: 'string' },
+        subnet: { type: 'string' },
       },
       false,
     );
@@ -41,10 +43,14 @@ export const demoCommand: Command = {
     const killAfter = intOption(v['kill-after'], 'kill-after', 0, 10_000) ?? 4;
     const intervalMs = intOption(v.interval, 'interval', 1, 60_000) ?? 400;
     const port = intOption(v.port, 'port', 1, 65535) ?? 3863;
+    const subnet = v.subnet ?? '127.0.0';
+    if (!/^127\.\d{1,3}\.\d{1,3}$/.test(subnet))
+      throw new UsageError('--subnet must be a loopback prefix such as 127.0.0');
+    const at = (host: number): string => `${subnet}.${host}`;
     const say = (text: string): void => {
       io.stdout.write(`${text}\n`);
     };
-    const registrarAt = `127.0.0.1:${port}`;
+    const registrarAt = `${at(1)}:${port}`;
     say('rserpool demo: a registrar, three echo pool elements and a pool user on this machine');
     const registrar = await Registrar.start({
       asap: registrarAt,
@@ -64,7 +70,7 @@ export const demoCommand: Command = {
           policy: 'RoundRobin',
           registrars: [registrarAt],
           asapAnnounce: 'off',
-          local: `127.0.0.${i}`,
+          local: at(i),
         });
         await pe.waitRegistered(5_000);
         const t = pe.userTransport;
@@ -73,7 +79,7 @@ export const demoCommand: Command = {
         );
         pes.push(pe);
       }
-      const pu = await PoolUser.start({ registrars: [registrarAt], asapAnnounce: 'off', local: '127.0.0.5' });
+      const pu = await PoolUser.start({ registrars: [registrarAt], asapAnnounce: 'off', local: at(5) });
       user.current = pu;
       const order: string[] = [];
       for (let i = 0; i < 3; i++)

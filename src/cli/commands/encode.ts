@@ -8,6 +8,9 @@ const usage = `Usage: rserpool encode < message.json
 Reads one message as JSON on standard input (the form \`rserpool decode\` prints) and prints its bytes
 as hex. For anything \`decode\` accepted, \`encode\` gives back exactly the same bytes.
 
+Options:
+  -h, --help  show this help
+
 Example:
   rserpool decode 0a000008a0000001 | rserpool encode
 `;

@@ -18,7 +18,7 @@ export type Comparator<T> = (a: T, b: T) => number;
 /** Compares an item with a search target: negative if the item sorts before it, 0 if equal. */
 export type Probe<T> = (item: T) => number;
 
-// Offsets of a node's fields in `links` (node * 4 + offset).
+// Offsets of a node's fields in `links` (node * LS + offset).
 const R = 1;
 const P = 2;
 const C = 3;
@@ -73,6 +73,7 @@ export class RedBlackTree<T> {
     const s = this.store;
     const z = s.allocate(item, value);
     const L = s.links;
+    const LS = this.store.linkStride;
     const items = s.items;
     let y = NIL;
     let x = this.root;
@@ -80,7 +81,7 @@ export class RedBlackTree<T> {
     while (x !== NIL) {
       y = x;
       goLeft = this.compare(item, items[x] as T) < 0;
-      x = L[x * 4 + (goLeft ? 0 : R)]!;
+      x = L[x * LS + (goLeft ? 0 : R)]!;
     }
     this.link(z, y, goLeft);
     return z;
@@ -91,18 +92,21 @@ export class RedBlackTree<T> {
     const s = this.store;
     const z = s.allocate(item, value);
     const L = s.links;
+    const LS = this.store.linkStride;
     const N = s.nums;
     const st = s.numStride;
-    N[z * st] = key;
-    N[z * st + 1] = tie;
+    const ko = s.keyOffset;
+    const to = s.tieOffset;
+    N[z * st + ko] = key;
+    N[z * st + to] = tie;
     let y = NIL;
     let x = this.root;
     let goLeft = false;
     while (x !== NIL) {
       y = x;
-      const kx = N[x * st]!;
-      goLeft = key < kx || (key === kx && tie < N[x * st + 1]!);
-      x = L[x * 4 + (goLeft ? 0 : R)]!;
+      const kx = N[x * st + ko]!;
+      goLeft = key < kx || (key === kx && tie < N[x * st + to]!);
+      x = L[x * LS + (goLeft ? 0 : R)]!;
     }
     this.link(z, y, goLeft);
     return z;
@@ -112,35 +116,36 @@ export class RedBlackTree<T> {
   remove(z: number): void {
     const s = this.store;
     const L = s.links;
+    const LS = this.store.linkStride;
     let y = z;
-    let yWasRed = L[y * 4 + C] === 1;
+    let yWasRed = L[y * LS + C] === 1;
     let x: number;
     let xParent: number;
-    if (L[z * 4] === NIL) {
-      x = L[z * 4 + R]!;
-      xParent = L[z * 4 + P]!;
+    if (L[z * LS] === NIL) {
+      x = L[z * LS + R]!;
+      xParent = L[z * LS + P]!;
       this.transplant(z, x);
-    } else if (L[z * 4 + R] === NIL) {
-      x = L[z * 4]!;
-      xParent = L[z * 4 + P]!;
+    } else if (L[z * LS + R] === NIL) {
+      x = L[z * LS]!;
+      xParent = L[z * LS + P]!;
       this.transplant(z, x);
     } else {
-      y = L[z * 4 + R]!;
-      while (L[y * 4] !== NIL) y = L[y * 4]!;
-      yWasRed = L[y * 4 + C] === 1;
-      x = L[y * 4 + R]!;
-      if (L[y * 4 + P] === z) {
+      y = L[z * LS + R]!;
+      while (L[y * LS] !== NIL) y = L[y * LS]!;
+      yWasRed = L[y * LS + C] === 1;
+      x = L[y * LS + R]!;
+      if (L[y * LS + P] === z) {
         xParent = y;
       } else {
-        xParent = L[y * 4 + P]!;
+        xParent = L[y * LS + P]!;
         this.transplant(y, x);
-        L[y * 4 + R] = L[z * 4 + R]!;
-        L[L[y * 4 + R]! * 4 + P] = y;
+        L[y * LS + R] = L[z * LS + R]!;
+        L[L[y * LS + R]! * LS + P] = y;
       }
       this.transplant(z, y);
-      L[y * 4] = L[z * 4]!;
-      L[L[y * 4]! * 4 + P] = y;
-      L[y * 4 + C] = L[z * 4 + C]!;
+      L[y * LS] = L[z * LS]!;
+      L[L[y * LS]! * LS + P] = y;
+      L[y * LS + C] = L[z * LS + C]!;
     }
     this.count--;
     if (s.summed) this.updateSumsFrom(xParent);
@@ -166,14 +171,15 @@ export class RedBlackTree<T> {
   /** The first node whose item is >= the target, or NIL. */
   lowerBound(probe: Probe<T>): number {
     const { links: L, items } = this.store;
+    const LS = this.store.linkStride;
     let x = this.root;
     let result = NIL;
     while (x !== NIL) {
       if (probe(items[x] as T) >= 0) {
         result = x;
-        x = L[x * 4]!;
+        x = L[x * LS]!;
       } else {
-        x = L[x * 4 + R]!;
+        x = L[x * LS + R]!;
       }
     }
     return result;
@@ -182,14 +188,15 @@ export class RedBlackTree<T> {
   /** The first node whose item is > the target, or NIL. */
   upperBound(probe: Probe<T>): number {
     const { links: L, items } = this.store;
+    const LS = this.store.linkStride;
     let x = this.root;
     let result = NIL;
     while (x !== NIL) {
       if (probe(items[x] as T) > 0) {
         result = x;
-        x = L[x * 4]!;
+        x = L[x * LS]!;
       } else {
-        x = L[x * 4 + R]!;
+        x = L[x * LS + R]!;
       }
     }
     return result;
@@ -199,17 +206,20 @@ export class RedBlackTree<T> {
   upperBoundKeyed(key: number, tie = Number.POSITIVE_INFINITY): number {
     const s = this.store;
     const L = s.links;
+    const LS = this.store.linkStride;
     const N = s.nums;
     const st = s.numStride;
+    const ko = s.keyOffset;
+    const to = s.tieOffset;
     let x = this.root;
     let result = NIL;
     while (x !== NIL) {
-      const kx = N[x * st]!;
-      if (kx > key || (kx === key && N[x * st + 1]! > tie)) {
+      const kx = N[x * st + ko]!;
+      if (kx > key || (kx === key && N[x * st + to]! > tie)) {
         result = x;
-        x = L[x * 4]!;
+        x = L[x * LS]!;
       } else {
-        x = L[x * 4 + R]!;
+        x = L[x * LS + R]!;
       }
     }
     return result;
@@ -217,48 +227,52 @@ export class RedBlackTree<T> {
 
   first(): number {
     const L = this.store.links;
+    const LS = this.store.linkStride;
     let x = this.root;
     if (x === NIL) return NIL;
-    while (L[x * 4] !== NIL) x = L[x * 4]!;
+    while (L[x * LS] !== NIL) x = L[x * LS]!;
     return x;
   }
 
   last(): number {
     const L = this.store.links;
+    const LS = this.store.linkStride;
     let x = this.root;
     if (x === NIL) return NIL;
-    while (L[x * 4 + R] !== NIL) x = L[x * 4 + R]!;
+    while (L[x * LS + R] !== NIL) x = L[x * LS + R]!;
     return x;
   }
 
   next(node: number): number {
     const L = this.store.links;
-    let x = L[node * 4 + R]!;
+    const LS = this.store.linkStride;
+    let x = L[node * LS + R]!;
     if (x !== NIL) {
-      while (L[x * 4] !== NIL) x = L[x * 4]!;
+      while (L[x * LS] !== NIL) x = L[x * LS]!;
       return x;
     }
     x = node;
-    let p = L[x * 4 + P]!;
-    while (p !== NIL && x === L[p * 4 + R]) {
+    let p = L[x * LS + P]!;
+    while (p !== NIL && x === L[p * LS + R]) {
       x = p;
-      p = L[p * 4 + P]!;
+      p = L[p * LS + P]!;
     }
     return p;
   }
 
   prev(node: number): number {
     const L = this.store.links;
-    let x = L[node * 4]!;
+    const LS = this.store.linkStride;
+    let x = L[node * LS]!;
     if (x !== NIL) {
-      while (L[x * 4 + R] !== NIL) x = L[x * 4 + R]!;
+      while (L[x * LS + R] !== NIL) x = L[x * LS + R]!;
       return x;
     }
     x = node;
-    let p = L[x * 4 + P]!;
-    while (p !== NIL && x === L[p * 4]) {
+    let p = L[x * LS + P]!;
+    while (p !== NIL && x === L[p * LS]) {
       x = p;
-      p = L[p * 4 + P]!;
+      p = L[p * LS + P]!;
     }
     return p;
   }
@@ -272,6 +286,7 @@ export class RedBlackTree<T> {
   findByCumulative(target: number): number {
     const s = this.store;
     const L = s.links;
+    const LS = this.store.linkStride;
     const N = s.nums;
     const st = s.numStride;
     const vo = s.valueOffset;
@@ -280,7 +295,7 @@ export class RedBlackTree<T> {
     let candidate = NIL;
     let t = target;
     while (x !== NIL) {
-      const l = L[x * 4]!;
+      const l = L[x * LS]!;
       const ls = l === NIL ? 0 : N[l * st + so]!;
       if (t < ls) {
         x = l;
@@ -293,7 +308,7 @@ export class RedBlackTree<T> {
         candidate = x;
       }
       t -= v;
-      x = L[x * 4 + R]!;
+      x = L[x * LS + R]!;
     }
     return candidate;
   }
@@ -316,27 +331,29 @@ export class RedBlackTree<T> {
   verify(): void {
     const s = this.store;
     const L = s.links;
+    const LS = this.store.linkStride;
     const items = s.items;
     const st = s.numStride;
-    const left = (n: number): number => L[n * 4]!;
-    const right = (n: number): number => L[n * 4 + R]!;
-    const red = (n: number): boolean => L[n * 4 + C] === 1;
+    const left = (n: number): number => L[n * LS]!;
+    const right = (n: number): number => L[n * LS + R]!;
+    const red = (n: number): boolean => L[n * LS + C] === 1;
     const sum = (n: number): number => (n === NIL ? 0 : s.nums[n * st + s.sumOffset]!);
     if (red(this.root)) throw new Error('red root');
-    if (this.root !== NIL && L[this.root * 4 + P] !== NIL) throw new Error('root has a parent');
+    if (this.root !== NIL && L[this.root * LS + P] !== NIL) throw new Error('root has a parent');
     if (L[0] !== NIL || L[1] !== NIL || L[2] !== NIL || L[3] !== 0) throw new Error('sentinel modified');
     let counted = 0;
     const order = s.keyed
       ? (a: number, b: number): number =>
-          s.nums[a * st]! - s.nums[b * st]! || s.nums[a * st + 1]! - s.nums[b * st + 1]!
+          s.nums[a * st + s.keyOffset]! - s.nums[b * st + s.keyOffset]! ||
+          s.nums[a * st + s.tieOffset]! - s.nums[b * st + s.tieOffset]!
       : (a: number, b: number): number => this.compare(items[a] as T, items[b] as T);
     const walk = (n: number): number => {
       if (n === NIL) return 1;
       counted++;
       const l = left(n);
       const r = right(n);
-      if (l !== NIL && L[l * 4 + P] !== n) throw new Error('bad parent link');
-      if (r !== NIL && L[r * 4 + P] !== n) throw new Error('bad parent link');
+      if (l !== NIL && L[l * LS + P] !== n) throw new Error('bad parent link');
+      if (r !== NIL && L[r * LS + P] !== n) throw new Error('bad parent link');
       if (red(n) && (red(l) || red(r))) throw new Error('red node with red child');
       if (l !== NIL && order(l, n) > 0) throw new Error('order violated');
       if (r !== NIL && order(r, n) < 0) throw new Error('order violated');
@@ -360,9 +377,10 @@ export class RedBlackTree<T> {
   private link(z: number, y: number, goLeft: boolean): void {
     const s = this.store;
     const L = s.links;
-    L[z * 4 + P] = y;
+    const LS = this.store.linkStride;
+    L[z * LS + P] = y;
     if (y === NIL) this.root = z;
-    else L[y * 4 + (goLeft ? 0 : R)] = z;
+    else L[y * LS + (goLeft ? 0 : R)] = z;
     this.count++;
     if (s.summed) this.updateSumsFrom(y);
     this.insertFixup(z);
@@ -372,27 +390,29 @@ export class RedBlackTree<T> {
   private updateSumsFrom(node: number): void {
     const s = this.store;
     const L = s.links;
+    const LS = this.store.linkStride;
     const N = s.nums;
     const st = s.numStride;
     const so = s.sumOffset;
     const vo = s.valueOffset;
     let x = node;
     while (x !== NIL) {
-      const l = L[x * 4]!;
-      const r = L[x * 4 + R]!;
+      const l = L[x * LS]!;
+      const r = L[x * LS + R]!;
       N[x * st + so] =
         N[x * st + vo]! + (l === NIL ? 0 : N[l * st + so]!) + (r === NIL ? 0 : N[r * st + so]!);
-      x = L[x * 4 + P]!;
+      x = L[x * LS + P]!;
     }
   }
 
   private recomputeSum(x: number): void {
     const s = this.store;
     const L = s.links;
+    const LS = this.store.linkStride;
     const N = s.nums;
     const st = s.numStride;
-    const l = L[x * 4]!;
-    const r = L[x * 4 + R]!;
+    const l = L[x * LS]!;
+    const r = L[x * LS + R]!;
     N[x * st + s.sumOffset] =
       N[x * st + s.valueOffset]! +
       (l === NIL ? 0 : N[l * st + s.sumOffset]!) +
@@ -401,27 +421,29 @@ export class RedBlackTree<T> {
 
   private transplant(u: number, v: number): void {
     const L = this.store.links;
-    const p = L[u * 4 + P]!;
+    const LS = this.store.linkStride;
+    const p = L[u * LS + P]!;
     if (p === NIL) this.root = v;
-    else if (u === L[p * 4]) L[p * 4] = v;
-    else L[p * 4 + R] = v;
-    L[v * 4 + P] = p;
+    else if (u === L[p * LS]) L[p * LS] = v;
+    else L[p * LS + R] = v;
+    L[v * LS + P] = p;
   }
 
   private rotateLeft(x: number): void {
     const s = this.store;
     const L = s.links;
-    const y = L[x * 4 + R]!;
-    const yl = L[y * 4]!;
-    L[x * 4 + R] = yl;
-    if (yl !== NIL) L[yl * 4 + P] = x;
-    const p = L[x * 4 + P]!;
-    L[y * 4 + P] = p;
+    const LS = this.store.linkStride;
+    const y = L[x * LS + R]!;
+    const yl = L[y * LS]!;
+    L[x * LS + R] = yl;
+    if (yl !== NIL) L[yl * LS + P] = x;
+    const p = L[x * LS + P]!;
+    L[y * LS + P] = p;
     if (p === NIL) this.root = y;
-    else if (x === L[p * 4]) L[p * 4] = y;
-    else L[p * 4 + R] = y;
-    L[y * 4] = x;
-    L[x * 4 + P] = y;
+    else if (x === L[p * LS]) L[p * LS] = y;
+    else L[p * LS + R] = y;
+    L[y * LS] = x;
+    L[x * LS + P] = y;
     if (s.summed) {
       const so = s.sumOffset;
       s.nums[y * s.numStride + so] = s.nums[x * s.numStride + so]!;
@@ -432,17 +454,18 @@ export class RedBlackTree<T> {
   private rotateRight(x: number): void {
     const s = this.store;
     const L = s.links;
-    const y = L[x * 4]!;
-    const yr = L[y * 4 + R]!;
-    L[x * 4] = yr;
-    if (yr !== NIL) L[yr * 4 + P] = x;
-    const p = L[x * 4 + P]!;
-    L[y * 4 + P] = p;
+    const LS = this.store.linkStride;
+    const y = L[x * LS]!;
+    const yr = L[y * LS + R]!;
+    L[x * LS] = yr;
+    if (yr !== NIL) L[yr * LS + P] = x;
+    const p = L[x * LS + P]!;
+    L[y * LS + P] = p;
     if (p === NIL) this.root = y;
-    else if (x === L[p * 4 + R]) L[p * 4 + R] = y;
-    else L[p * 4] = y;
-    L[y * 4 + R] = x;
-    L[x * 4 + P] = y;
+    else if (x === L[p * LS + R]) L[p * LS + R] = y;
+    else L[p * LS] = y;
+    L[y * LS + R] = x;
+    L[x * LS + P] = y;
     if (s.summed) {
       const so = s.sumOffset;
       s.nums[y * s.numStride + so] = s.nums[x * s.numStride + so]!;
@@ -452,110 +475,112 @@ export class RedBlackTree<T> {
 
   private insertFixup(node: number): void {
     const L = this.store.links;
+    const LS = this.store.linkStride;
     let z = node;
-    while (L[L[z * 4 + P]! * 4 + C] === 1) {
-      const p = L[z * 4 + P]!;
-      const g = L[p * 4 + P]!;
-      if (p === L[g * 4]) {
-        const u = L[g * 4 + R]!;
-        if (L[u * 4 + C] === 1) {
-          L[p * 4 + C] = 0;
-          L[u * 4 + C] = 0;
-          L[g * 4 + C] = 1;
+    while (L[L[z * LS + P]! * LS + C] === 1) {
+      const p = L[z * LS + P]!;
+      const g = L[p * LS + P]!;
+      if (p === L[g * LS]) {
+        const u = L[g * LS + R]!;
+        if (L[u * LS + C] === 1) {
+          L[p * LS + C] = 0;
+          L[u * LS + C] = 0;
+          L[g * LS + C] = 1;
           z = g;
         } else {
-          if (z === L[p * 4 + R]) {
+          if (z === L[p * LS + R]) {
             z = p;
             this.rotateLeft(z);
           }
-          const p2 = L[z * 4 + P]!;
-          const g2 = L[p2 * 4 + P]!;
-          L[p2 * 4 + C] = 0;
-          L[g2 * 4 + C] = 1;
+          const p2 = L[z * LS + P]!;
+          const g2 = L[p2 * LS + P]!;
+          L[p2 * LS + C] = 0;
+          L[g2 * LS + C] = 1;
           this.rotateRight(g2);
         }
       } else {
-        const u = L[g * 4]!;
-        if (L[u * 4 + C] === 1) {
-          L[p * 4 + C] = 0;
-          L[u * 4 + C] = 0;
-          L[g * 4 + C] = 1;
+        const u = L[g * LS]!;
+        if (L[u * LS + C] === 1) {
+          L[p * LS + C] = 0;
+          L[u * LS + C] = 0;
+          L[g * LS + C] = 1;
           z = g;
         } else {
-          if (z === L[p * 4]) {
+          if (z === L[p * LS]) {
             z = p;
             this.rotateRight(z);
           }
-          const p2 = L[z * 4 + P]!;
-          const g2 = L[p2 * 4 + P]!;
-          L[p2 * 4 + C] = 0;
-          L[g2 * 4 + C] = 1;
+          const p2 = L[z * LS + P]!;
+          const g2 = L[p2 * LS + P]!;
+          L[p2 * LS + C] = 0;
+          L[g2 * LS + C] = 1;
           this.rotateLeft(g2);
         }
       }
     }
-    L[this.root * 4 + C] = 0;
+    L[this.root * LS + C] = 0;
   }
 
   private deleteFixup(node: number, nodeParent: number): void {
     const L = this.store.links;
+    const LS = this.store.linkStride;
     let x = node;
     let xp = nodeParent;
-    while (x !== this.root && L[x * 4 + C] !== 1) {
-      if (x === L[xp * 4]) {
-        let w = L[xp * 4 + R]!;
-        if (L[w * 4 + C] === 1) {
-          L[w * 4 + C] = 0;
-          L[xp * 4 + C] = 1;
+    while (x !== this.root && L[x * LS + C] !== 1) {
+      if (x === L[xp * LS]) {
+        let w = L[xp * LS + R]!;
+        if (L[w * LS + C] === 1) {
+          L[w * LS + C] = 0;
+          L[xp * LS + C] = 1;
           this.rotateLeft(xp);
-          w = L[xp * 4 + R]!;
+          w = L[xp * LS + R]!;
         }
-        if (L[L[w * 4]! * 4 + C] !== 1 && L[L[w * 4 + R]! * 4 + C] !== 1) {
-          L[w * 4 + C] = 1;
+        if (L[L[w * LS]! * LS + C] !== 1 && L[L[w * LS + R]! * LS + C] !== 1) {
+          L[w * LS + C] = 1;
           x = xp;
-          xp = L[x * 4 + P]!;
+          xp = L[x * LS + P]!;
         } else {
-          if (L[L[w * 4 + R]! * 4 + C] !== 1) {
-            L[L[w * 4]! * 4 + C] = 0;
-            L[w * 4 + C] = 1;
+          if (L[L[w * LS + R]! * LS + C] !== 1) {
+            L[L[w * LS]! * LS + C] = 0;
+            L[w * LS + C] = 1;
             this.rotateRight(w);
-            w = L[xp * 4 + R]!;
+            w = L[xp * LS + R]!;
           }
-          L[w * 4 + C] = L[xp * 4 + C]!;
-          L[xp * 4 + C] = 0;
-          L[L[w * 4 + R]! * 4 + C] = 0;
+          L[w * LS + C] = L[xp * LS + C]!;
+          L[xp * LS + C] = 0;
+          L[L[w * LS + R]! * LS + C] = 0;
           this.rotateLeft(xp);
           x = this.root;
           xp = NIL;
         }
       } else {
-        let w = L[xp * 4]!;
-        if (L[w * 4 + C] === 1) {
-          L[w * 4 + C] = 0;
-          L[xp * 4 + C] = 1;
+        let w = L[xp * LS]!;
+        if (L[w * LS + C] === 1) {
+          L[w * LS + C] = 0;
+          L[xp * LS + C] = 1;
           this.rotateRight(xp);
-          w = L[xp * 4]!;
+          w = L[xp * LS]!;
         }
-        if (L[L[w * 4 + R]! * 4 + C] !== 1 && L[L[w * 4]! * 4 + C] !== 1) {
-          L[w * 4 + C] = 1;
+        if (L[L[w * LS + R]! * LS + C] !== 1 && L[L[w * LS]! * LS + C] !== 1) {
+          L[w * LS + C] = 1;
           x = xp;
-          xp = L[x * 4 + P]!;
+          xp = L[x * LS + P]!;
         } else {
-          if (L[L[w * 4]! * 4 + C] !== 1) {
-            L[L[w * 4 + R]! * 4 + C] = 0;
-            L[w * 4 + C] = 1;
+          if (L[L[w * LS]! * LS + C] !== 1) {
+            L[L[w * LS + R]! * LS + C] = 0;
+            L[w * LS + C] = 1;
             this.rotateLeft(w);
-            w = L[xp * 4]!;
+            w = L[xp * LS]!;
           }
-          L[w * 4 + C] = L[xp * 4 + C]!;
-          L[xp * 4 + C] = 0;
-          L[L[w * 4]! * 4 + C] = 0;
+          L[w * LS + C] = L[xp * LS + C]!;
+          L[xp * LS + C] = 0;
+          L[L[w * LS]! * LS + C] = 0;
           this.rotateRight(xp);
           x = this.root;
           xp = NIL;
         }
       }
     }
-    L[x * 4 + C] = 0;
+    L[x * LS + C] = 0;
   }
 }

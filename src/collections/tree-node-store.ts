@@ -1,23 +1,22 @@
 /**
- * Storage for red-black tree nodes in typed arrays. A node is an integer index; index 0 is the shared
+ * Storage for red-black tree nodes in one ArrayBuffer. A node is an integer index; index 0 is the shared
  * black sentinel (NIL). Several trees may share one store, so that a handlespace with a hundred thousand
  * small pools does not pay for a hundred thousand sets of arrays.
  *
- * Layout: array of structs, so that one node is one or two cache lines, not one per field:
- * - `links` (Int32, stride 4): left, right, parent, red;
- * - `nums` (Float64, stride `numStride`): [key, tie] when `keyed`, then [value, subtree sum] when `summed`.
+ * Layout: one fixed-size record per node, seen through two views of the same buffer, so that a node's
+ * links and numbers share a cache line (a tree descent costs one miss per level, not one per field):
  *
+ * | bytes | view | fields |
+ * |---|---|---|
+ * | 0-15 | `links` (Int32) | left, right, parent, red |
+ * | 16-31 | `nums` (Float64) | key, tie (when `keyed`) |
+ * | 16-31 or 32-47 | `nums` (Float64) | value, subtree sum (when `summed`) |
+ *
+ * Records are 16 bytes (plain), 32 (keyed or summed) or 64 (keyed and summed, padded to a cache line).
  * Why: at a million entries, one JS object per node per index costs ~80 bytes and millions of objects for
- * the garbage collector to trace; here a node costs 16 bytes of links, 16 bytes of numeric key (only when
- * `keyed`), 16 bytes of value and subtree sum (only when `summed`), and one slot in the item array.
+ * the garbage collector to trace; here a node is a 16-64 byte record and one slot in the item array.
  */
 export const NIL = 0;
-
-/** Offsets in `links`. */
-export const LEFT = 0;
-export const RIGHT = 1;
-export const PARENT = 2;
-export const RED = 3;
 
 export class TreeNodeStore<T> {
   links: Int32Array;
@@ -25,7 +24,11 @@ export class TreeNodeStore<T> {
   readonly items: (T | undefined)[] = [undefined];
   readonly summed: boolean;
   readonly keyed: boolean;
-  /** Float64 slots per node in `nums`, and the offsets of each field (-1 when absent). */
+  /** Bytes per node record. */
+  readonly recordBytes: number;
+  /** Int32 slots per record (`links[node * linkStride + field]`). */
+  readonly linkStride: number;
+  /** Float64 slots per record (`nums[node * numStride + offset]`), and the field offsets (-1 when absent). */
   readonly numStride: number;
   readonly keyOffset: number;
   readonly tieOffset: number;
@@ -42,14 +45,17 @@ export class TreeNodeStore<T> {
   constructor(options: { summed?: boolean; keyed?: boolean; initialCapacity?: number } = {}) {
     this.summed = options.summed ?? false;
     this.keyed = options.keyed ?? false;
-    this.keyOffset = this.keyed ? 0 : -1;
-    this.tieOffset = this.keyed ? 1 : -1;
-    this.valueOffset = this.summed ? (this.keyed ? 2 : 0) : -1;
+    this.recordBytes = this.keyed && this.summed ? 64 : this.keyed || this.summed ? 32 : 16;
+    this.linkStride = this.recordBytes / 4;
+    this.numStride = this.recordBytes / 8;
+    this.keyOffset = this.keyed ? 2 : -1;
+    this.tieOffset = this.keyed ? 3 : -1;
+    this.valueOffset = this.summed ? (this.keyed ? 4 : 2) : -1;
     this.sumOffset = this.summed ? this.valueOffset + 1 : -1;
-    this.numStride = (this.keyed ? 2 : 0) + (this.summed ? 2 : 0);
     const capacity = Math.max(16, options.initialCapacity ?? 16);
-    this.links = new Int32Array(capacity * 4);
-    this.nums = new Float64Array(capacity * this.numStride);
+    const buffer = new ArrayBuffer(capacity * this.recordBytes);
+    this.links = new Int32Array(buffer);
+    this.nums = new Float64Array(buffer);
   }
 
   /** Number of allocated (live) nodes over all trees using this store. */
@@ -58,18 +64,18 @@ export class TreeNodeStore<T> {
   }
 
   get capacity(): number {
-    return this.links.length >> 2;
+    return this.links.length / this.linkStride;
   }
 
-  /** Bytes held by the typed arrays (the item array is not counted). */
+  /** Bytes held by the node records (the item array is not counted). */
   get arrayBytes(): number {
-    return this.links.byteLength + this.nums.byteLength;
+    return this.links.byteLength;
   }
 
   allocate(item: T, value: number): number {
     let n = this.freeHead;
     if (n !== NIL) {
-      this.freeHead = this.links[n * 4]!;
+      this.freeHead = this.links[n * this.linkStride]!;
       this.items[n] = item;
     } else {
       n = this.used++;
@@ -78,7 +84,7 @@ export class TreeNodeStore<T> {
     }
     this.live++;
     const l = this.links;
-    const b = n * 4;
+    const b = n * this.linkStride;
     l[b] = NIL;
     l[b + 1] = NIL;
     l[b + 2] = NIL;
@@ -93,18 +99,15 @@ export class TreeNodeStore<T> {
 
   release(n: number): void {
     this.items[n] = undefined;
-    this.links[n * 4] = this.freeHead;
+    this.links[n * this.linkStride] = this.freeHead;
     this.freeHead = n;
     this.live--;
   }
 
   private grow(): void {
-    const capacity = this.capacity * 2;
-    const links = new Int32Array(capacity * 4);
-    links.set(this.links);
-    this.links = links;
-    const nums = new Float64Array(capacity * this.numStride);
-    nums.set(this.nums);
-    this.nums = nums;
+    const buffer = new ArrayBuffer(this.links.byteLength * 2);
+    new Uint8Array(buffer).set(new Uint8Array(this.links.buffer, 0, this.links.byteLength));
+    this.links = new Int32Array(buffer);
+    this.nums = new Float64Array(buffer);
   }
 }

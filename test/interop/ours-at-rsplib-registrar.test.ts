@@ -19,7 +19,13 @@ import { ASAP, analysePcap, assertCleanCapture, type Capture, startCapture } fro
 import { type CliProcess, runCli, startCli } from './support/cli.js';
 import type { DriverEvent } from './support/driver.js';
 import { Driver, hex, sleep } from './support/driver-client.js';
-import { type AsapFrame, asapFrames, judgeCapture, repeatedShutdownAcks } from './support/frames.js';
+import {
+  type AsapFrame,
+  asapFrames,
+  judgeCapture,
+  repeatedShutdownAcks,
+  stopVmAndCopyCapture,
+} from './support/frames.js';
 
 const VM_N = VM_NUMBERS.oursAtRsplibRegistrar;
 const LOG = '-loglevel=3 -logcolor=off';
@@ -364,11 +370,12 @@ describe('our PEs and PUs at RSPLIB registrar', { skip: await rigSkip(), timeout
     await ours.stop();
     await sleep(1_500); // tshark drops what it has not written yet when stopped
     const ns = await analysePcap(await capture.stop());
-    await vm.down();
-    const nic = await analysePcap(vm.pcapPath());
+    // QEMU completes the guest NIC capture when it exits; copied before the VM number is released.
+    const nicPath = await stopVmAndCopyCapture(vm, join(dir, 'guest-nic.pcap'));
+    const nic = await analysePcap(nicPath);
     for (const [name, summary, path] of [
       ['namespace (any)', ns, capture.file],
-      ['guest NIC', nic, vm.pcapPath()],
+      ['guest NIC', nic, nicPath],
     ] as const) {
       const judged = await judgeCapture(path, [vm.guestIp]);
       assert.deepEqual(judged.rest, [], `${name}: malformed or expert-error ASAP frames`);
@@ -395,7 +402,7 @@ describe('our PEs and PUs at RSPLIB registrar', { skip: await rigSkip(), timeout
   });
 
   test('(7b) every association our PUs and PEs shut down gets its SHUTDOWN COMPLETE (guest NIC capture)', async (t) => {
-    const repeated = await repeatedShutdownAcks(vm.pcapPath(), vm.guestIp);
+    const repeated = await repeatedShutdownAcks(join(dir, 'guest-nic.pcap'), vm.guestIp);
     if (repeated.length > 0) {
       console.log(
         `# SHUTDOWN ACK retransmitted by the guest (no SHUTDOWN COMPLETE from us): ${JSON.stringify(repeated)}`,

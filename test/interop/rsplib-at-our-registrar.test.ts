@@ -16,7 +16,7 @@ import { ASAP, analysePcap, assertCleanCapture, type Capture, startCapture } fro
 import { runCli } from './support/cli.js';
 import type { DriverEvent } from './support/driver.js';
 import { Driver, hex, sleep } from './support/driver-client.js';
-import { judgeCapture } from './support/frames.js';
+import { judgeCapture, stopVmAndCopyCapture } from './support/frames.js';
 
 const VM_N = VM_NUMBERS.rsplibAtOurRegistrar;
 const LOG = '-loglevel=3 -logcolor=off';
@@ -212,11 +212,12 @@ chmod +x /tmp/term.sh`);
     await registrar.stop();
     await sleep(1_500); // tshark drops what it has not written yet when stopped
     const ns = await analysePcap(await capture.stop());
-    await vm.down(); // QEMU completes the guest NIC capture when it exits
-    const nic = await analysePcap(vm.pcapPath());
+    // QEMU completes the guest NIC capture when it exits; copied before the VM number is released.
+    const nicPath = await stopVmAndCopyCapture(vm, join(dir, 'guest-nic.pcap'));
+    const nic = await analysePcap(nicPath);
     for (const [name, summary, path] of [
       ['namespace (any)', ns, capture.file],
-      ['guest NIC', nic, vm.pcapPath()],
+      ['guest NIC', nic, nicPath],
     ] as const) {
       const judged = await judgeCapture(path, [vm.guestIp]);
       assert.deepEqual(judged.rest, [], `${name}: malformed or expert-error ASAP frames`);

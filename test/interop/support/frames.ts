@@ -1,7 +1,8 @@
 // Per-frame tshark listing for the interop tests: who sent each ASAP message, its type, flags and
 // error causes, and whether tshark found it malformed or raised an expert error. Complements
 // analysePcap (counts) when a test must tell RSPLIB's frames from ours.
-import { run } from '../../helpers/rig.js';
+import { copyFile } from 'node:fs/promises';
+import { RIG_SCRIPT, run, type Vm } from '../../helpers/rig.js';
 
 export interface AsapFrame {
   readonly frame: number;
@@ -148,4 +149,16 @@ export async function repeatedShutdownAcks(path: string, from: string): Promise<
   return [...byAssoc]
     .filter(([, times]) => times.length > 1)
     .map(([association, times]) => ({ association, times }));
+}
+
+/**
+ * Stops VM `vm.n` (QEMU completes its guest NIC capture when it exits) but keeps the VM number's lock,
+ * and copies the capture to `dest`: after `vm.down()` the next process waiting for the number boots it
+ * again and overwrites the capture (seen when two runs of these tests overlapped).
+ */
+export async function stopVmAndCopyCapture(vm: Vm, dest: string): Promise<string> {
+  const down = await run('bash', [RIG_SCRIPT, 'down', String(vm.n)], 60_000);
+  if (down.code !== 0) throw new Error(`rsplib-vm down ${vm.n}: ${down.stderr}`);
+  await copyFile(vm.pcapPath(), dest);
+  return dest;
 }

@@ -290,15 +290,14 @@ export class RedBlackTree<T> {
     const N = s.nums;
     const st = s.numStride;
     const vo = s.valueOffset;
-    const so = s.sumOffset;
+    const lo = s.leftSumOffset;
     let x = this.root;
     let candidate = NIL;
     let t = target;
     while (x !== NIL) {
-      const l = L[x * LS]!;
-      const ls = l === NIL ? 0 : N[l * st + so]!;
+      const ls = N[x * st + lo]!;
       if (t < ls) {
-        x = l;
+        x = L[x * LS]!;
         continue;
       }
       t -= ls;
@@ -363,6 +362,7 @@ export class RedBlackTree<T> {
       if (s.summed && sum(n) !== s.nums[n * st + s.valueOffset]! + sum(l) + sum(r)) {
         throw new Error('subtree sum wrong');
       }
+      if (s.summed && s.nums[n * st + s.leftSumOffset] !== sum(l)) throw new Error('left subtree sum wrong');
       return bl + (red(n) ? 0 : 1);
     };
     walk(this.root);
@@ -395,12 +395,14 @@ export class RedBlackTree<T> {
     const st = s.numStride;
     const so = s.sumOffset;
     const vo = s.valueOffset;
+    const lo = s.leftSumOffset;
     let x = node;
     while (x !== NIL) {
       const l = L[x * LS]!;
       const r = L[x * LS + R]!;
-      N[x * st + so] =
-        N[x * st + vo]! + (l === NIL ? 0 : N[l * st + so]!) + (r === NIL ? 0 : N[r * st + so]!);
+      const leftSum = l === NIL ? 0 : N[l * st + so]!;
+      N[x * st + lo] = leftSum;
+      N[x * st + so] = N[x * st + vo]! + leftSum + (r === NIL ? 0 : N[r * st + so]!);
       x = L[x * LS + P]!;
     }
   }
@@ -413,10 +415,10 @@ export class RedBlackTree<T> {
     const st = s.numStride;
     const l = L[x * LS]!;
     const r = L[x * LS + R]!;
+    const leftSum = l === NIL ? 0 : N[l * st + s.sumOffset]!;
+    N[x * st + s.leftSumOffset] = leftSum;
     N[x * st + s.sumOffset] =
-      N[x * st + s.valueOffset]! +
-      (l === NIL ? 0 : N[l * st + s.sumOffset]!) +
-      (r === NIL ? 0 : N[r * st + s.sumOffset]!);
+      N[x * st + s.valueOffset]! + leftSum + (r === NIL ? 0 : N[r * st + s.sumOffset]!);
   }
 
   private transplant(u: number, v: number): void {
@@ -448,6 +450,8 @@ export class RedBlackTree<T> {
       const so = s.sumOffset;
       s.nums[y * s.numStride + so] = s.nums[x * s.numStride + so]!;
       this.recomputeSum(x);
+      // x is now y's left child.
+      s.nums[y * s.numStride + s.leftSumOffset] = s.nums[x * s.numStride + so]!;
     }
   }
 

@@ -10,9 +10,10 @@
  * |---|---|---|
  * | 0-15 | `links` (Int32) | left, right, parent, red |
  * | 16-31 | `nums` (Float64) | key, tie (when `keyed`) |
- * | 16-31 or 32-47 | `nums` (Float64) | value, subtree sum (when `summed`) |
+ * | 16-39 or 32-55 | `nums` (Float64) | value, subtree sum, left subtree sum (when `summed`) |
  *
- * Records are 16 bytes (plain), 32 (keyed or summed) or 64 (keyed and summed, padded to a cache line).
+ * Records are 16 bytes (plain), 32 (keyed) or 64 (summed: one cache line). The left subtree's sum is kept in
+ * the node so that a weighted descent reads one record per level.
  * Why: at a million entries, one JS object per node per index costs ~80 bytes and millions of objects for
  * the garbage collector to trace; here a node is a 16-64 byte record and one slot in the item array.
  */
@@ -34,6 +35,7 @@ export class TreeNodeStore<T> {
   readonly tieOffset: number;
   readonly valueOffset: number;
   readonly sumOffset: number;
+  readonly leftSumOffset: number;
   private freeHead = NIL;
   private used = 1;
   private live = 0;
@@ -45,13 +47,14 @@ export class TreeNodeStore<T> {
   constructor(options: { summed?: boolean; keyed?: boolean; initialCapacity?: number } = {}) {
     this.summed = options.summed ?? false;
     this.keyed = options.keyed ?? false;
-    this.recordBytes = this.keyed && this.summed ? 64 : this.keyed || this.summed ? 32 : 16;
+    this.recordBytes = this.summed ? 64 : this.keyed ? 32 : 16;
     this.linkStride = this.recordBytes / 4;
     this.numStride = this.recordBytes / 8;
     this.keyOffset = this.keyed ? 2 : -1;
     this.tieOffset = this.keyed ? 3 : -1;
     this.valueOffset = this.summed ? (this.keyed ? 4 : 2) : -1;
     this.sumOffset = this.summed ? this.valueOffset + 1 : -1;
+    this.leftSumOffset = this.summed ? this.valueOffset + 2 : -1;
     const capacity = Math.max(16, options.initialCapacity ?? 16);
     const buffer = new ArrayBuffer(capacity * this.recordBytes);
     this.links = new Int32Array(buffer);
@@ -93,6 +96,7 @@ export class TreeNodeStore<T> {
       const o = n * this.numStride + this.valueOffset;
       this.nums[o] = value;
       this.nums[o + 1] = value;
+      this.nums[o + 2] = 0;
     }
     return n;
   }

@@ -6,117 +6,13 @@
 // that it can run beside test/api (127.0.0.x, port 43863). Each component owns UDP 9899 on its address.
 // The demo runs on 127.0.12.1-5 (its --subnet option).
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { CliProcess, type LogLine } from '../helpers/cli-process.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const REGISTRAR = '127.0.1.1';
 const PORT = 44863;
 const AT = `${REGISTRAR}:${PORT}`;
 const KEEPALIVE_MS = 500;
-
-interface LogLine {
-  readonly time: string;
-  readonly component: string;
-  readonly level: string;
-  readonly message: string;
-  readonly [field: string]: unknown;
-}
-
-/** A CLI child process: stdout collected, stderr parsed as JSON log lines, waiters on both. */
-class CliProcess {
-  readonly child: ChildProcess;
-  stdout = '';
-  stderrText = '';
-  readonly logs: { at: number; line: LogLine }[] = [];
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  private readonly waiters = new Set<() => void>();
-  private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-
-  constructor(
-    readonly name: string,
-    args: readonly string[],
-  ) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      cwd: ROOT,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let partial = '';
-    this.child.stdout!.setEncoding('utf8').on('data', (t: string) => {
-      this.stdout += t;
-      this.wake();
-    });
-    this.child.stderr!.setEncoding('utf8').on('data', (t: string) => {
-      this.stderrText += t;
-      partial += t;
-      const lines = partial.split('\n');
-      partial = lines.pop()!;
-      for (const text of lines) {
-        if (!text.startsWith('{')) continue;
-        try {
-          this.logs.push({ at: Date.now(), line: JSON.parse(text) as LogLine });
-        } catch {
-          // not a log line
-        }
-      }
-      this.wake();
-    });
-    this.exited = new Promise((resolve) =>
-      this.child.on('exit', (code, signal) => {
-        this.exitInfo = { code, signal };
-        resolve(this.exitInfo);
-        this.wake();
-      }),
-    );
-  }
-
-  get running(): boolean {
-    return this.exitInfo === undefined;
-  }
-
-  private wake(): void {
-    for (const w of [...this.waiters]) w();
-  }
-
-  /** Resolves with the first log line (past or future) that matches; rejects after timeoutMs. */
-  waitLog(match: (l: LogLine) => boolean, timeoutMs: number): Promise<{ at: number; line: LogLine }> {
-    return this.waitFor(() => this.logs.find((l) => match(l.line)), timeoutMs, 'log line');
-  }
-
-  waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const check = (): void => {
-        const found = probe();
-        if (found !== undefined) {
-          done();
-          resolve(found);
-        } else if (!this.running) {
-          done();
-          reject(
-            new Error(
-              `${this.name} exited (${JSON.stringify(this.exitInfo)}) before ${what}:\n${this.stderrText}`,
-            ),
-          );
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`${this.name}: no ${what} within ${timeoutMs} ms; stderr:\n${this.stderrText}`));
-      }, timeoutMs);
-      const done = (): void => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-      };
-      this.waiters.add(check);
-      check();
-    });
-  }
-
-  kill(signal: NodeJS.Signals): void {
-    if (this.running) this.child.kill(signal);
-  }
-}
 
 const children: CliProcess[] = [];
 function start(name: string, args: readonly string[]): CliProcess {

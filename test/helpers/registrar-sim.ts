@@ -68,6 +68,7 @@ export interface RegistrarNode {
   group: number;
   readonly address: string;
   timer: TimerEntry<() => void> | undefined;
+  lastTickAt: number;
   /** Ids this slot has had (a restart draws a new one). */
   readonly ids: RegistrarId[];
 }
@@ -80,6 +81,7 @@ export interface ElementNode {
   alive: boolean;
   readonly address: string;
   timer: TimerEntry<() => void> | undefined;
+  lastTickAt: number;
 }
 
 interface End {
@@ -113,6 +115,9 @@ export class RegistrarSim {
     coreMs: 0,
     multicasts: 0,
     dropped: 0,
+    /** Ticks after which a core still had a deadline at or before now (a core bug; the sim moves on 1 ms). */
+    stuckRegistrarDeadlines: 0,
+    stuckElementDeadlines: 0,
   };
   private readonly queue = new TimerQueue<() => void>();
   private readonly assocs = new Map<number, Association>();
@@ -121,6 +126,8 @@ export class RegistrarSim {
   private readonly latencyMs: number;
   private readonly failureDetectionMs: number;
   private readonly connectTimeoutMs: number;
+  /** The node whose tick is being handled (to tell a stuck deadline from a new one). */
+  private ticking: Node | undefined;
   /** Element refs the PE cancelled before the association came up. */
   private readonly cancelled = new Set<string>();
 
@@ -139,6 +146,7 @@ export class RegistrarSim {
         group: 0,
         address,
         timer: undefined,
+        lastTickAt: -1,
         ids: [],
       };
       node.core = this.newCore(node);
@@ -227,6 +235,7 @@ export class RegistrarSim {
       alive: true,
       address,
       timer: undefined,
+      lastTickAt: -1,
     };
     this.elements.push(node);
     this.byEndpoint.set(`${address}#${ELEMENT_PORT}`, { node, protocol: 'asap' });
@@ -339,11 +348,20 @@ export class RegistrarSim {
       if (node.timer) this.queue.cancel(node.timer);
       return;
     }
-    const at = Math.max(deadline, this.now);
+    let at = Math.max(deadline, this.now);
+    if (at === node.lastTickAt && this.ticking === node) {
+      // Ticked at this instant and still due: the core would spin. Count it and move on by 1 ms.
+      if (node.kind === 'registrar') this.stats.stuckRegistrarDeadlines++;
+      else this.stats.stuckElementDeadlines++;
+      at += 1;
+    }
     if (node.timer === undefined) {
       node.timer = this.queue.schedule(at, () => {
+        node.lastTickAt = this.now;
+        this.ticking = node;
         if (node.kind === 'registrar') this.feedRegistrar(node, { kind: 'tick', now: this.now });
         else this.feedElement(node, { kind: 'tick', now: this.now });
+        this.ticking = undefined;
       });
     } else if (node.timer.at !== at) this.queue.reschedule(node.timer, at);
   }

@@ -348,7 +348,7 @@ export class SctpEndpoint {
       if (t && t.state === 'cookieWait' && t.peerPort === p.srcPort && t.localPort === p.dstPort) a = t;
     }
     if (a) {
-      a.onPacket(now, p, from, false, local);
+      if (!a.onPacket(now, p, from, false, local)) this.stats.badVerificationTag++;
       this.after(a, now, true);
       return;
     }

@@ -200,8 +200,11 @@ test('verification tag rules (§8.5): a wrong tag is ignored, ABORT with the T b
         .finish(),
     });
   abort((tagOfB + 1) >>> 0, 0);
+  const before = b.endpoint.stats.badVerificationTag;
+  abort((tagOfB + 2) >>> 0, 0);
   abort(tagOfB, 1); // T bit: the tag would have to be A's own
   assert.equal(b.endpoint.associationCount, 1);
+  assert.equal(b.endpoint.stats.badVerificationTag, before + 2);
   const out = abort(tagOfB, 0);
   assert.equal(b.endpoint.associationCount, 0);
   assert.ok(out.some((x) => x.kind === 'notify' && x.event.kind === 'lost'));

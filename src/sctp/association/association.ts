@@ -160,17 +160,18 @@ export class Association extends AssociationTimers {
   }
 
   /** A packet demultiplexed to this association (INIT and COOKIE ECHO first chunks are handled before). */
-  onPacket(now: Instant, packet: Packet, from: UdpAddress, skipFirst: boolean, local?: string): void {
+  /** Returns false when the packet fails the verification-tag rules (§8.5) and is dropped. */
+  onPacket(now: Instant, packet: Packet, from: UdpAddress, skipFirst: boolean, local?: string): boolean {
     const first = packet.chunks[0]!;
     const vtag = packet.verificationTag;
     if (!skipFirst) {
       if (first.type === ChunkType.abort || first.type === ChunkType.shutdownComplete) {
         const t = (first.flags & T_BIT) !== 0;
-        if (!(t ? vtag === this.peerTag && this.peerTag !== 0 : vtag === this.localTag)) return;
+        if (!(t ? vtag === this.peerTag && this.peerTag !== 0 : vtag === this.localTag)) return false;
       } else if (vtag !== this.localTag) {
-        return;
+        return false;
       }
-    } else if (vtag !== this.localTag) return;
+    } else if (vtag !== this.localTag) return false;
     let path = this.pathFor(from.ip);
     const fromCandidate =
       this.udpCandidates.includes(from.port) || this.abandonedUdpPorts.includes(from.port);
@@ -180,7 +181,7 @@ export class Association extends AssociationTimers {
     if (path && local !== undefined) path.localIp = local;
     let hadData = false;
     for (let i = skipFirst ? 1 : 0; i < packet.chunks.length; i++) {
-      if (this.state === 'closed') return;
+      if (this.state === 'closed') return true;
       const c = packet.chunks[i]!;
       switch (c.type) {
         case ChunkType.data:
@@ -220,9 +221,9 @@ export class Association extends AssociationTimers {
           ) {
             // Another endpoint owns that UDP port on the peer's host: wait for the other candidates.
             this.udpCandidates = this.udpCandidates.filter((p) => p !== from.port);
-            return;
+            return true;
           }
-          if (this.abandonedUdpPorts.includes(from.port) && path && path.udpPort !== from.port) return;
+          if (this.abandonedUdpPorts.includes(from.port) && path && path.udpPort !== from.port) return true;
           const causes = decodeCauses(c.value, 'ABORT');
           const list = causes.ok ? causes.value : [];
           const cause: LostCause =
@@ -230,7 +231,7 @@ export class Association extends AssociationTimers {
               ? { kind: 'initFailed' }
               : { kind: 'peerAbort', causes: list, description: list.map(describeCause).join('; ') };
           this.close(now, cause);
-          return;
+          return true;
         }
         case ChunkType.initAck:
           if (this.state === 'cookieWait') {
@@ -266,13 +267,13 @@ export class Association extends AssociationTimers {
             );
             this.transmit(path ?? this.primaryPath, pkt);
             this.close(now, undefined);
-            return;
+            return true;
           }
           break;
         case ChunkType.shutdownComplete:
           if (this.state === 'shutdownAckSent') {
             this.close(now, undefined);
-            return;
+            return true;
           }
           break;
         case ChunkType.init:
@@ -296,6 +297,7 @@ export class Association extends AssociationTimers {
       }
       if (!this.receiver.sackNow && this.sackAt === undefined) this.sackAt = now + this.cfg.sackDelayMs;
     }
+    return true;
   }
 
   protected reportUnknownChunk(c: RawChunk): void {

@@ -12,6 +12,8 @@ export type DataVerdict = 'accepted' | 'duplicate' | 'dropped' | 'invalidStream'
 /** Gap ack block offsets are 16 bits: TSNs further than this above the cumulative TSN are dropped. */
 const MAX_TSN_WINDOW = 65_000;
 const MAX_DUPS = 32;
+/** Out-of-order TSNs held at most (bounds bookkeeping when a peer sends tiny chunks). */
+const MAX_OUT_OF_ORDER = 16_384;
 
 export class Receiver {
   cumTsn: number;
@@ -69,7 +71,9 @@ export class Receiver {
     if (c.userData.length === 0) return 'noUserData';
     const len = c.userData.length;
     const inOrder = offset === 1;
-    if (!inOrder && this.countedBytes() + len > this.windowBytes) return 'dropped';
+    if (!inOrder && (this.above.size >= MAX_OUT_OF_ORDER || this.countedBytes() + len > this.windowBytes)) {
+      return 'dropped';
+    }
     if (this.reassembly.buffered + len > this.windowBytes + this.maxMessageBytes) return 'tooLarge';
     if (inOrder) {
       let cum = tsn;

@@ -113,7 +113,7 @@ export class Driver {
     if (this.exited) return;
     const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
     this.child.disconnect?.();
-    const t = setTimeout(() => this.child.kill('SIGKILL'), 5_000);
+    const t = setTimeout(() => this.child.kill('SIGKILL'), 8_000);
     await exited;
     clearTimeout(t);
   }

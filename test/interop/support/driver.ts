@@ -291,5 +291,15 @@ process.on('message', (c: DriverCommand) => {
       send({ kind: 'reply', id: c.id, ok: false, error: e instanceof Error ? e.message : String(e) }),
   );
 });
-process.on('disconnect', () => process.exit(0));
+// When the test lets go: close everything the way a program would (deregistrations, SCTP shutdowns),
+// bounded, then exit.
+process.on('disconnect', () => {
+  const all = [
+    ...[...users.values()].map((u) => u.close()),
+    ...[...elements.values()].map((pe) => pe.close(1_000)),
+    ...[...registrars.values()].map((r) => r.close()),
+  ];
+  const bound = new Promise((r) => setTimeout(r, 3_000));
+  void Promise.race([Promise.allSettled(all), bound]).then(() => process.exit(0));
+});
 send({ kind: 'ready' });

@@ -1,2 +1,3 @@
 export * from './red-black-tree.js';
+export * from './timer-queue.js';
 export * from './tree-node-store.js';

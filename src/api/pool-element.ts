@@ -57,6 +57,9 @@ export interface PoolElementEvents extends Record<string, unknown[]> {
 export class PoolElement extends TypedEmitter<PoolElementEvents> {
   private closing: Promise<void> | undefined;
   private registeredOnce = false;
+  /** Associations (registrar and sessions) that are up and not yet shut down or lost. */
+  private readonly liveAssociations = new Set<string>();
+  private onAllAssociationsEnded: (() => void) | undefined;
 
   private constructor(
     private readonly node: PoolElementNode,
@@ -197,8 +200,17 @@ export class PoolElement extends TypedEmitter<PoolElementEvents> {
     this.runner.act(this.node.request({ kind: 'deregister', now: monotonicNow() }));
     await done;
     this.runner.act(this.node.shutdownSessions(monotonicNow()));
-    // Give the SHUTDOWNs a moment to leave, so pool users learn at once rather than by timeout.
-    await new Promise((r) => setTimeout(r, 50));
+    // RFC 9260 §9.2: let every SHUTDOWN complete before the socket goes away, so pool users learn at
+    // once rather than by timeout; bounded.
+    if (this.liveAssociations.size > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        this.onAllAssociationsEnded = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
     await this.runner.close();
   }
 
@@ -209,10 +221,16 @@ export class PoolElement extends TypedEmitter<PoolElementEvents> {
         this.emit('registered', { registrarId: e.event.registrarId, reregistration: e.event.reregistration });
       }
       this.emit('event', e.event);
-    } else if (e.kind === 'association' && e.role === 'data') {
-      if (e.event.kind === 'up') this.emit('session', 'up', e.assoc);
-      else if (e.event.kind === 'lost' || e.event.kind === 'shutdownComplete')
-        this.emit('session', 'down', e.assoc);
+    } else if (e.kind === 'association') {
+      const key = `${e.role}:${e.assoc}`;
+      const ended = e.event.kind === 'lost' || e.event.kind === 'shutdownComplete';
+      if (e.event.kind === 'up') this.liveAssociations.add(key);
+      else if (ended) {
+        this.liveAssociations.delete(key);
+        if (this.liveAssociations.size === 0) this.onAllAssociationsEnded?.();
+      }
+      if (e.role === 'data' && e.event.kind === 'up') this.emit('session', 'up', e.assoc);
+      else if (e.role === 'data' && ended) this.emit('session', 'down', e.assoc);
     }
   }
 }

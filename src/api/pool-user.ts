@@ -66,6 +66,9 @@ export class PoolUser extends TypedEmitter<PoolUserEvents> {
     { resolve: (r: Resolution) => void; reject: (e: Error) => void }
   >();
   private readonly sessions = new Map<SessionId, Session>();
+  /** Associations that are up and not yet shut down or lost (from the node's association events). */
+  private readonly liveAssociations = new Set<number>();
+  private onAllAssociationsEnded: (() => void) | undefined;
   private closed = false;
 
   private constructor(
@@ -146,7 +149,16 @@ export class PoolUser extends TypedEmitter<PoolUserEvents> {
     for (const w of this.waiters.values())
       w.reject(new RserpoolError('ERR_RSERPOOL_CLOSED', 'pool user closed'));
     this.waiters.clear();
-    await new Promise((r) => setTimeout(r, 20));
+    // RFC 9260 §9.2: answer each SHUTDOWN ACK with SHUTDOWN COMPLETE before the socket goes away; bounded.
+    if (this.liveAssociations.size > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 2_000);
+        this.onAllAssociationsEnded = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
     await this.runner.close();
   }
 
@@ -174,6 +186,12 @@ export class PoolUser extends TypedEmitter<PoolUserEvents> {
         w.reject(
           new RserpoolError('ERR_RSERPOOL_REGISTRAR_ERROR', `registrar error, cause 0x${cause.toString(16)}`),
         );
+      }
+    } else if (e.kind === 'association') {
+      if (e.event.kind === 'up') this.liveAssociations.add(e.assoc);
+      else if (e.event.kind === 'lost' || e.event.kind === 'shutdownComplete') {
+        this.liveAssociations.delete(e.assoc);
+        if (this.liveAssociations.size === 0) this.onAllAssociationsEnded?.();
       }
     } else if (e.kind === 'session') {
       const s = this.sessions.get(e.session);

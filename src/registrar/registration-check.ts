@@ -60,7 +60,9 @@ function checkUserTransport(
   if (transport.port === 0 || transport.addresses.length === 0) return err(ErrorCause.RsplibInvalidAddresses);
   const usable = transport.addresses.filter((a) => {
     const info = addressInfo(a);
-    return info.scope >= options.minAddressScope && peer.addresses.some((p) => addressInfo(p).key === info.key);
+    return (
+      info.scope >= options.minAddressScope && peer.addresses.some((p) => addressInfo(p).key === info.key)
+    );
   });
   if (usable.length === 0) return err(ErrorCause.RsplibNoUsableUserAddresses);
   return ok({ ...transport, addresses: usable });

@@ -275,6 +275,8 @@ export class PoolElement {
 
   /** KA1-KA2.4: check the handle, ack on the same association, adopt the sender if H is set. */
   private onKeepAlive(now: Instant, assoc: AssociationId, ka: AsapEndpointKeepAlive): PoolElementAction[] {
+    // A PE that has deregistered (or never registered) is nobody's to adopt.
+    if (this.phase_ === 'closed' || this.phase_ === 'idle') return [];
     if (!bytesEqual(ka.poolHandle, this.config.poolHandle)) return [];
     if (ka.poolElementId !== undefined && ka.poolElementId !== this.config.id) return [];
     const out: PoolElementAction[] = [
@@ -306,6 +308,7 @@ export class PoolElement {
     if (assoc !== this.home?.assoc) return [];
     this.home = undefined;
     this.responseDeadline = undefined;
+    this.reregisterAt = undefined; // the hunt registers anew; a stale T4 would spin in the past
     if (this.phase_ === 'deregistering') return this.finish();
     if (this.phase_ === 'closed' || this.phase_ === 'idle' || this.phase_ === 'rejected') return [];
     const out: PoolElementAction[] = [{ kind: 'notify', event: { kind: 'registrarLost' } }];
@@ -318,8 +321,9 @@ export class PoolElement {
     if (this.responseDeadline !== undefined && now >= this.responseDeadline) {
       out.push(...this.onResponseTimeout(now));
     }
-    if (this.reregisterAt !== undefined && now >= this.reregisterAt && this.phase_ === 'registered') {
-      out.push(...this.sendRegistration(now));
+    if (this.reregisterAt !== undefined && now >= this.reregisterAt) {
+      this.reregisterAt = undefined;
+      if (this.phase_ === 'registered') out.push(...this.sendRegistration(now));
     }
     return out;
   }
@@ -327,6 +331,7 @@ export class PoolElement {
   /** T2/T3 expiry: give up on this registrar and hunt for another one (RFC 5352 §3.1, §3.2). */
   private onResponseTimeout(now: Instant): PoolElementAction[] {
     this.responseDeadline = undefined;
+    this.reregisterAt = undefined;
     const out: PoolElementAction[] = [];
     if (this.home) out.push({ kind: 'close', assoc: this.home.assoc });
     this.home = undefined;

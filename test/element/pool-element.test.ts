@@ -205,3 +205,33 @@ describe('PoolElement failover and deregistration', () => {
     assert.deepEqual(events(pe.handle({ kind: 'tick', now: 3_050 })), ['deregistered']);
   });
 });
+
+describe('PoolElement robustness', () => {
+  it('a T4 that falls due while hunting does not leave a deadline in the past', () => {
+    const pe = registered();
+    pe.handle({ kind: 'assocLost', now: 29_000, assoc: 1 });
+    pe.handle({ kind: 'tick', now: 31_000 });
+    const next = pe.nextDeadline();
+    assert.ok(next === undefined || next > 31_000, `next deadline ${next}`);
+  });
+
+  it('a deregistered PE ignores a Keep Alive with H (a takeover does not revive it)', () => {
+    const pe = registered();
+    pe.handle({ kind: 'deregister', now: 50 });
+    pe.handle({ kind: 'tick', now: 3_050 });
+    assert.equal(pe.phase, 'closed');
+    const out = pe.handle({
+      kind: 'received',
+      now: 4_000,
+      assoc: 9,
+      message: {
+        kind: 'endpointKeepAlive',
+        homeRegistrar: true,
+        registrarId: 5,
+        poolHandle: handle,
+        poolElementId: ID,
+      },
+    });
+    assert.deepEqual(out, []);
+  });
+});

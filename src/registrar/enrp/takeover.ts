@@ -29,7 +29,9 @@ export class Takeover {
   start(now: Instant, target: Peer, out: EnrpAction[]): void {
     const s = this.server;
     target.status = 'takingOver';
-    const awaiting = [...s.peers.live()].map((p) => p.id);
+    // Only registrars of the scope vote: a peer whose ENRP endpoint we do not know (an observer such as
+    // hsdump, which sends no Server Information) could not take anything over and may be long gone.
+    const awaiting = [...s.peers.live()].filter((p) => p.endpoint !== undefined).map((p) => p.id);
     const process = this.processes.start(target.id, awaiting, now + s.options.takeoverExpiryIntervalMs);
     s.notify(out, { kind: 'takeoverStarted', target: target.id, awaiting });
     const init = (receiverId: RegistrarId) =>

@@ -166,8 +166,16 @@ export class Registrar extends TypedEmitter<RegistrarEvents> {
     await this.runner.close();
   }
 
-  async close(): Promise<void> {
-    this.runner.act(this.runnerNode().input({ kind: 'stop', now: monotonicNow() }));
+  /**
+   * Stops: the ENRP side says goodbye as RFC 5353 allows, every association is shut down (PEs and peers
+   * learn at once instead of by timeout), and the sockets close once the shutdowns completed (bounded).
+   */
+  async close(timeoutMs = 2_000): Promise<void> {
+    const node = this.runnerNode();
+    this.runner.act(node.input({ kind: 'stop', now: monotonicNow() }));
+    this.runner.act(node.shutdownAll(monotonicNow()));
+    const end = Date.now() + timeoutMs;
+    while (node.associationCount > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
     await this.runner.close();
   }
 

@@ -110,6 +110,20 @@ export class RegistrarNode {
     return this.out;
   }
 
+  /** Graceful end: SHUTDOWN on every association of both endpoints (their PEs, PUs and peers learn at once). */
+  shutdownAll(now: Instant): NodeOutput<RegistrarNodeEvent>[] {
+    this.out = [];
+    for (const s of this.sides)
+      for (const assoc of s.host.endpoint.associations()) s.host.shutdown(now, assoc);
+    this.pair.drain(now, this.out);
+    return this.out;
+  }
+
+  /** Associations not yet closed, on both endpoints. */
+  get associationCount(): number {
+    return this.sides.reduce((n, s) => n + s.host.endpoint.associationCount, 0);
+  }
+
   handle(input: NodeInput): NodeOutput<RegistrarNodeEvent>[] {
     this.out = [];
     const now = input.now;

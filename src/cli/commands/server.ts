@@ -90,10 +90,11 @@ export const serverCommand: Command = {
     });
     pe.on('event', (e) => {
       if (e.kind === 'registered') {
+        // A static registrar's id is known only once it has sent a keep-alive.
         log({
           level: e.reregistration ? 'debug' : 'info',
           message: e.reregistration ? 're-registered' : 'registered',
-          registrar: hex32(e.registrarId),
+          ...(e.registrarId === 0 ? {} : { registrar: hex32(e.registrarId) }),
         });
       } else if (e.kind === 'registrationRejected') {
         const cause = e.error?.causes[0]?.cause ?? 0;

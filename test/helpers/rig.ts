@@ -24,6 +24,9 @@ export const VM_NUMBERS = {
   rigReachability: 11,
   rsplibAtOurRegistrar: 12,
   oursAtRsplibRegistrar: 13,
+  sctpKernel: 14,
+  sessionsRsplibClients: 16,
+  sessionsOurClients: 17,
 } as const;
 
 const LOCK_DIR = '/tmp/rserpool-rig-locks';

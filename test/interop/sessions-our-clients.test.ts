@@ -1,0 +1,279 @@
+// Issue 7, OUR pool users against RSPLIB's pool elements (live VM): our CLI `pingpong`, `calcapp` and
+// `fractal` use RSPLIB's `rspserver -pingpong / -calcapp / -fractal` (two per pool, registered at
+// RSPLIB's registrar) and fail over with a Cookie Echo when the rspserver serving the session is
+// SIGKILLed in the guest; tshark decodes the control channel (PPID 11) and PPIDs 32/33/34 of the runs.
+//
+// Layout (VM_NUMBERS.sessionsOurClients): rspregistrar at 10.77.N.2:3863; six rspservers in the guest
+// (-registrar=10.77.N.2:3863 -asapannounce=off); our CLI clients in the namespace from 10.77.N.11..13
+// with --registrar 10.77.N.2:3863 --asap-announce off. A namespace capture (tap0) holds exactly the
+// traffic between our clients and RSPLIB.
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { bootVm, rigSkip, VM_NUMBERS, type Vm } from '../helpers/rig.js';
+import { analysePcap, assertCleanCapture, type Capture, startCapture } from '../helpers/tshark.js';
+import { appFrames, countApp, PPID } from './support/app-frames.js';
+import { type CliProcess, startCli } from './support/cli.js';
+import { hex, sleep } from './support/driver-client.js';
+
+const VM_N = VM_NUMBERS.sessionsOurClients;
+const LOG = '-loglevel=3 -logcolor=off';
+const REGISTRAR = 0xb7000001;
+/** rspserver guest name → PE id. */
+const PES = {
+  pp1: 0xb7000b01,
+  pp2: 0xb7000b02,
+  ca1: 0xb7000c01,
+  ca2: 0xb7000c02,
+  fg1: 0xb7000f01,
+  fg2: 0xb7000f02,
+} as const;
+type PeName = keyof typeof PES;
+/** CalcApp PEs as in fixture scenario C: 200 000 calculations/s, a cookie every 2 s, keep-alives 2 s. */
+const CAP =
+  '-capcapacity=200000 -capcookiemaxtime=2 -capkeepalivetransmissioninterval=2000 -capkeepalivetimeoutinterval=2000';
+
+const nameOf = (id: number): PeName => {
+  const found = (Object.keys(PES) as PeName[]).find((k) => PES[k] === id);
+  assert.ok(found, `PE ${hex(id)} is one of ours`);
+  return found;
+};
+const connectedTo = (out: string): number => {
+  const m = /connected to pool element 0x([0-9a-f]{8})/.exec(out);
+  assert.ok(m, out);
+  return Number.parseInt(m[1]!, 16);
+};
+const exitOf = (cli: CliProcess): Promise<number | null> =>
+  cli.child.exitCode !== null
+    ? Promise.resolve(cli.child.exitCode)
+    : new Promise((r) => cli.child.once('exit', (code) => r(code)));
+
+describe('our pool users at RSPLIB pool elements, with failover', {
+  skip: await rigSkip(),
+  timeout: 240_000,
+}, () => {
+  let vm: Vm;
+  let dir: string;
+  let capture: Capture;
+  let asap: string;
+  const ip: Record<number, string> = {};
+  const clis: CliProcess[] = [];
+  const killed: PeName[] = [];
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rserpool-interop-sessions-ours-'));
+    vm = await bootVm(VM_N);
+    console.log(`# VM ${VM_N} booted in ${vm.bootMs} ms`);
+    capture = await startCapture(join(dir, 'ns.pcap'), {
+      netns: vm.netns,
+      iface: 'tap0',
+      filter: 'udp port 9899',
+    });
+    for (const k of [11, 12, 13]) ip[k] = await vm.addHostIp(k);
+    asap = `${vm.guestIp}:3863`;
+    await vm.spawn(
+      'pr',
+      `rspregistrar -identifier=0x${hex(REGISTRAR)} -asap=${asap} -enrp=${vm.guestIp}:9901 -asapannounce=off -enrpannounce=off ${LOG}`,
+    );
+    await sleep(6_000); // the registrar's start-up phase
+    const server = (flag: string, pool: string, name: PeName, extra = ''): Promise<void> =>
+      vm.spawn(
+        name,
+        `rspserver -${flag} -poolhandle=${pool} -policy=RoundRobin -identifier=0x${hex(PES[name])} -registrar=${asap} -asapannounce=off ${LOG} ${extra}`,
+      );
+    await server('pingpong', 'PingPongPool', 'pp1');
+    await server('pingpong', 'PingPongPool', 'pp2');
+    await server('calcapp', 'CalcAppPool', 'ca1', CAP);
+    await server('calcapp', 'CalcAppPool', 'ca2', CAP);
+    await server('fractal', 'FractalGeneratorPool', 'fg1');
+    await server('fractal', 'FractalGeneratorPool', 'fg2');
+    // All six registered: hsdump-free check through the registrar's log would be fragile; the
+    // PEs' own logs say "Connected to registrar" once they have registered.
+    for (const name of Object.keys(PES)) await vm.waitForLog(name, /Connected to registrar/, 30_000);
+    await sleep(1_000);
+  });
+
+  after(async () => {
+    if (process.env['RSERPOOL_INTEROP_KEEP_LOGS'] && vm) {
+      for (const c of clis) console.log(c.output());
+      for (const name of Object.keys(PES)) console.log(name, await vm.log(name).catch(() => ''));
+    }
+    for (const c of clis) await c.stop();
+    await capture?.stop();
+    await vm?.down();
+    if (process.env['RSERPOOL_INTEROP_KEEP_PCAP']) console.log(`# captures kept in ${dir}`);
+    else if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const client = (args: string[], k: number): CliProcess => {
+    const cli = startCli(vm, [...args, '--registrar', asap, '--local', ip[k]!, '--asap-announce', 'off']);
+    clis.push(cli);
+    return cli;
+  };
+
+  test('(2a) our pingpong fails over from a killed rspserver -pingpong: no duplicate or out-of-order Pong, cookie continuity', async () => {
+    const started = Date.now();
+    const pp = client(['pingpong', '--interval', '250', '--count', '40'], 11);
+    await pp.waitFor(/connected to pool element/, 30_000);
+    const first = connectedTo(pp.output());
+    await pp.waitFor(/^Pong 8 /m, 30_000);
+    const victim = nameOf(first);
+    const killedAt = Date.now();
+    await vm.signal(victim, 'KILL');
+    killed.push(victim);
+    await pp.waitFor(/now on pool element/, 30_000);
+    const failoverMs = Date.now() - killedAt;
+    const code = await Promise.race([exitOf(pp), sleep(60_000).then(() => 'timeout' as const)]);
+    const out = pp.output();
+    console.log(
+      out
+        .replace(/^(?!Pong)/gm, '# ')
+        .split('\n')
+        .filter((l) => !l.startsWith('Pong'))
+        .join('\n'),
+    );
+    assert.equal(
+      code,
+      0,
+      `pingpong exit code (0 = no duplicate, out-of-order or reply-number error):\n${out}`,
+    );
+    const stats =
+      /(\d+) Pings sent \((\d+) again after failover\), (\d+) Pongs; (\d+) failover\(s\), (\d+) with cookie; duplicate (\d+), out of order (\d+), reply-number errors (\d+)/.exec(
+        out,
+      );
+    assert.ok(stats, out);
+    const [, , , pongs, failovers, withCookie, dup, ooo, replyErr] = stats.map(Number);
+    assert.equal(pongs, 40);
+    assert.ok(failovers! >= 1 && withCookie! >= 1, `>= 1 failover with cookie: ${stats[0]}`);
+    assert.deepEqual([dup, ooo, replyErr], [0, 0, 0]);
+    // The printed Pongs: MessageNos 1..40 once each in order; ReplyNos consecutive across the failover
+    // (the second rspserver continues from the cookie); PEs: the killed one, then the other one.
+    const pongLines = [...out.matchAll(/^Pong (\d+) \(reply (\d+)\) from 0x([0-9a-f]{8})/gm)];
+    assert.deepEqual(
+      pongLines.map((m) => Number(m[1])),
+      Array.from({ length: 40 }, (_, i) => i + 1),
+    );
+    assert.deepEqual(
+      pongLines.map((m) => Number(m[2])),
+      Array.from({ length: 40 }, (_, i) => i + 1),
+      'ReplyNos continue from the cookie',
+    );
+    const pes = [...new Set(pongLines.map((m) => Number.parseInt(m[3]!, 16)))];
+    assert.equal(pes.length, 2, 'Pongs from two PEs');
+    assert.equal(pes[0], first);
+    const now = /now on pool element 0x([0-9a-f]{8})/.exec(out);
+    assert.ok(now && /state restored from the cookie/.test(out), out);
+    console.log(
+      `# pingpong: ${pes.map(hex).join(' -> ')}, ${stats[0]}; failover complete ${failoverMs} ms after the kill (whole run ${Date.now() - started} ms)`,
+    );
+  });
+
+  test('(2b) our calcapp completes its job with a failover resumed from the cookie of a killed rspserver -calcapp', async () => {
+    const started = Date.now();
+    const ca = client(
+      [
+        'calcapp',
+        '--jobs',
+        '1',
+        '--job-size',
+        '2000000',
+        '--keepalive-interval',
+        '1000',
+        '--keepalive-timeout',
+        '1000',
+      ],
+      12,
+    );
+    await ca.waitFor(/connected to pool element/, 30_000);
+    const first = connectedTo(ca.output());
+    await sleep(4_500); // 200 000 calculations/s: about 0.9 M done, two cookies sent
+    const victim = nameOf(first);
+    const killedAt = Date.now();
+    await vm.signal(victim, 'KILL');
+    killed.push(victim);
+    await ca.waitFor(/now on pool element/, 30_000);
+    const failoverMs = Date.now() - killedAt;
+    const code = await Promise.race([exitOf(ca), sleep(60_000).then(() => 'timeout' as const)]);
+    const out = ca.output();
+    console.log(out.replace(/^/gm, '# '));
+    assert.equal(code, 0, out);
+    const m =
+      /job 1: 2000000 calculations in ([\d.]+) s on (0x[0-9a-f]{8}) -> (0x[0-9a-f]{8}); (\d+) failover\(s\), (\d+) resumed from cookie/.exec(
+        out,
+      );
+    assert.ok(m, out);
+    assert.equal(Number.parseInt(m[2]!, 16), first);
+    assert.notEqual(m[3], m[2]);
+    assert.ok(Number(m[4]) >= 1 && Number(m[5]) >= 1, m[0]);
+    // Resumed, not restarted: 2 M calculations at 200 000/s take 10 s; a restart would take 10 s more.
+    assert.ok(Number(m[1]) < 19, `job time ${m[1]} s`);
+    console.log(
+      `# calcapp: ${m[0]}; failover complete ${failoverMs} ms after the kill (run ${Date.now() - started} ms)`,
+    );
+  });
+
+  test('(2c) our fractal writes a complete PNG across a failover from a killed rspserver -fractal', async () => {
+    const started = Date.now();
+    const png = join(dir, 'fractal.png');
+    const fg = client(
+      ['fractal', '--out', png, '--width', '240', '--height', '160', '--max-iterations', '1000'],
+      13,
+    );
+    await fg.waitFor(/connected to pool element/, 30_000);
+    const first = connectedTo(fg.output());
+    await sleep(1_500);
+    const victim = nameOf(first);
+    const doneBeforeKill = fg.child.exitCode !== null;
+    const killedAt = Date.now();
+    await vm.signal(victim, 'KILL');
+    killed.push(victim);
+    await fg.waitFor(/now on pool element/, 30_000);
+    const failoverMs = Date.now() - killedAt;
+    const code = await Promise.race([exitOf(fg), sleep(90_000).then(() => 'timeout' as const)]);
+    const out = fg.output();
+    console.log(out.replace(/^/gm, '# '));
+    assert.ok(!doneBeforeKill, 'the image was not complete before the kill');
+    assert.equal(code, 0, out);
+    const m = /: 240x160, (\d+) failover\(s\), (\d+) point\(s\) missing/.exec(out);
+    assert.ok(m, out);
+    assert.ok(Number(m[1]) >= 1, m[0]);
+    assert.equal(Number(m[2]), 0, m[0]);
+    const bytes = await readFile(png);
+    assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    assert.equal(bytes.readUInt32BE(16), 240);
+    assert.equal(bytes.readUInt32BE(20), 160);
+    console.log(
+      `# fractal${m[0]}; failover complete ${failoverMs} ms after the kill (run ${Date.now() - started} ms)`,
+    );
+  });
+
+  test('(3) tshark decodes the Cookies, Cookie Echos and PPID 32/33/34 messages of these runs cleanly', async () => {
+    await sleep(1_000);
+    const path = await capture.stop();
+    const summary = await analysePcap(path);
+    const frames = await appFrames(path);
+    const { counts, bad } = countApp(frames, vm.guestIp);
+    console.log(`# ${summary.frames} frames; ${JSON.stringify(counts)}`);
+    assert.deepEqual(
+      bad.map((f) => `${f.frame} ${f.src}->${f.dst} ppid ${f.ppids.join(',')}`),
+      [],
+      'malformed or expert-error frames',
+    );
+    assertCleanCapture(summary);
+    const c = (k: string): number => counts[k] ?? 0;
+    // Control channel: RSPLIB's Cookies (11) to us, our Cookie Echos (12) to RSPLIB, one per failover.
+    assert.ok(c('rsplib->ours asap 11') > 0, 'ASAP Cookies from RSPLIB');
+    assert.ok(c('ours->rsplib asap 12') >= killed.length, `a Cookie Echo per failover (${killed.length})`);
+    assert.ok(c('ours->rsplib pingpong 1') >= 40 && c('rsplib->ours pingpong 2') >= 40, 'Ping/Pong');
+    assert.ok(c('ours->rsplib calcapp 1') >= 1 && c('rsplib->ours calcapp 2') >= 2, 'Request, Accepts');
+    assert.ok(c('rsplib->ours calcapp 5') === 1, 'one Complete');
+    assert.ok(c('ours->rsplib fractal 1') >= 1 && c('rsplib->ours fractal 2') > 0, 'Parameter, Data');
+    for (const ppid of [PPID.asap, PPID.fractal, PPID.pingpong, PPID.calcapp])
+      assert.ok(
+        frames.some((f) => f.ppids.includes(ppid)),
+        `PPID ${ppid} present`,
+      );
+  });
+});

@@ -9,3 +9,10 @@ export type Duration = number;
 export interface Clock {
   now(): Instant;
 }
+
+/** The earliest of some optional instants (cores combine their timers' deadlines with it). */
+export function earliest(...instants: (Instant | undefined)[]): Instant | undefined {
+  let m: Instant | undefined;
+  for (const v of instants) if (v !== undefined && (m === undefined || v < m)) m = v;
+  return m;
+}

@@ -4,7 +4,7 @@
  * new home registrar on a Keep Alive with H, moves to another registrar when its home is lost, and
  * deregisters on request. The driver carries out `connect`/`send`/`close` and reports back.
  */
-import { type AssociationId, bytesEqual, type Instant, type Random } from '../base/index.js';
+import { type AssociationId, bytesEqual, earliest, type Instant, type Random } from '../base/index.js';
 import {
   type AnnounceInfo,
   type HuntAction,
@@ -133,7 +133,7 @@ export class PoolElement {
   }
 
   nextDeadline(): Instant | undefined {
-    return minDefined(this.hunt.nextDeadline(), this.responseDeadline, this.reregisterAt);
+    return earliest(this.hunt.nextDeadline(), this.responseDeadline, this.reregisterAt);
   }
 
   handle(input: PoolElementInput): PoolElementAction[] {
@@ -359,10 +359,4 @@ export class PoolElement {
     out.push({ kind: 'notify', event: { kind: 'deregistered' } });
     return out;
   }
-}
-
-function minDefined(...values: (number | undefined)[]): number | undefined {
-  let m: number | undefined;
-  for (const v of values) if (v !== undefined && (m === undefined || v < m)) m = v;
-  return m;
 }

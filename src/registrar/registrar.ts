@@ -5,6 +5,7 @@
  * action to the driver in the shapes below.
  */
 import type { AssociationId, Instant, Random } from '../base/index.js';
+import { earliest } from '../base/index.js';
 import { Handlespace } from '../handlespace/index.js';
 import type { AsapMessage } from '../wire/asap-messages.js';
 import type { DecodeError } from '../wire/decode-error.js';
@@ -22,7 +23,6 @@ import {
   type EnrpEvent,
   EnrpServer,
   type EnrpTimerOptions,
-  minDefined,
   type PeerEndpoint,
   type RegistrarProtocol,
 } from './enrp/index.js';
@@ -159,7 +159,7 @@ export class Registrar {
 
   nextDeadline(): Instant | undefined {
     if (this.stopped) return undefined;
-    return minDefined(this.asap.nextDeadline(), this.enrp.nextDeadline());
+    return earliest(this.asap.nextDeadline(), this.enrp.nextDeadline());
   }
 
   handle(input: RegistrarInput): RegistrarAction[] {

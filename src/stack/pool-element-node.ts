@@ -3,7 +3,7 @@
  * takeover Keep Alives) and a service on a data SCTP endpoint (the user transport pool users connect
  * to, with the ASAP control channel on PPID 11). Both endpoints share one UDP socket.
  */
-import type { AssociationId, Instant, Random } from '../base/index.js';
+import { type AssociationId, earliest, type Instant, type Random } from '../base/index.js';
 import {
   PoolElement,
   type PoolElementAction,
@@ -91,7 +91,7 @@ export class PoolElementNode {
   }
 
   nextDeadline(): Instant | undefined {
-    return minDefined(this.core.nextDeadline(), this.pair.nextDeadline(), this.service.nextDeadline());
+    return earliest(this.core.nextDeadline(), this.pair.nextDeadline(), this.service.nextDeadline());
   }
 
   /** Application requests: register, update policy or transport, deregister. */
@@ -269,10 +269,4 @@ export class PoolElementNode {
     if (established) this.apply(now, this.core.handle({ kind: 'connected', now, ref, assoc: id }));
     else this.connects.set(id, ref);
   }
-}
-
-function minDefined(...values: (number | undefined)[]): number | undefined {
-  let m: number | undefined;
-  for (const v of values) if (v !== undefined && (m === undefined || v < m)) m = v;
-  return m;
 }

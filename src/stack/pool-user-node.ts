@@ -4,7 +4,7 @@
  * one SCTP endpoint. Sessions share the PU core for resolutions and unreachable reports; every request
  * id and connect reference comes from one allocator so answers route back by a single map.
  */
-import type { AssociationId, Instant, Random } from '../base/index.js';
+import { type AssociationId, earliest, type Instant, type Random } from '../base/index.js';
 import type { RegistrarEndpoint } from '../hunt/index.js';
 import { type AssocId, type EndpointOptions, SctpEndpoint, type SctpEvent } from '../sctp/index.js';
 import {
@@ -80,8 +80,8 @@ export class PoolUserNode {
   }
 
   nextDeadline(): Instant | undefined {
-    let next = minDefined(this.core.nextDeadline(), this.host.endpoint.nextDeadline());
-    for (const s of this.sessions.values()) next = minDefined(next, s.nextDeadline());
+    let next = earliest(this.core.nextDeadline(), this.host.endpoint.nextDeadline());
+    for (const s of this.sessions.values()) next = earliest(next, s.nextDeadline());
     return next;
   }
 
@@ -349,10 +349,4 @@ export class PoolUserNode {
         break;
     }
   }
-}
-
-function minDefined(...values: (number | undefined)[]): number | undefined {
-  let m: number | undefined;
-  for (const v of values) if (v !== undefined && (m === undefined || v < m)) m = v;
-  return m;
 }

@@ -4,7 +4,7 @@
  * while it is fresh; T1-ENRPrequest retries with a registrar failover; Endpoint Unreachable reports.
  * Requests for the same pool handle share one Handle Resolution on the wire.
  */
-import { type AssociationId, type Instant, type Random, toHex } from '../base/index.js';
+import { type AssociationId, earliest, type Instant, type Random, toHex } from '../base/index.js';
 import {
   type AnnounceInfo,
   type HuntAction,
@@ -132,8 +132,8 @@ export class PoolUser {
   }
 
   nextDeadline(): Instant | undefined {
-    let next = minDefined(this.hunt.nextDeadline(), this.config.cache?.nextDeadline());
-    for (const p of this.pending.values()) next = minDefined(next, p.deadline);
+    let next = earliest(this.hunt.nextDeadline(), this.config.cache?.nextDeadline());
+    for (const p of this.pending.values()) next = earliest(next, p.deadline);
     return next;
   }
 
@@ -307,10 +307,4 @@ export class PoolUser {
     this.pending.clear();
     return out;
   }
-}
-
-function minDefined(...values: (number | undefined)[]): number | undefined {
-  let m: number | undefined;
-  for (const v of values) if (v !== undefined && (m === undefined || v < m)) m = v;
-  return m;
 }

@@ -6,11 +6,11 @@
  * the takeover procedure in takeover.ts; this file dispatches and keeps the peer list.
  */
 import type { AssociationId, Instant, Random } from '../../base/index.js';
+import { earliest } from '../../base/index.js';
 import type { Handlespace, PoolElementEntry } from '../../handlespace/index.js';
 import type { DecodeError } from '../../wire/decode-error.js';
 import type { EnrpMessage, EnrpPresence } from '../../wire/enrp-messages.js';
 import type { PoolElementParameter, PoolHandle, RegistrarId } from '../../wire/types.js';
-import { minDefined } from './deadline.js';
 import { ENRP_DEFAULTS } from './defaults.js';
 import type { ConnectPurpose, EnrpContext, EnrpServerOptions, ResolvedEnrpOptions } from './enrp-context.js';
 import { malformedReply, unrecognizedReport } from './enrp-errors.js';
@@ -85,12 +85,12 @@ export class EnrpServer implements EnrpContext {
 
   nextDeadline(): Instant | undefined {
     if (!this.started || this.stopped) return undefined;
-    let m = minDefined(this.startupEndsAt, this.nextHeartbeatAt, this.takeover.nextDeadline());
+    let m = earliest(this.startupEndsAt, this.nextHeartbeatAt, this.takeover.nextDeadline());
     for (const p of this.peers.all()) {
-      if (p.status !== 'takingOver') m = minDefined(m, p.deadline);
-      m = minDefined(m, p.sync?.deadline);
+      if (p.status !== 'takingOver') m = earliest(m, p.deadline);
+      m = earliest(m, p.sync?.deadline);
     }
-    return minDefined(m, this.sync.nextDeadline());
+    return earliest(m, this.sync.nextDeadline());
   }
 
   handle(input: EnrpInput): EnrpAction[] {

@@ -1,4 +1,3 @@
-export * from './deadline.js';
 export * from './defaults.js';
 export * from './enrp-context.js';
 export * from './enrp-errors.js';

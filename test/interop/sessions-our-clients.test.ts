@@ -12,9 +12,17 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fractalPoint } from '../../src/services/mandelbrot.js';
 import { bootVm, rigSkip, VM_NUMBERS, type Vm } from '../helpers/rig.js';
 import { analysePcap, assertCleanCapture, type Capture, startCapture } from '../helpers/tshark.js';
-import { appFrames, countApp, PPID } from './support/app-frames.js';
+import {
+  appFrames,
+  cookieEchos,
+  countApp,
+  fractalData,
+  PPID,
+  pingPongCookieReplyNo,
+} from './support/app-frames.js';
 import { type CliProcess, startCli } from './support/cli.js';
 import { hex, sleep } from './support/driver-client.js';
 
@@ -32,6 +40,7 @@ const PES = {
 } as const;
 type PeName = keyof typeof PES;
 /** CalcApp PEs as in fixture scenario C: 200 000 calculations/s, a cookie every 2 s, keep-alives 2 s. */
+const FRACTAL = { width: 240, height: 160, maxIterations: 1000 } as const;
 const CAP =
   '-capcapacity=200000 -capcookiemaxtime=2 -capkeepalivetransmissioninterval=2000 -capkeepalivetimeoutinterval=2000';
 
@@ -61,6 +70,8 @@ describe('our pool users at RSPLIB pool elements, with failover', {
   const ip: Record<number, string> = {};
   const clis: CliProcess[] = [];
   const killed: PeName[] = [];
+  /** The ReplyNo of the first Pong after the failover: what our Cookie Echo must have carried. */
+  let replyAfterFailover: number | undefined;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'rserpool-interop-sessions-ours-'));
@@ -163,6 +174,7 @@ describe('our pool users at RSPLIB pool elements, with failover', {
     const pes = [...new Set(pongLines.map((m) => Number.parseInt(m[3]!, 16)))];
     assert.equal(pes.length, 2, 'Pongs from two PEs');
     assert.equal(pes[0], first);
+    replyAfterFailover = Number(pongLines.find((m) => Number.parseInt(m[3]!, 16) !== first)?.[2]);
     const now = /now on pool element 0x([0-9a-f]{8})/.exec(out);
     assert.ok(now && /state restored from the cookie/.test(out), out);
     console.log(
@@ -218,7 +230,17 @@ describe('our pool users at RSPLIB pool elements, with failover', {
     const started = Date.now();
     const png = join(dir, 'fractal.png');
     const fg = client(
-      ['fractal', '--out', png, '--width', '240', '--height', '160', '--max-iterations', '1000'],
+      [
+        'fractal',
+        '--out',
+        png,
+        '--width',
+        String(FRACTAL.width),
+        '--height',
+        String(FRACTAL.height),
+        '--max-iterations',
+        String(FRACTAL.maxIterations),
+      ],
       13,
     );
     await fg.waitFor(/connected to pool element/, 30_000);
@@ -270,6 +292,51 @@ describe('our pool users at RSPLIB pool elements, with failover', {
     assert.ok(c('ours->rsplib calcapp 1') >= 1 && c('rsplib->ours calcapp 2') >= 2, 'Request, Accepts');
     assert.ok(c('rsplib->ours calcapp 5') === 1, 'one Complete');
     assert.ok(c('ours->rsplib fractal 1') >= 1 && c('rsplib->ours fractal 2') > 0, 'Parameter, Data');
+    // Our Cookie Echos carry RSPLIB's cookies unchanged, as tshark reads them.
+    const echos = await cookieEchos(path);
+    for (const e of echos)
+      console.log(`# Cookie Echo frame ${e.frame} ${e.src} -> ${e.dst}: ${e.cookie.toString('hex')}`);
+    const pp = echos.filter((e) => pingPongCookieReplyNo(e.cookie) !== undefined);
+    assert.equal(pp.length, 1);
+    assert.equal(pingPongCookieReplyNo(pp[0]!.cookie), replyAfterFailover, 'the Ping-Pong cookie echoed');
+    const ca = echos.filter((e) => e.cookie.length === 20);
+    assert.equal(ca.length, 1);
+    assert.equal(ca[0]!.cookie.readUInt32BE(0), 1, 'CalcApp cookie of job 1');
+    assert.equal(ca[0]!.cookie.readBigUInt64BE(4), 2_000_000n, 'job size');
+    const fg = echos.filter((e) => e.cookie.subarray(0, 8).toString('latin1') === '<FG-TD1>');
+    assert.equal(fg.length, 1, 'one Fractal cookie echoed');
+    // The points RSPLIB sent, as tshark decodes them, against our own point function: row-major from
+    // (StartX, StartY), wrapping at the width; the end mark (0xffffffff, no points) closes the image.
+    const parameter = {
+      ...FRACTAL,
+      algorithmId: 1,
+      c1Real: 2.2,
+      c1Imag: -1.2,
+      c2Real: -1,
+      c2Imag: 1.2,
+      n: 2,
+    };
+    let points = 0;
+    let mismatches = 0;
+    const covered = new Set<number>();
+    for (const d of await fractalData(path)) {
+      let x = d.startX;
+      let y = d.startY;
+      for (const v of d.values) {
+        points++;
+        covered.add(y * FRACTAL.width + x);
+        if (v !== fractalPoint(parameter, x, y)) mismatches++;
+        if (++x >= FRACTAL.width) {
+          x = 0;
+          y++;
+        }
+      }
+    }
+    console.log(
+      `# FGP: ${points} points in Data messages, ${covered.size} of ${FRACTAL.width * FRACTAL.height} pixels, ${mismatches} differ from our fractalPoint`,
+    );
+    assert.equal(covered.size, FRACTAL.width * FRACTAL.height, 'every pixel sent by RSPLIB');
+    assert.equal(mismatches, 0, 'RSPLIB computes the points as our fractalPoint does');
     for (const ppid of [PPID.asap, PPID.fractal, PPID.pingpong, PPID.calcapp])
       assert.ok(
         frames.some((f) => f.ppids.includes(ppid)),

@@ -93,3 +93,67 @@ export function countApp(frames: readonly AppFrame[], guestIp: string): AppCount
 /** Guest log lines without colour escapes. */
 export const plain = (log: string): string =>
   log.replaceAll(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '');
+
+export interface CookieEchoFrame {
+  readonly frame: number;
+  readonly src: string;
+  readonly dst: string;
+  /** The echoed cookie, as tshark's ASAP dissector reads it (asap.cookie). */
+  readonly cookie: Buffer;
+}
+
+/** Every ASAP Cookie Echo (type 12) of a capture, with its cookie as tshark decodes it. */
+export async function cookieEchos(path: string): Promise<CookieEchoFrame[]> {
+  const args = ['-r', path, '-n', '-Y', 'asap.message_type == 12', '-T', 'fields', '-E', 'separator=/t'];
+  for (const f of ['frame.number', 'ip.src', 'ip.dst', 'asap.cookie']) args.push('-e', f);
+  const result = await run('tshark', args, 120_000);
+  if (result.code !== 0) throw new Error(`tshark -r ${path}: ${result.stderr}`);
+  return result.stdout
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((line) => {
+      const [frame = '0', src = '', dst = '', cookie = ''] = line.split('\t');
+      return { frame: Number(frame), src, dst, cookie: Buffer.from(cookie.replaceAll(':', ''), 'hex') };
+    });
+}
+
+/** RSPLIB's Ping-Pong cookie: `<PP-TD1>` + ReplyNo u64 (the next Pong's). */
+export function pingPongCookieReplyNo(cookie: Buffer): number | undefined {
+  if (cookie.length !== 16 || cookie.subarray(0, 8).toString('latin1') !== '<PP-TD1>') return undefined;
+  return Number(cookie.readBigUInt64BE(8));
+}
+
+export interface FractalDataMessage {
+  readonly frame: number;
+  readonly startX: number;
+  readonly startY: number;
+  readonly values: readonly number[];
+}
+
+/** Every FGP Data message (type 2) of a capture as tshark's FGP dissector reads it (one per frame). */
+export async function fractalData(path: string): Promise<FractalDataMessage[]> {
+  const args = ['-r', path, '-n', '-Y', 'fractalgeneratorprotocol.message_type == 2', '-T', 'fields'];
+  args.push('-E', 'separator=/t', '-E', 'occurrence=a', '-E', 'aggregator=/s');
+  for (const f of ['frame.number', 'data_start_x', 'data_start_y', 'data_points', 'buffer'])
+    args.push('-e', f === 'frame.number' ? f : `fractalgeneratorprotocol.${f}`);
+  const result = await run('tshark', args, 120_000);
+  if (result.code !== 0) throw new Error(`tshark -r ${path}: ${result.stderr}`);
+  const out: FractalDataMessage[] = [];
+  for (const line of result.stdout.split('\n')) {
+    if (line === '') continue;
+    const [frame = '0', xs = '', ys = '', ns = '', bufs = ''] = line.split('\t');
+    const x = xs.split(' ');
+    const y = ys.split(' ');
+    const n = ns.split(' ');
+    const b = bufs.split(' ');
+    for (let i = 0; i < x.length; i++) {
+      const bytes = Buffer.from((b[i] ?? '').replaceAll(':', ''), 'hex');
+      const count = Number(n[i] ?? 0);
+      const values = Array.from({ length: Math.min(count, bytes.length >> 2) }, (_, k) =>
+        bytes.readUInt32BE(4 * k),
+      );
+      out.push({ frame: Number(frame), startX: Number(x[i]), startY: Number(y[i]), values });
+    }
+  }
+  return out;
+}

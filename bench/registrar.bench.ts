@@ -24,6 +24,8 @@
  *            --pes N (100000) --generators G (1) --profile-registrar DIR (node --cpu-prof of the registrar)
  *            --dist (run the registrar and the load generator from the compiled dist/: `npm run build`
  *            first; through tsx, esbuild's keepNames adds a __name() call per closure created)
+ * Environment: BENCH_REGISTRAR_NODE_FLAGS adds Node flags to the registrar process (e.g.
+ *   "--max-semi-space-size=32" to see what a larger young generation does to the p99).
  *
  * Loopback addresses: registrar 127.0.2.1 (SCTP 46863), echo PE 127.0.2.2 (SCTP 46864), load generator
  * associations 127.0.2.10 and up, all with UDP 9899 (Linux routes all of 127/8).
@@ -202,7 +204,11 @@ async function main(): Promise<void> {
   const server = new Helper(
     'registrar',
     './support/registrar-server.ts',
-    ['--expose-gc', ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [])],
+    [
+      '--expose-gc',
+      ...(process.env.BENCH_REGISTRAR_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+      ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
+    ],
     { BENCH_REGISTRAR: REGISTRAR, BENCH_ECHO: ECHO, BENCH_DIST: args.dist ? '1' : '0' },
   );
   await server.waitFor('ready');

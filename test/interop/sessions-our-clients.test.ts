@@ -54,10 +54,17 @@ const connectedTo = (out: string): number => {
   assert.ok(m, out);
   return Number.parseInt(m[1]!, 16);
 };
-const exitOf = (cli: CliProcess): Promise<number | null> =>
+/** The client's exit code, or 'timeout' (the timer is cleared: a pending one would hold the process). */
+const exitOf = (cli: CliProcess, timeoutMs: number): Promise<number | null | 'timeout'> =>
   cli.child.exitCode !== null
     ? Promise.resolve(cli.child.exitCode)
-    : new Promise((r) => cli.child.once('exit', (code) => r(code)));
+    : new Promise((r) => {
+        const t = setTimeout(() => r('timeout'), timeoutMs);
+        cli.child.once('exit', (code) => {
+          clearTimeout(t);
+          r(code);
+        });
+      });
 
 describe('our pool users at RSPLIB pool elements, with failover', {
   skip: await rigSkip(),
@@ -136,7 +143,7 @@ describe('our pool users at RSPLIB pool elements, with failover', {
     killed.push(victim);
     await pp.waitFor(/now on pool element/, 30_000);
     const failoverMs = Date.now() - killedAt;
-    const code = await Promise.race([exitOf(pp), sleep(60_000).then(() => 'timeout' as const)]);
+    const code = await exitOf(pp, 60_000);
     const out = pp.output();
     console.log(
       out
@@ -207,7 +214,7 @@ describe('our pool users at RSPLIB pool elements, with failover', {
     killed.push(victim);
     await ca.waitFor(/now on pool element/, 30_000);
     const failoverMs = Date.now() - killedAt;
-    const code = await Promise.race([exitOf(ca), sleep(60_000).then(() => 'timeout' as const)]);
+    const code = await exitOf(ca, 60_000);
     const out = ca.output();
     console.log(out.replace(/^/gm, '# '));
     assert.equal(code, 0, out);
@@ -253,7 +260,7 @@ describe('our pool users at RSPLIB pool elements, with failover', {
     killed.push(victim);
     await fg.waitFor(/now on pool element/, 30_000);
     const failoverMs = Date.now() - killedAt;
-    const code = await Promise.race([exitOf(fg), sleep(90_000).then(() => 'timeout' as const)]);
+    const code = await exitOf(fg, 90_000);
     const out = fg.output();
     console.log(out.replace(/^/gm, '# '));
     assert.ok(!doneBeforeKill, 'the image was not complete before the kill');

@@ -48,7 +48,7 @@ const openSessions = (s: Server): number => {
 
 describe('RSPLIB pool users at our pool elements, with failover', {
   skip: await rigSkip(),
-  timeout: 240_000,
+  timeout: 300_000,
 }, () => {
   let vm: Vm;
   let dir: string;

@@ -198,10 +198,11 @@ describe('our pool users at RSPLIB pool elements, with failover', {
         '1',
         '--job-size',
         '2000000',
+        // As calcappclient in fixture scenario C: the guest (TCG, 1 vCPU) may take > 1 s to answer.
         '--keepalive-interval',
-        '1000',
+        '2000',
         '--keepalive-timeout',
-        '1000',
+        '2000',
       ],
       12,
     );
@@ -312,6 +313,16 @@ describe('our pool users at RSPLIB pool elements, with failover', {
     assert.equal(ca[0]!.cookie.readBigUInt64BE(4), 2_000_000n, 'job size');
     const fg = echos.filter((e) => e.cookie.subarray(0, 8).toString('latin1') === '<FG-TD1>');
     assert.equal(fg.length, 1, 'one Fractal cookie echoed');
+    // <FG-TD1>, the Parameter (RSPLIB writes its Length field as 4), CurrentX, CurrentY.
+    const fgCookie = fg[0]!.cookie;
+    assert.equal(fgCookie.length, 76);
+    assert.deepEqual(
+      [fgCookie.readUInt32BE(12), fgCookie.readUInt32BE(16), fgCookie.readUInt32BE(20)],
+      [FRACTAL.width, FRACTAL.height, FRACTAL.maxIterations],
+    );
+    console.log(
+      `# FGP cookie echoed: Parameter Length field ${fgCookie.readUInt16BE(10)}, resume at x=${fgCookie.readUInt32BE(68)} y=${fgCookie.readUInt32BE(72)}`,
+    );
     // The points RSPLIB sent, as tshark decodes them, against our own point function: row-major from
     // (StartX, StartY), wrapping at the width; the end mark (0xffffffff, no points) closes the image.
     const parameter = {

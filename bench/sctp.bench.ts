@@ -448,6 +448,17 @@ if (only === 'large') {
   process.exit(0);
 }
 
+if (only?.startsWith('pair:')) {
+  // SCTP_BENCH_ONLY=pair:FROM:TO:SIZE:MTU (FROM, TO: ours | usrsctp), e.g. pair:ours:ours:100:1280
+  const [, from, to, size, mtu] = only.split(':');
+  const dir = mkdtempSync(join(tmpdir(), 'sctp-bench-'));
+  const peer = buildPeer(dir);
+  const r = await pair(peer, from as Side, to as Side, Number(size), Number(mtu));
+  console.log(JSON.stringify({ ...r, msgsPerSecond: msgsPerSecond(r), megabytesPerSecond: megabytesPerSecond(r) }));
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
+
 const metrics: Metric[] = [];
 note(`SCTP benchmark, ${seconds} s per measurement`);
 const tmp = mkdtempSync(join(tmpdir(), 'sctp-bench-'));

@@ -454,7 +454,9 @@ if (only?.startsWith('pair:')) {
   const dir = mkdtempSync(join(tmpdir(), 'sctp-bench-'));
   const peer = buildPeer(dir);
   const r = await pair(peer, from as Side, to as Side, Number(size), Number(mtu));
-  console.log(JSON.stringify({ ...r, msgsPerSecond: msgsPerSecond(r), megabytesPerSecond: megabytesPerSecond(r) }));
+  console.log(
+    JSON.stringify({ ...r, msgsPerSecond: msgsPerSecond(r), megabytesPerSecond: megabytesPerSecond(r) }),
+  );
   rmSync(dir, { recursive: true, force: true });
   process.exit(0);
 }

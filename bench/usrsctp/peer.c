@@ -7,7 +7,7 @@
  *       listens on 127.0.0.1:SCTP_PORT, accepts one association, reads until the peer shuts down;
  *   peer send -u LOCAL_UDP -U REMOTE_UDP -a REMOTE_ADDR -p SCTP_PORT -s SIZE [-t SECONDS] [-n COUNT]
  *             [-S STREAMS] [-m MTU] [-b BUF]
- *       connects, sends SIZE-byte messages (PPID 11, stream i % STREAMS, ordered) for SECONDS or
+ *       connects, sends SIZE-byte messages (PPID 4000, stream i % STREAMS, ordered) for SECONDS or
  *       COUNT messages (if -n is given), then shuts down gracefully.
  *
  * Prints "ready" on stderr once listening (recv) or associated (send), and one JSON object on stdout
@@ -159,7 +159,7 @@ int main(int argc, char **argv) {
 		memset(data, 'A', (size_t)size);
 		struct sctp_sndinfo info;
 		memset(&info, 0, sizeof info);
-		info.snd_ppid = htonl(11);
+		info.snd_ppid = htonl(4000); /* unassigned: tshark shows the payload as data */
 		unsigned long long msgs = 0, bytes = 0;
 		double start = now(), end = start + seconds, t = start;
 		while ((count == 0 || msgs < count) && (count > 0 || t < end)) {

@@ -11,7 +11,9 @@
  * Everything runs on loopback (127.0.7.x), one process. Detection is by SCTP retransmission timeout of
  * the outstanding request, so RTO.Min/RTO.Max and Association.Max.Retrans set the failover time; the
  * registrar's keep-alive settings only decide how soon the dead PE leaves the pool (the session skips
- * the PE that just failed in any case).
+ * the PE that just failed in any case). Kills are spaced by PURGE_MS so that each is a single failure:
+ * several PEs dying within the registrar's detection time is a different scenario (a session may then
+ * try a dead PE it was given, and waits for that connect attempt to fail).
  */
 import {
   POOL_USER_SCTP_DEFAULTS,
@@ -44,6 +46,9 @@ interface RunResult {
   readonly samples: number[];
   readonly lostReplies: number;
 }
+
+/** Registrar keep-alive interval + timeout, plus slack: a killed PE has left the pool after this. */
+const PURGE_MS = 700;
 
 let nextAddress = 10;
 
@@ -81,7 +86,7 @@ async function run(kills: number, sctp: SctpTuning, requestIntervalMs: number): 
   const pump = setInterval(() => {
     if (session.isOpen) session.send('x');
   }, requestIntervalMs);
-  await waitUntil(() => replies > 0, 5_000);
+  await waitUntil(() => replies > 0, 20_000);
   const samples: number[] = [];
   let lost = 0;
   try {
@@ -102,6 +107,8 @@ async function run(kills: number, sctp: SctpTuning, requestIntervalMs: number): 
       if (Number.isNaN(t)) lost++;
       else samples.push(t);
       pes.push(await startPe());
+      // One failure at a time: let the registrar drop the victim (keep-alive interval + timeout) first.
+      await sleep(PURGE_MS);
     }
   } finally {
     clearInterval(pump);

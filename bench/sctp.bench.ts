@@ -448,6 +448,11 @@ if (only === 'large') {
   process.exit(0);
 }
 
+if (only === 'associations') {
+  const r = associations(Number(process.env.SCTP_BENCH_ASSOCIATIONS ?? 10_000));
+  console.log(JSON.stringify(r));
+  process.exit(0);
+}
 if (only?.startsWith('pair:')) {
   // SCTP_BENCH_ONLY=pair:FROM:TO:SIZE:MTU (FROM, TO: ours | usrsctp), e.g. pair:ours:ours:100:1280
   const [, from, to, size, mtu] = only.split(':');

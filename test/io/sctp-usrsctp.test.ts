@@ -48,7 +48,7 @@ async function judged(name: string, udpPort: number, body: () => Promise<void>):
   const file = join(tmp, `${name}.pcap`);
   await withCapture(file, { iface: 'lo', filter: `udp port ${udpPort}` }, async () => {
     await body();
-    await sleep(300); // the last SHUTDOWN COMPLETE
+    await sleep(1000); // dumpcap writes the last frames late: let the final SHUTDOWN COMPLETE in
   });
   const summary = await analysePcap(file, { sctpUdpPorts: [udpPort] });
   assertCleanCapture(summary);

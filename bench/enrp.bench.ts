@@ -250,7 +250,7 @@ async function realPropagation(count: number): Promise<void> {
     ),
   );
   const seen = new Map<number, number[]>();
-  registrars.forEach((r) =>
+  for (const r of registrars) {
     r.on('event', (e) => {
       const id =
         e.kind === 'handlespaceChanged' && e.change === 'added'
@@ -262,8 +262,8 @@ async function realPropagation(count: number): Promise<void> {
       const list = seen.get(id) ?? [];
       list.push(performance.now());
       seen.set(id, list);
-    }),
-  );
+    });
+  }
   await new Promise((r) => setTimeout(r, 2_000)); // peers meet, start-up phases end
   const pes = [];
   const delays: number[] = [];

@@ -139,7 +139,12 @@ export class NodeRunner<E> {
   }
 
   private async bindUnicast(address: string): Promise<void> {
-    const socket = createSocket({ type: isV6(address) ? 'udp6' : 'udp4' });
+    // 4 MiB of receive buffer: bursts of 16 KiB SCTP packets overflow the default 208 KiB (docs/sctp.md).
+    const socket = createSocket({
+      type: isV6(address) ? 'udp6' : 'udp4',
+      recvBufferSize: 4 << 20,
+      sendBufferSize: 1 << 20,
+    });
     await bind(socket, this.options.udpPort, address);
     socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
       const bytes = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);

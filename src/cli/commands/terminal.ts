@@ -9,8 +9,9 @@ const usage = `Usage: rserpool terminal --pool HANDLE --registrar HOST:PORT [opt
 
 A pool user like RSPLIB's rspterminal: opens a session to the pool, sends each line of standard input to
 the pool element (PPID 0) and prints what comes back. When the pool element fails, the session fails
-over to another one and lines still unanswered are sent again. At the end of the input it waits for the
-last replies (up to --linger), then closes. Notices go to standard error.
+over to another one: lines sent while failing over go to the new one, and lines the failed one had not
+yet received (acknowledged) are sent again; a line it had received but not answered is lost. At the end
+of the input it waits for the last replies (up to --linger), then closes. Notices go to standard error.
 
 Options:
   --pool HANDLE           pool handle (default EchoPool)

@@ -27,6 +27,7 @@ export const VM_NUMBERS = {
   sctpKernel: 14,
   sessionsRsplibClients: 16,
   sessionsOurClients: 17,
+  enrpRsplib: 18,
 } as const;
 
 const LOCK_DIR = '/tmp/rserpool-rig-locks';

@@ -351,8 +351,8 @@ describe('ENRP with live RSPLIB registrars', { skip: await rigSkip(), timeout: 2
     await sleep(1_500);
     const path = await capture.stop();
     // ENRP over SCTP only: our SCTP INIT copies to UDP 9901 (tryPeerSctpPortAsUdpPort, docs/interop.md
-    // findings) are decoded by tshark as ENRP over UDP, which they are not; ICMP errors quote truncated
-    // SCTP packets (bad checksum for tshark) of ours to the killed registrar A.
+    // findings) are decoded by tshark as ENRP over UDP, which they are not. ICMP port unreachables of
+    // the namespace quote RSPLIB B's packets to our killed O1 truncated (bad checksum for tshark).
     const enrp = await analysePcap(path, { displayFilter: 'sctp && enrp && !icmp' });
     console.log(`# ${enrp.frames} ENRP frames, ${JSON.stringify([...enrp.enrp])}`);
     assert.deepEqual(enrp.malformed, [], 'malformed ENRP frames');

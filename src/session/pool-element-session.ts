@@ -12,7 +12,7 @@
  */
 import type { AssociationId, Instant } from '../base/index.js';
 import { CONTROL_CHANNEL_PPID, classifyDelivery, encodeControl } from './control-channel.js';
-import type { BusinessCard } from './pool-user-session-types.js';
+import type { BusinessCard, SessionMessage } from './pool-user-session-types.js';
 
 export interface PoolElementSessionConfig {
   readonly assoc: AssociationId;
@@ -22,22 +22,8 @@ export interface PoolElementSessionConfig {
 
 export type PoolElementSessionInput =
   | { readonly kind: 'start'; readonly now: Instant }
-  | {
-      readonly kind: 'delivered';
-      readonly now: Instant;
-      readonly ppid: number;
-      readonly stream: number;
-      readonly unordered?: boolean;
-      readonly bytes: Uint8Array;
-    }
-  | {
-      readonly kind: 'send';
-      readonly now: Instant;
-      readonly ppid: number;
-      readonly stream: number;
-      readonly unordered?: boolean;
-      readonly bytes: Uint8Array;
-    }
+  | ({ readonly kind: 'delivered'; readonly now: Instant } & SessionMessage)
+  | ({ readonly kind: 'send'; readonly now: Instant } & SessionMessage)
   | { readonly kind: 'sendCookie'; readonly now: Instant; readonly cookie: Uint8Array }
   | { readonly kind: 'sendBusinessCard'; readonly now: Instant; readonly card: BusinessCard }
   /** The association ended (lost, shut down or aborted). */

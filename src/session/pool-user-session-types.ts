@@ -31,28 +31,21 @@ export interface PoolUserSessionConfig {
   readonly ownBusinessCard?: BusinessCard;
 }
 
+/** An application message: what a session sends and what it delivers (PPID 11 is the control channel). */
+export interface SessionMessage {
+  readonly ppid: number;
+  readonly stream: number;
+  readonly unordered?: boolean;
+  readonly bytes: Uint8Array;
+}
+
 export type FailoverReason = 'associationLost' | 'peerShutdown' | 'sendFailed' | 'application';
 
 export type PoolUserSessionInput =
   | { readonly kind: 'open'; readonly now: Instant }
-  | {
-      readonly kind: 'send';
-      readonly now: Instant;
-      readonly ppid: number;
-      readonly stream: number;
-      readonly unordered?: boolean;
-      readonly bytes: Uint8Array;
-    }
+  | ({ readonly kind: 'send'; readonly now: Instant } & SessionMessage)
   /** A message arrived on an association (any PPID; 11 is the control channel). */
-  | {
-      readonly kind: 'delivered';
-      readonly now: Instant;
-      readonly assoc: AssociationId;
-      readonly ppid: number;
-      readonly stream: number;
-      readonly unordered?: boolean;
-      readonly bytes: Uint8Array;
-    }
+  | ({ readonly kind: 'delivered'; readonly now: Instant; readonly assoc: AssociationId } & SessionMessage)
   | {
       readonly kind: 'resolved';
       readonly now: Instant;

@@ -1,3 +1,5 @@
 export * from './red-black-tree.js';
+export * from './ring-store.js';
 export * from './timer-queue.js';
 export * from './tree-node-store.js';
+export * from './weight-arena.js';

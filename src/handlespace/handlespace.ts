@@ -18,7 +18,7 @@ import type { Random } from '../base/random.js';
 import type { Result } from '../base/result.js';
 import { err, ok } from '../base/result.js';
 import type { Instant } from '../base/time.js';
-import { NIL, RedBlackTree, TreeNodeStore } from '../collections/index.js';
+import { NIL, RedBlackTree, RingStore, TreeNodeStore, WeightArena } from '../collections/index.js';
 import { SequenceCounter } from '../policy/index.js';
 import { finishPeChecksum, peChecksumContribution } from '../wire/checksum.js';
 import {
@@ -56,10 +56,11 @@ export class Handlespace {
   private readonly transportMismatchCause: number;
   private readonly maxIncrement: number;
   private readonly maxPoolHandleLength: number;
-  private readonly pools = new PoolIndex(
-    new TreeNodeStore<Node>({ keyed: true }),
-    new TreeNodeStore<Node>({ keyed: true, summed: true }),
-  );
+  private readonly pools = new PoolIndex({
+    sorted: new TreeNodeStore<Node>({ keyed: true }),
+    weighted: new WeightArena<Node>(),
+    queued: new RingStore<Node>(),
+  });
   private readonly ownership = new OwnershipIndex();
   private readonly connections = new ConnectionIndex();
   /** Keyed by (deadline, uid). */
@@ -418,9 +419,9 @@ export class Handlespace {
       pools++;
       assert(pool.hash === poolHash(pool.handle) && pool.key === poolKey(pool.handle), 'pool keys');
       assert(this.pools.get(pool.handle) === pool && pool.elements.size > 0, 'pool indexed and non-empty');
-      pool.tree.verify();
-      assert(pool.size === pool.elements.size, 'selection tree size');
-      for (const n of pool) assert(pool.elements.get(n.id) === n, 'selection tree member');
+      pool.verify();
+      assert(pool.size === pool.elements.size, 'selection index size');
+      for (const n of pool) assert(pool.elements.get(n.id) === n, 'selection index member');
       for (const n of pool.elements.values()) {
         count++;
         assert(n.checksumPart === peChecksumContribution(pool.handle, n.id), 'checksum part');

@@ -1,23 +1,25 @@
 /**
- * Pools by pool handle: a Map from `poolHash(handle)` to the pool, collisions chained through
- * `Pool.nextInBucket`. A lookup hashes the handle bytes and compares them with the pool's key; no string
- * is built per message (that cost more than the selection itself).
+ * Pools by pool handle: an open-addressing hash table (linear probing, at most half full, deletion by
+ * backward shift) whose slots hold the pools themselves. A lookup hashes the handle bytes, reads one slot
+ * and compares the pool's hash and inline handle words: at 100,000 pools that is two cache misses (slot,
+ * pool), where a Map of hash to pool cost four (bucket, entry, pool, key string). No string is built per
+ * message.
  */
-import type { TreeNodeStore } from '../collections/index.js';
-import { policyDescriptor } from '../policy/index.js';
+import type { SelectionStores } from '../policy/index.js';
 import type { PoolElementParameter, PoolHandle } from '../wire/types.js';
 import { Pool, type PoolElementNode, transportUseOf } from './pool.js';
-import { keyMatchesHandle, poolHash, poolKey } from './pool-key.js';
+import { poolHash, poolKey } from './pool-key.js';
+
+const MIN_BITS = 4;
 
 export class PoolIndex {
-  private readonly buckets = new Map<number, Pool>();
+  private slots: (Pool | undefined)[] = new Array<Pool | undefined>(1 << MIN_BITS).fill(undefined);
+  private bits = MIN_BITS;
   private count = 0;
 
   constructor(
-    /** Node store of sort-policy selection trees (keyed). */
-    private readonly sortStore: TreeNodeStore<PoolElementNode>,
-    /** Node store of random-policy selection trees (keyed and summed). */
-    private readonly valueStore: TreeNodeStore<PoolElementNode>,
+    /** Where the pools keep their selection indexes (shared). */
+    private readonly stores: SelectionStores<PoolElementNode>,
   ) {}
 
   get size(): number {
@@ -25,45 +27,55 @@ export class PoolIndex {
   }
 
   get(handle: PoolHandle): Pool | undefined {
-    let p = this.buckets.get(poolHash(handle));
-    while (p !== undefined && !keyMatchesHandle(p.key, handle)) p = p.nextInBucket;
-    return p;
+    const h = poolHash(handle);
+    const mask = this.slots.length - 1;
+    for (let i = this.home(h); ; i = (i + 1) & mask) {
+      const p = this.slots[i];
+      if (p === undefined || (p.hash === h && p.matches(handle))) return p;
+    }
   }
 
   /** Creates the pool of a first registration: its policy, transport and control-channel use. */
   create(poolHandle: PoolHandle, element: PoolElementParameter): Pool {
     const handle = poolHandle.slice();
-    const policyName = element.policy.name;
-    const store = policyDescriptor(policyName).selection === 'sort' ? this.sortStore : this.valueStore;
     const transport = element.userTransport;
     const pool = new Pool(
       handle,
       poolKey(handle),
       poolHash(handle),
-      policyName,
+      element.policy.name,
       transport.kind,
       transportUseOf(transport),
-      store,
+      this.stores,
       this,
     );
-    pool.nextInBucket = this.buckets.get(pool.hash);
-    this.buckets.set(pool.hash, pool);
+    if ((this.count + 1) * 2 > this.slots.length) this.resize(this.bits + 1);
+    this.place(pool);
     this.count++;
     return pool;
   }
 
   delete(pool: Pool): void {
-    let p = this.buckets.get(pool.hash);
-    if (p === pool) {
-      if (pool.nextInBucket === undefined) this.buckets.delete(pool.hash);
-      else this.buckets.set(pool.hash, pool.nextInBucket);
-    } else {
-      while (p !== undefined && p.nextInBucket !== pool) p = p.nextInBucket;
-      if (p === undefined) return;
-      p.nextInBucket = pool.nextInBucket;
+    const mask = this.slots.length - 1;
+    let i = this.home(pool.hash);
+    while (this.slots[i] !== pool) {
+      if (this.slots[i] === undefined) return;
+      i = (i + 1) & mask;
     }
-    pool.nextInBucket = undefined;
+    // Backward-shift deletion: pull later members of the probe run into the hole.
+    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
+      const q = this.slots[j];
+      if (q === undefined) break;
+      const k = this.home(q.hash);
+      // q may fill the hole at i unless its home lies cyclically in (i, j].
+      if (i <= j ? k <= i || k > j : k <= i && k > j) {
+        this.slots[i] = q;
+        i = j;
+      }
+    }
+    this.slots[i] = undefined;
     this.count--;
+    if (this.bits > MIN_BITS && this.count * 8 < this.slots.length) this.resize(this.bits - 1);
   }
 
   /** Whether a pool is indexed here (O(1): pools are removed from their index exactly once). */
@@ -73,8 +85,25 @@ export class PoolIndex {
 
   /** All pools (unordered). */
   *[Symbol.iterator](): IterableIterator<Pool> {
-    for (const head of this.buckets.values()) {
-      for (let p: Pool | undefined = head; p !== undefined; p = p.nextInBucket) yield p;
-    }
+    for (const p of this.slots) if (p !== undefined) yield p;
+  }
+
+  /** Fibonacci hashing: the top bits of hash * 2^32/phi (FNV's low bits alone cluster). */
+  private home(hash: number): number {
+    return Math.imul(hash, 0x9e3779b1) >>> (32 - this.bits);
+  }
+
+  private place(pool: Pool): void {
+    const mask = this.slots.length - 1;
+    let i = this.home(pool.hash);
+    while (this.slots[i] !== undefined) i = (i + 1) & mask;
+    this.slots[i] = pool;
+  }
+
+  private resize(bits: number): void {
+    const old = this.slots;
+    this.bits = bits;
+    this.slots = new Array<Pool | undefined>(1 << bits).fill(undefined);
+    for (const p of old) if (p !== undefined) this.place(p);
   }
 }

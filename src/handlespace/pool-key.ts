@@ -36,6 +36,21 @@ export function poolHash(handle: PoolHandle): number {
   return h | 0;
 }
 
+/** Bytes of a handle kept inline in its pool (four int32 words); longer handles compare by key. */
+export const INLINE_HANDLE_BYTES = 16;
+
+/** Word `w` (0-3) of a handle's first 16 bytes, little-endian, zero-padded. */
+export function handleWord(handle: PoolHandle, w: number): number {
+  const o = w * 4;
+  const n = handle.length;
+  return (
+    (o < n ? handle[o]! : 0) |
+    (o + 1 < n ? handle[o + 1]! << 8 : 0) |
+    (o + 2 < n ? handle[o + 2]! << 16 : 0) |
+    (o + 3 < n ? handle[o + 3]! << 24 : 0)
+  );
+}
+
 /** Whether `key` is the `poolKey` of `handle` (without building the key). */
 export function keyMatchesHandle(key: PoolKey, handle: PoolHandle): boolean {
   const n = handle.length;

@@ -4,8 +4,8 @@
  * owner's id tree in the ownership index, the timer tree) and into its connection's list.
  */
 import type { Instant } from '../base/time.js';
-import { NIL, type RedBlackTree, type TreeNodeStore } from '../collections/index.js';
-import { type PolicyCandidate, PoolSelection } from '../policy/index.js';
+import { NIL, type RedBlackTree } from '../collections/index.js';
+import { type PolicyCandidate, PoolSelection, type SelectionStores } from '../policy/index.js';
 import { peChecksumContribution } from '../wire/checksum.js';
 import type {
   PolicyName,
@@ -18,7 +18,7 @@ import type {
   TransportUse,
 } from '../wire/types.js';
 import type { PoolElementEntry, PoolElementTimerKind, PoolInfo } from './pool-element-entry.js';
-import type { PoolKey } from './pool-key.js';
+import { handleWord, INLINE_HANDLE_BYTES, keyMatchesHandle, type PoolKey } from './pool-key.js';
 
 /** Data-only unless an SCTP or TCP transport says data plus control channel (RFC 5354 §3.4/3.5). */
 export function transportUseOf(t: TransportParameter): TransportUse {
@@ -37,8 +37,12 @@ export interface OwnerPoolSlotRef {
  */
 export class Pool extends PoolSelection<PoolElementNode> implements PoolInfo {
   readonly elements = new Map<PoolElementId, PoolElementNode>();
-  /** Next pool with the same `poolHash` (collision chain of the pool index). */
-  nextInBucket: Pool | undefined = undefined;
+  /** The handle's length and first 16 bytes, inline: a lookup compares them without another object. */
+  private readonly handleLength: number;
+  private readonly w0: number;
+  private readonly w1: number;
+  private readonly w2: number;
+  private readonly w3: number;
   /** The handle's part of every PE checksum contribution of this pool (RFC 5353 §3.6.2). */
   readonly handleChecksumPart: number;
 
@@ -49,22 +53,35 @@ export class Pool extends PoolSelection<PoolElementNode> implements PoolInfo {
     readonly policyName: PolicyName,
     readonly transportKind: TransportKind,
     readonly transportUse: TransportUse,
-    selectionStore: TreeNodeStore<PoolElementNode>,
+    selectionStores: SelectionStores<PoolElementNode>,
     /** The index this pool belongs to (liveness checks of entries without a lookup). */
     readonly index: object,
   ) {
-    super(policyName, selectionStore);
+    super(policyName, selectionStores);
     this.handleChecksumPart = peChecksumContribution(handle, 0);
+    this.handleLength = handle.length;
+    this.w0 = handleWord(handle, 0);
+    this.w1 = handleWord(handle, 1);
+    this.w2 = handleWord(handle, 2);
+    this.w3 = handleWord(handle, 3);
+  }
+
+  /** Whether `handle` is this pool's handle. */
+  matches(handle: PoolHandle): boolean {
+    const n = handle.length;
+    if (n !== this.handleLength) return false;
+    if (n > INLINE_HANDLE_BYTES) return keyMatchesHandle(this.key, handle);
+    return (
+      handleWord(handle, 0) === this.w0 &&
+      (n <= 4 ||
+        (handleWord(handle, 1) === this.w1 &&
+          (n <= 8 || (handleWord(handle, 2) === this.w2 && (n <= 12 || handleWord(handle, 3) === this.w3)))))
+    );
   }
 
   /** A PE's checksum contribution: this pool's handle words plus the two halves of the id. */
   checksumPartOf(id: PoolElementId): number {
     return this.handleChecksumPart + (id >>> 16) + (id & 0xffff);
-  }
-
-  /** The selection index (this pool itself). */
-  get selection(): PoolSelection<PoolElementNode> {
-    return this;
   }
 }
 

@@ -1,17 +1,23 @@
 /**
  * One pool's selection index and the selection algorithm (notes/rsplib-interop.md §3.2):
  *
- * Both kinds use a keyed tree (numeric key and tie in the shared node store, no comparator calls).
+ * Sort policies use a keyed tree (numeric key and tie in the shared node store, no comparator calls).
  *
- * - sort policies keep the PEs in a red-black tree ordered by (policy key, sequence number) and return
+ * - RoundRobin keeps its PEs in a queue (a circular list in a shared `RingStore`): the first N in queue
+ *   order, the first `maxIncrement` of them moved to the back (O(k)). That is exactly the order a sort by
+ *   (constant key, sequence number) gives, without a tree's rebalancing.
+ * - other sort policies keep the PEs in a red-black tree ordered by (policy key, sequence number) and return
  *   the first N; the first `maxIncrement` of them get a fresh sequence number (round robin among equals),
  *   their degradation grows by loadDegradation, WeightedRoundRobin's turn counter advances by one,
  *   and they are re-linked: O(k + maxIncrement * log n).
- * - value policies keep the PEs ordered by PE id in a tree with subtree sums of their weights; each of the
- *   N picks draws r uniformly in [0, total) and takes the node covering r; a PE drawn again is redrawn
- *   (rejection sampling: exactly the distribution over the remaining weights, no PE twice, RFC 5356
- *   §4.3.2). After 8 redraws the selected PEs' weights are set to 0 for the rest of the selection and
- *   restored at the end. Degradation policies re-weight the advanced PEs. O(k log n) expected.
+ * - value policies keep the PEs' weights in a Fenwick tree over dense slots (`WeightArena`; slot order is
+ *   insertion order with the last PE moved into a freed slot); each of the N picks draws r uniformly in
+ *   [0, total) and takes the slot covering r; a PE drawn again is redrawn (rejection sampling: exactly the
+ *   distribution over the remaining weights, no PE twice, RFC 5356 §4.3.2). After 8 redraws the selected
+ *   PEs' weights are set to 0 for the rest of the selection and restored at the end. Degradation
+ *   policies re-weight the advanced PEs. O(k log n) expected; a descent reads log2(capacity) + 1 numbers
+ *   of one contiguous run, which is what keeps large random pools fast (a tree of records was 3x slower
+ *   at 10,000 PEs).
  *
  * WeightedRoundRobin is stride scheduling with exact keys: a PE with turn counter n is due at virtual
  * time n / weight (a correctly rounded division, so equal times tie exactly), ties by sequence; a
@@ -19,8 +25,16 @@
  * evenly (RFC 5356 §4.2.2). A new PE starts one turn after the pool's earliest due time, so it neither
  * starves nor floods; weight 0 PEs come after all others.
  */
-import { type Random, randomBelow } from '../base/random.js';
-import { NIL, RedBlackTree, type TreeNodeStore } from '../collections/index.js';
+import type { Random } from '../base/random.js';
+import {
+  NIL,
+  RedBlackTree,
+  type RingRef,
+  type RingStore,
+  type TreeNodeStore,
+  type WeightArena,
+  type WeightedSetRef,
+} from '../collections/index.js';
 import type { PolicyName } from '../wire/types.js';
 import { DEFAULT_MAX_INCREMENT } from './defaults.js';
 import {
@@ -51,60 +65,131 @@ const TWO_POW_53 = 2 ** 53;
 /** Redraws tolerated before switching to zeroing the selected PEs' weights. */
 const MAX_REJECTIONS = 8;
 
-/** Uniform in [0, total): unbiased integers up to 2^32, 53-bit resolution above. */
+/**
+ * Uniform in [0, total) with 53 random bits: a slot's probability differs from weight / total by at most
+ * total / 2^53 (2^-21 for a total of 2^32), far below any statistical test, and it needs no integer
+ * rejection loop (whose double modulo cost a third of a small pool's selection).
+ */
 function uniformBelow(rng: Random, total: number): number {
-  if (total <= 0x1_0000_0000 && Number.isInteger(total)) return randomBelow(rng, total);
   return ((rng.u32() * 0x200000 + (rng.u32() >>> 11)) / TWO_POW_53) * total;
 }
 
-/**
- * A pool's selection index. It is itself the (keyed) red-black tree of its candidates, which saves a
- * pointer hop per selection: at a million PEs the cost of a resolution is mostly cache misses.
- */
-export class PoolSelection<C extends PolicyCandidate> extends RedBlackTree<C> {
-  readonly descriptor: PolicyDescriptor;
-  private readonly isSort: boolean;
+/** Where the pools of one handlespace keep their selection structures (shared by all its pools). */
+export interface SelectionStores<C> {
+  /** Nodes of sort-policy trees; must be `keyed`. */
+  readonly sorted: TreeNodeStore<C>;
+  /** Weighted sets of value (random) policies. */
+  readonly weighted: WeightArena<C>;
+  /** Queues of RoundRobin pools. */
+  readonly queued: RingStore<C>;
+}
 
-  /** `store` must be `keyed`, and also `summed` for value policies; pools of one handlespace share it. */
-  constructor(policyName: PolicyName, store: TreeNodeStore<C>) {
-    super(undefined, store);
+/**
+ * A pool's selection index. It is itself the (keyed) red-black tree of its candidates for sort policies,
+ * and the reference to its weighted set for value policies, which saves a pointer hop per selection: at
+ * a million PEs the cost of a resolution is mostly cache misses.
+ */
+export class PoolSelection<C extends PolicyCandidate>
+  extends RedBlackTree<C>
+  implements WeightedSetRef, RingRef
+{
+  readonly descriptor: PolicyDescriptor;
+  private readonly kind: 'queue' | 'sort' | 'value';
+  /** The sort key changes with a selection (degradation, WeightedRoundRobin's turn): recompute it. */
+  private readonly keyMoves: boolean;
+  private readonly isWeightedRoundRobin: boolean;
+  private readonly weights: WeightArena<C>;
+  private readonly queue: RingStore<C>;
+  ringHead = NIL;
+  ringSize = 0;
+  runBase = -1;
+  runLog2 = 0;
+  slotCount = 0;
+  weightTotal = 0;
+
+  /** Pools of one handlespace share `stores`. */
+  constructor(policyName: PolicyName, stores: SelectionStores<C>) {
+    super(undefined, stores.sorted);
+    this.weights = stores.weighted;
+    this.queue = stores.queued;
     this.descriptor = policyDescriptor(policyName);
-    this.isSort = this.descriptor.selection === 'sort';
+    this.kind = policyName === 'RoundRobin' ? 'queue' : this.descriptor.selection;
+    this.isWeightedRoundRobin = policyName === 'WeightedRoundRobin';
+    this.keyMoves = this.isWeightedRoundRobin || this.descriptor.degrades;
   }
 
-  /** The selection tree (this object). */
-  get tree(): RedBlackTree<C> {
-    return this;
+  /** Number of candidates. */
+  override get size(): number {
+    return this.kind === 'queue' ? this.ringSize : this.kind === 'sort' ? super.size : this.slotCount;
+  }
+
+  /** Candidates in selection-index order: policy order, or slot order for value policies. */
+  override *[Symbol.iterator](): IterableIterator<C> {
+    if (this.kind === 'queue') {
+      for (let n = this.ringHead; n !== NIL; n = this.queue.next(this, n)) yield this.queue.item(n);
+    } else if (this.kind === 'sort') {
+      yield* super[Symbol.iterator]();
+    } else {
+      for (let s = 0; s < this.slotCount; s++) yield this.weights.item(this, s);
+    }
+  }
+
+  /** A candidate's selection weight as indexed (value policies). */
+  weightOf(c: C): number {
+    return this.weights.weight(this, c.selectionNode);
+  }
+
+  /** Checks the index against a recomputation; throws on a mismatch. */
+  override verify(): void {
+    if (this.kind === 'queue') this.queue.verify(this);
+    else if (this.kind === 'sort') super.verify();
+    else this.weights.verify(this);
   }
 
   /** Links a new candidate; `sequence` should be fresh so that a new PE queues behind its equals. */
   add(c: C, sequence: number): void {
     c.sequence = sequence;
-    if (c.policy.name === 'WeightedRoundRobin') {
+    if (this.kind === 'queue') {
+      c.selectionNode = this.queue.pushBack(this, c);
+      return;
+    }
+    if (this.kind === 'value') {
+      c.selectionNode = this.weights.add(this, c, policyWeight(c));
+      return;
+    }
+    if (this.isWeightedRoundRobin) {
       const first = this.first();
       const head = first === NIL ? undefined : this.item(first);
       const headWeight = head === undefined ? 0 : weightedRoundRobinWeight(head.policy);
       const w = weightedRoundRobinWeight(c.policy);
       c.turn = head === undefined || headWeight === 0 ? 1 : Math.floor((head.turn * w) / headWeight) + 1;
     }
-    this.linkCandidate(c);
+    this.linkSorted(c, policySortKey(c));
   }
 
   /** Re-positions a candidate after its policy parameters, distance or degradation changed. */
   update(c: C): void {
-    if (this.isSort) {
+    if (this.kind === 'queue') return; // RoundRobin has no parameters
+    if (this.kind === 'sort') {
       // WeightedRoundRobin keeps its turn counter; a new weight changes its due time n / weight.
       const key = policySortKey(c);
       if (key === c.sortKey) return;
       this.remove(c.selectionNode);
-      this.linkCandidate(c);
+      this.linkSorted(c, key);
     } else {
-      this.setValue(c.selectionNode, policyWeight(c));
+      this.weights.setWeight(this, c.selectionNode, policyWeight(c));
     }
   }
 
   removeCandidate(c: C): void {
-    this.remove(c.selectionNode);
+    if (this.kind === 'queue') {
+      this.queue.remove(this, c.selectionNode);
+    } else if (this.kind === 'sort') {
+      this.remove(c.selectionNode);
+    } else {
+      const moved = this.weights.remove(this, c.selectionNode);
+      if (moved !== undefined) moved.selectionNode = c.selectionNode;
+    }
     c.selectionNode = NIL;
   }
 
@@ -113,9 +198,23 @@ export class PoolSelection<C extends PolicyCandidate> extends RedBlackTree<C> {
     const n = Math.min(count, this.size);
     if (n <= 0) return [];
     const increments = Math.min(n, options.maxIncrement || DEFAULT_MAX_INCREMENT);
-    return this.isSort
+    if (this.kind === 'queue') return this.selectQueued(n, increments, options);
+    return this.kind === 'sort'
       ? this.selectSorted(n, increments, options)
       : this.selectRandom(n, increments, options);
+  }
+
+  private selectQueued(n: number, increments: number, options: SelectionOptions): C[] {
+    const q = this.queue;
+    const out: C[] = [];
+    for (let node = this.ringHead; node !== NIL && out.length < n; node = q.next(this, node))
+      out.push(q.item(node));
+    for (let i = 0; i < increments; i++) {
+      const c = out[i]!;
+      q.moveToBack(this, c.selectionNode);
+      this.advance(c, options.sequence);
+    }
+    return out;
   }
 
   private selectSorted(n: number, increments: number, options: SelectionOptions): C[] {
@@ -126,49 +225,46 @@ export class PoolSelection<C extends PolicyCandidate> extends RedBlackTree<C> {
       const c = out[i]!;
       this.remove(c.selectionNode);
       this.advance(c, options.sequence);
-      this.linkCandidate(c);
+      // Only the policy object knows a moving key; the others keep theirs (no read of c.policy).
+      this.linkSorted(c, this.keyMoves ? policySortKey(c) : c.sortKey);
     }
     return out;
   }
 
   private selectRandom(n: number, increments: number, options: SelectionOptions): C[] {
     const rng = options.rng;
+    const w = this.weights;
     const out: C[] = [];
     // Rejection sampling: drawing from all weights and redrawing on an already selected PE gives exactly
     // the distribution of drawing from the remaining weights, at one O(log n) descent per draw.
-    const total = this.totalValue;
+    const total = this.weightTotal;
     let rejections = 0;
     while (out.length < n && total > 0 && rejections < MAX_REJECTIONS) {
-      const node = this.findByCumulative(uniformBelow(rng, total));
-      if (node === NIL) break;
-      const c = this.item(node);
+      const c = w.item(this, w.find(this, uniformBelow(rng, total)));
       if (out.includes(c)) rejections++;
       else out.push(c);
     }
     if (out.length < n && rejections >= MAX_REJECTIONS) {
       // The selected PEs hold most of the weight: zero them for the rest of this selection.
-      for (const c of out) this.setValue(c.selectionNode, 0);
-      while (out.length < n) {
-        const rest = this.totalValue;
-        if (rest <= 0) break;
-        const node = this.findByCumulative(uniformBelow(rng, rest));
-        if (node === NIL) break;
-        out.push(this.item(node));
-        this.setValue(node, 0);
+      for (const c of out) w.setWeight(this, c.selectionNode, 0);
+      while (out.length < n && this.weightTotal > 0) {
+        const c = w.item(this, w.find(this, uniformBelow(rng, this.weightTotal)));
+        out.push(c);
+        w.setWeight(this, c.selectionNode, 0);
       }
-      for (const c of out) this.setValue(c.selectionNode, policyWeight(c));
+      for (const c of out) w.setWeight(this, c.selectionNode, policyWeight(c));
     }
     if (out.length < n) {
-      // Only weight-0 PEs are left: take them in PE id order rather than return fewer than asked.
-      for (let node = this.first(); node !== NIL && out.length < n; node = this.next(node)) {
-        const c = this.item(node);
+      // Only weight-0 PEs are left: take them in slot order rather than return fewer than asked.
+      for (let s = 0; s < this.slotCount && out.length < n; s++) {
+        const c = w.item(this, s);
         if (!out.includes(c)) out.push(c);
       }
     }
     for (let i = 0; i < increments; i++) {
       const c = out[i]!;
       this.advance(c, options.sequence);
-      if (this.descriptor.degrades) this.setValue(c.selectionNode, policyWeight(c));
+      if (this.descriptor.degrades) w.setWeight(this, c.selectionNode, policyWeight(c));
     }
     return out;
   }
@@ -177,15 +273,11 @@ export class PoolSelection<C extends PolicyCandidate> extends RedBlackTree<C> {
     c.sequence = sequence.next();
     c.selectionCount++;
     if (this.descriptor.degrades) c.degradation += policyLoadDegradation(c.policy);
-    if (c.policy.name === 'WeightedRoundRobin') c.turn++;
+    if (this.isWeightedRoundRobin) c.turn++;
   }
 
-  private linkCandidate(c: C): void {
-    if (this.isSort) {
-      c.sortKey = policySortKey(c);
-      c.selectionNode = this.insertKeyed(c, c.sortKey, c.sequence);
-    } else {
-      c.selectionNode = this.insertKeyed(c, c.id, 0, policyWeight(c));
-    }
+  private linkSorted(c: C, key: number): void {
+    c.sortKey = key;
+    c.selectionNode = this.insertKeyed(c, key, c.sequence);
   }
 }

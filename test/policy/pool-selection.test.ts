@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SeededRandom } from '../../src/base/random.js';
-import { NIL, TreeNodeStore } from '../../src/collections/index.js';
+import { NIL, RingStore, TreeNodeStore, WeightArena } from '../../src/collections/index.js';
 import {
   makePolicy,
   POLICY_DESCRIPTORS,
   type PolicyCandidate,
   type PolicyField,
   PoolSelection,
-  policyDescriptor,
   policySortKey,
   policyWeight,
   SequenceCounter,
@@ -32,11 +31,11 @@ class Candidate implements PolicyCandidate {
 }
 
 function makePool(name: PolicyName, params: Partial<Record<PolicyField, number>>[], seed = 1) {
-  const store = new TreeNodeStore<Candidate>({
-    keyed: true,
-    summed: policyDescriptor(name).selection === 'value',
+  const selection = new PoolSelection<Candidate>(name, {
+    sorted: new TreeNodeStore<Candidate>({ keyed: true }),
+    weighted: new WeightArena<Candidate>(),
+    queued: new RingStore<Candidate>(),
   });
-  const selection = new PoolSelection<Candidate>(name, store);
   const sequence = new SequenceCounter();
   const rng = new SeededRandom(seed);
   const members = params.map((p, i) => new Candidate(i + 1, makePolicy(name, p)));
@@ -252,9 +251,9 @@ describe('PoolSelection: random (value-tree) policies', () => {
     const other = members[2 - first!]!;
     assert.equal(chosen.degradation, 0x10000000);
     assert.equal(other.degradation, 0);
-    assert.equal(selection.tree.value(chosen.selectionNode), MAX - 0x10000000);
-    assert.equal(selection.tree.value(other.selectionNode), MAX);
-    assert.equal(selection.tree.totalValue, 2 * MAX - 0x10000000);
+    assert.equal(selection.weightOf(chosen), MAX - 0x10000000);
+    assert.equal(selection.weightOf(other), MAX);
+    assert.equal(selection.weightTotal, 2 * MAX - 0x10000000);
   });
 
   it('RandomizedPriorityLeastUsed(Degradation) and WeightedRandomDPF weights', () => {
@@ -297,7 +296,7 @@ describe('PoolSelection: every policy', () => {
         assert.equal(s.length, Math.min(round % 12, 9), d.name);
         assert.equal(new Set(s).size, s.length, `${d.name}: duplicates`);
       }
-      selection.tree.verify();
+      selection.verify();
       assert.equal(selection.size, 9);
     }
   });

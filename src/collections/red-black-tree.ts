@@ -4,12 +4,9 @@
  * - a comparator over the items (`insert`), for keys that are not numbers;
  * - over a `keyed` store without comparator, a numeric (key, tie) pair kept in the store (`insertKeyed`):
  *   searching reads no item, which matters when items are scattered over a large heap.
- * Equal items are kept in insertion order. When the store is `summed`, each node carries a numeric value
- * and its subtree sum, so that `findByCumulative` finds the node covering a cumulative value in O(log n)
- * (weighted random selection). Sums are recomputed from the children, never accumulated, so they do not
- * drift with fractional values.
+ * Equal items are kept in insertion order. (Weighted random selection uses `WeightArena`, not a tree.)
  *
- * Complexity: insert, remove, find, lowerBound, setValue, findByCumulative O(log n); first/last
+ * Complexity: insert, remove, find, lowerBound O(log n); first/last
  * O(log n); next/prev amortised O(1) during an in-order walk.
  */
 import { NIL, TreeNodeStore } from './tree-node-store.js';
@@ -47,19 +44,8 @@ export class RedBlackTree<T> {
     return this.count;
   }
 
-  /** Sum of all values (0 when the store is not summed or the tree is empty). */
-  get totalValue(): number {
-    const s = this.store;
-    return s.summed && this.root !== NIL ? s.nums[this.root * s.numStride + s.sumOffset]! : 0;
-  }
-
   item(node: number): T {
     return this.store.items[node] as T;
-  }
-
-  value(node: number): number {
-    const s = this.store;
-    return s.summed ? s.nums[node * s.numStride + s.valueOffset]! : 0;
   }
 
   /** The numeric key of a node (keyed store). */
@@ -69,9 +55,9 @@ export class RedBlackTree<T> {
   }
 
   /** Inserts `item` after all equal items (comparator order); returns its node. */
-  insert(item: T, value = 0): number {
+  insert(item: T): number {
     const s = this.store;
-    const z = s.allocate(item, value);
+    const z = s.allocate(item);
     const L = s.links;
     const LS = this.store.linkStride;
     const items = s.items;
@@ -88,9 +74,9 @@ export class RedBlackTree<T> {
   }
 
   /** Inserts `item` at numeric position (key, tie), after equal pairs (keyed store); returns its node. */
-  insertKeyed(item: T, key: number, tie: number, value = 0): number {
+  insertKeyed(item: T, key: number, tie: number): number {
     const s = this.store;
-    const z = s.allocate(item, value);
+    const z = s.allocate(item);
     const L = s.links;
     const LS = this.store.linkStride;
     const N = s.nums;
@@ -148,18 +134,9 @@ export class RedBlackTree<T> {
       L[y * LS + C] = L[z * LS + C]!;
     }
     this.count--;
-    if (s.summed) this.updateSumsFrom(xParent);
     if (!yWasRed) this.deleteFixup(x, xParent);
     L[NIL + P] = NIL;
     s.release(z);
-  }
-
-  /** Changes a node's value and updates the subtree sums on its path to the root. */
-  setValue(node: number, value: number): void {
-    const s = this.store;
-    if (!s.summed) return;
-    s.nums[node * s.numStride + s.valueOffset] = value;
-    this.updateSumsFrom(node);
   }
 
   /** A node whose item compares equal to the target (the first such), or NIL. */
@@ -277,41 +254,6 @@ export class RedBlackTree<T> {
     return p;
   }
 
-  /**
-   * The node covering cumulative value `target` in in-order sequence: the node n with
-   * sum(values before n) <= target < sum(values before n) + value(n). Nodes of value 0 are never
-   * returned; NIL when the total is 0 or the tree is empty. A target at or beyond the total (rounding)
-   * yields the last positive-valued node on the search path.
-   */
-  findByCumulative(target: number): number {
-    const s = this.store;
-    const L = s.links;
-    const LS = this.store.linkStride;
-    const N = s.nums;
-    const st = s.numStride;
-    const vo = s.valueOffset;
-    const lo = s.leftSumOffset;
-    let x = this.root;
-    let candidate = NIL;
-    let t = target;
-    while (x !== NIL) {
-      const ls = N[x * st + lo]!;
-      if (t < ls) {
-        x = L[x * LS]!;
-        continue;
-      }
-      t -= ls;
-      const v = N[x * st + vo]!;
-      if (v > 0) {
-        if (t < v) return x;
-        candidate = x;
-      }
-      t -= v;
-      x = L[x * LS + R]!;
-    }
-    return candidate;
-  }
-
   /** In-order iteration (do not modify the tree while iterating). */
   *[Symbol.iterator](): IterableIterator<T> {
     for (let n = this.first(); n !== NIL; n = this.next(n)) yield this.store.items[n] as T;
@@ -326,7 +268,7 @@ export class RedBlackTree<T> {
     this.count = 0;
   }
 
-  /** Checks every invariant (order, colours, black height, parents, sums); throws on a violation. For tests. */
+  /** Checks every invariant (order, colours, black height, parents); throws on a violation. For tests. */
   verify(): void {
     const s = this.store;
     const L = s.links;
@@ -336,7 +278,6 @@ export class RedBlackTree<T> {
     const left = (n: number): number => L[n * LS]!;
     const right = (n: number): number => L[n * LS + R]!;
     const red = (n: number): boolean => L[n * LS + C] === 1;
-    const sum = (n: number): number => (n === NIL ? 0 : s.nums[n * st + s.sumOffset]!);
     if (red(this.root)) throw new Error('red root');
     if (this.root !== NIL && L[this.root * LS + P] !== NIL) throw new Error('root has a parent');
     if (L[0] !== NIL || L[1] !== NIL || L[2] !== NIL || L[3] !== 0) throw new Error('sentinel modified');
@@ -359,10 +300,6 @@ export class RedBlackTree<T> {
       const bl = walk(l);
       const br = walk(r);
       if (bl !== br) throw new Error('black height differs');
-      if (s.summed && sum(n) !== s.nums[n * st + s.valueOffset]! + sum(l) + sum(r)) {
-        throw new Error('subtree sum wrong');
-      }
-      if (s.summed && s.nums[n * st + s.leftSumOffset] !== sum(l)) throw new Error('left subtree sum wrong');
       return bl + (red(n) ? 0 : 1);
     };
     walk(this.root);
@@ -382,43 +319,7 @@ export class RedBlackTree<T> {
     if (y === NIL) this.root = z;
     else L[y * LS + (goLeft ? 0 : R)] = z;
     this.count++;
-    if (s.summed) this.updateSumsFrom(y);
     this.insertFixup(z);
-  }
-
-  /** Recomputes the subtree sums from `node` up to the root. */
-  private updateSumsFrom(node: number): void {
-    const s = this.store;
-    const L = s.links;
-    const LS = this.store.linkStride;
-    const N = s.nums;
-    const st = s.numStride;
-    const so = s.sumOffset;
-    const vo = s.valueOffset;
-    const lo = s.leftSumOffset;
-    let x = node;
-    while (x !== NIL) {
-      const l = L[x * LS]!;
-      const r = L[x * LS + R]!;
-      const leftSum = l === NIL ? 0 : N[l * st + so]!;
-      N[x * st + lo] = leftSum;
-      N[x * st + so] = N[x * st + vo]! + leftSum + (r === NIL ? 0 : N[r * st + so]!);
-      x = L[x * LS + P]!;
-    }
-  }
-
-  private recomputeSum(x: number): void {
-    const s = this.store;
-    const L = s.links;
-    const LS = this.store.linkStride;
-    const N = s.nums;
-    const st = s.numStride;
-    const l = L[x * LS]!;
-    const r = L[x * LS + R]!;
-    const leftSum = l === NIL ? 0 : N[l * st + s.sumOffset]!;
-    N[x * st + s.leftSumOffset] = leftSum;
-    N[x * st + s.sumOffset] =
-      N[x * st + s.valueOffset]! + leftSum + (r === NIL ? 0 : N[r * st + s.sumOffset]!);
   }
 
   private transplant(u: number, v: number): void {
@@ -446,13 +347,6 @@ export class RedBlackTree<T> {
     else L[p * LS + R] = y;
     L[y * LS] = x;
     L[x * LS + P] = y;
-    if (s.summed) {
-      const so = s.sumOffset;
-      s.nums[y * s.numStride + so] = s.nums[x * s.numStride + so]!;
-      this.recomputeSum(x);
-      // x is now y's left child.
-      s.nums[y * s.numStride + s.leftSumOffset] = s.nums[x * s.numStride + so]!;
-    }
   }
 
   private rotateRight(x: number): void {
@@ -470,11 +364,6 @@ export class RedBlackTree<T> {
     else L[p * LS] = y;
     L[y * LS + R] = x;
     L[x * LS + P] = y;
-    if (s.summed) {
-      const so = s.sumOffset;
-      s.nums[y * s.numStride + so] = s.nums[x * s.numStride + so]!;
-      this.recomputeSum(x);
-    }
   }
 
   private insertFixup(node: number): void {

@@ -10,10 +10,8 @@
  * |---|---|---|
  * | 0-15 | `links` (Int32) | left, right, parent, red |
  * | 16-31 | `nums` (Float64) | key, tie (when `keyed`) |
- * | 16-39 or 32-55 | `nums` (Float64) | value, subtree sum, left subtree sum (when `summed`) |
  *
- * Records are 16 bytes (plain), 32 (keyed) or 64 (summed: one cache line). The left subtree's sum is kept in
- * the node so that a weighted descent reads one record per level.
+ * Records are 16 bytes (plain) or 32 (keyed).
  * Why: at a million entries, one JS object per node per index costs ~80 bytes and millions of objects for
  * the garbage collector to trace; here a node is a 16-64 byte record and one slot in the item array.
  */
@@ -23,7 +21,6 @@ export class TreeNodeStore<T> {
   links: Int32Array;
   nums: Float64Array;
   readonly items: (T | undefined)[] = [undefined];
-  readonly summed: boolean;
   readonly keyed: boolean;
   /** Bytes per node record. */
   readonly recordBytes: number;
@@ -33,28 +30,18 @@ export class TreeNodeStore<T> {
   readonly numStride: number;
   readonly keyOffset: number;
   readonly tieOffset: number;
-  readonly valueOffset: number;
-  readonly sumOffset: number;
-  readonly leftSumOffset: number;
   private freeHead = NIL;
   private used = 1;
   private live = 0;
 
-  /**
-   * `summed`: nodes carry a value and subtree sum. `keyed`: trees order nodes by a numeric (key, tie) pair
-   * kept in the store (no comparator calls, no item reads while searching).
-   */
-  constructor(options: { summed?: boolean; keyed?: boolean; initialCapacity?: number } = {}) {
-    this.summed = options.summed ?? false;
+  /** `keyed`: trees order nodes by a numeric (key, tie) pair kept in the store (no comparator calls). */
+  constructor(options: { keyed?: boolean; initialCapacity?: number } = {}) {
     this.keyed = options.keyed ?? false;
-    this.recordBytes = this.summed ? 64 : this.keyed ? 32 : 16;
+    this.recordBytes = this.keyed ? 32 : 16;
     this.linkStride = this.recordBytes / 4;
     this.numStride = this.recordBytes / 8;
     this.keyOffset = this.keyed ? 2 : -1;
     this.tieOffset = this.keyed ? 3 : -1;
-    this.valueOffset = this.summed ? (this.keyed ? 4 : 2) : -1;
-    this.sumOffset = this.summed ? this.valueOffset + 1 : -1;
-    this.leftSumOffset = this.summed ? this.valueOffset + 2 : -1;
     const capacity = Math.max(16, options.initialCapacity ?? 16);
     const buffer = new ArrayBuffer(capacity * this.recordBytes);
     this.links = new Int32Array(buffer);
@@ -75,7 +62,7 @@ export class TreeNodeStore<T> {
     return this.links.byteLength;
   }
 
-  allocate(item: T, value: number): number {
+  allocate(item: T): number {
     let n = this.freeHead;
     if (n !== NIL) {
       this.freeHead = this.links[n * this.linkStride]!;
@@ -92,12 +79,6 @@ export class TreeNodeStore<T> {
     l[b + 1] = NIL;
     l[b + 2] = NIL;
     l[b + 3] = 1;
-    if (this.summed) {
-      const o = n * this.numStride + this.valueOffset;
-      this.nums[o] = value;
-      this.nums[o + 1] = value;
-      this.nums[o + 2] = 0;
-    }
     return n;
   }
 

@@ -47,32 +47,18 @@ describe('RedBlackTree', () => {
     assert.equal(tree.prev(tree.first()), NIL);
   });
 
-  it('finds nodes by cumulative value (weighted selection)', () => {
-    const tree = new RedBlackTree<Item>(byKey, new TreeNodeStore<Item>({ summed: true }));
-    const items = [1, 2, 3, 4].map((key) => ({ key, tag: 0, weight: key, node: NIL }));
-    for (const i of items) i.node = tree.insert(i, i.weight);
-    assert.equal(tree.totalValue, 10);
-    const at = (x: number): number => tree.item(tree.findByCumulative(x)).key;
-    assert.deepEqual([0, 0.99, 1, 2.99, 3, 5.99, 6, 9.99].map(at), [1, 1, 2, 2, 3, 3, 4, 4]);
-    tree.setValue(items[1]!.node, 0);
-    assert.equal(tree.totalValue, 8);
-    assert.deepEqual([0, 1, 3.99, 4].map(at), [1, 3, 3, 4]);
-    assert.equal(at(100), 4);
-    tree.verify();
-  });
-
   it('shares one node store between trees', () => {
-    const store = new TreeNodeStore<Item>({ summed: true });
+    const store = new TreeNodeStore<Item>();
     const a = new RedBlackTree<Item>(byKey, store);
     const b = new RedBlackTree<Item>(byKey, store);
     for (let k = 0; k < 100; k++) {
-      a.insert({ key: k, tag: 0, weight: 1, node: NIL }, 1);
-      b.insert({ key: -k, tag: 0, weight: 2, node: NIL }, 2);
+      a.insert({ key: k, tag: 0, weight: 1, node: NIL });
+      b.insert({ key: -k, tag: 0, weight: 2, node: NIL });
     }
     a.verify();
     b.verify();
-    assert.equal(a.totalValue, 100);
-    assert.equal(b.totalValue, 200);
+    assert.equal(a.size, 100);
+    assert.equal(b.size, 100);
     assert.equal(store.liveNodes, 200);
     a.clear();
     assert.equal(store.liveNodes, 100);
@@ -80,9 +66,9 @@ describe('RedBlackTree', () => {
   });
 
   it('orders a keyed store by (key, tie) without a comparator', () => {
-    const tree = new RedBlackTree<Item>(undefined, new TreeNodeStore<Item>({ keyed: true, summed: true }));
+    const tree = new RedBlackTree<Item>(undefined, new TreeNodeStore<Item>({ keyed: true }));
     const add = (key: number, tie: number) =>
-      tree.insertKeyed({ key, tag: tie, weight: 0, node: NIL }, key, tie, 1);
+      tree.insertKeyed({ key, tag: tie, weight: 0, node: NIL }, key, tie);
     add(5, 2);
     add(Number.POSITIVE_INFINITY, 1);
     add(5, 1);
@@ -95,52 +81,36 @@ describe('RedBlackTree', () => {
       ['-1/9', '5/1', '5/1', '5/2', 'Infinity/0', 'Infinity/1'],
     );
     assert.equal(tree.keyOf(n), 5);
-    assert.equal(tree.totalValue, 6);
+    assert.equal(tree.size, 6);
     assert.throws(() => new RedBlackTree<Item>(undefined));
   });
 
-  it('matches a sorted-array model under random insert/remove/setValue (property)', () => {
+  it('matches a sorted-array model under random inserts and removals (property)', () => {
     fc.assert(
       fc.property(
-        fc.array(
-          fc.tuple(fc.constantFrom('insert', 'insert', 'remove', 'value'), fc.integer({ min: 0, max: 40 })),
-          { maxLength: 300 },
-        ),
+        fc.array(fc.tuple(fc.constantFrom('insert', 'insert', 'remove'), fc.integer({ min: 0, max: 40 })), {
+          maxLength: 300,
+        }),
         (ops) => {
-          const store = new TreeNodeStore<Item>({ summed: true, initialCapacity: 1 });
+          const store = new TreeNodeStore<Item>({ initialCapacity: 1 });
           const tree = new RedBlackTree<Item>(byKey, store);
           const model: Item[] = [];
           let tag = 0;
           for (const [op, k] of ops) {
             if (op === 'insert') {
               const item = { key: k, tag: tag++, weight: k % 7, node: NIL };
-              item.node = tree.insert(item, item.weight);
+              item.node = tree.insert(item);
               let at = model.length;
               while (at > 0 && model[at - 1]!.key > k) at--;
               model.splice(at, 0, item);
             } else if (model.length > 0) {
               const victim = model[k % model.length]!;
-              if (op === 'remove') {
-                tree.remove(victim.node);
-                model.splice(model.indexOf(victim), 1);
-              } else {
-                victim.weight = (victim.weight + k) % 11;
-                tree.setValue(victim.node, victim.weight);
-              }
+              tree.remove(victim.node);
+              model.splice(model.indexOf(victim), 1);
             }
           }
           tree.verify();
           assert.deepEqual(contents(tree), model);
-          const total = model.reduce((s, i) => s + i.weight, 0);
-          assert.equal(tree.totalValue, total);
-          let prefix = 0;
-          for (const i of model) {
-            if (i.weight > 0) {
-              assert.equal(tree.item(tree.findByCumulative(prefix)), i);
-              assert.equal(tree.item(tree.findByCumulative(prefix + i.weight - 0.5)), i);
-            }
-            prefix += i.weight;
-          }
         },
       ),
       { numRuns: 300 },

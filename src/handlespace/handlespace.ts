@@ -2,9 +2,9 @@
  * The handlespace (RFC 5351 §2, RFC 5353): pools by pool handle and their PEs, with the indexes a
  * registrar needs (notes/rsplib-interop.md §3.1) and incremental PE checksums (RFC 5353 §3.6.2):
  *
- * - pools: Map keyed by `poolHash(handle)` (collisions chained); a pool is created by its first registration
- *   and removed with its last PE; per pool a Map PE id -> PE and its selection tree (the pool is a
- *   `PoolSelection`: policy order, or PE id with weight sums);
+ * - pools: open-addressing table by `poolHash(handle)` (`PoolIndex`); a pool is created by its first
+ *   registration and removed with its last PE; per pool a Map PE id -> PE and its selection index (the pool
+ *   is a `PoolSelection`: a queue for RoundRobin, a tree in policy order, or a Fenwick tree of weights);
  * - ownership (`OwnershipIndex`): PEs by (home registrar, pool handle [shorter first, then bytes], PE id),
  *   with per-owner checksums: Handle Table extraction (resumable), takeover, resynchronisation;
  * - connections: Map connection key -> intrusive list of its PEs: removal of all PEs of a lost association;

@@ -37,12 +37,14 @@ export interface OwnerPoolSlotRef {
  */
 export class Pool extends PoolSelection<PoolElementNode> implements PoolInfo {
   readonly elements = new Map<PoolElementId, PoolElementNode>();
-  /** The handle's length and first 16 bytes, inline: a lookup compares them without another object. */
+  /** The handle's length and first 18 bytes, inline: a lookup compares them without another object. */
   private readonly handleLength: number;
   private readonly w0: number;
   private readonly w1: number;
   private readonly w2: number;
   private readonly w3: number;
+  private readonly w4: number;
+  private readonly w5: number;
   /** The handle's part of every PE checksum contribution of this pool (RFC 5353 §3.6.2). */
   readonly handleChecksumPart: number;
 
@@ -64,6 +66,8 @@ export class Pool extends PoolSelection<PoolElementNode> implements PoolInfo {
     this.w1 = handleWord(handle, 1);
     this.w2 = handleWord(handle, 2);
     this.w3 = handleWord(handle, 3);
+    this.w4 = handleWord(handle, 4);
+    this.w5 = handleWord(handle, 5);
   }
 
   /** Whether `handle` is this pool's handle. */
@@ -71,11 +75,15 @@ export class Pool extends PoolSelection<PoolElementNode> implements PoolInfo {
     const n = handle.length;
     if (n !== this.handleLength) return false;
     if (n > INLINE_HANDLE_BYTES) return keyMatchesHandle(this.key, handle);
+    // Words past the handle's length are 0 on both sides.
     return (
       handleWord(handle, 0) === this.w0 &&
-      (n <= 4 ||
-        (handleWord(handle, 1) === this.w1 &&
-          (n <= 8 || (handleWord(handle, 2) === this.w2 && (n <= 12 || handleWord(handle, 3) === this.w3)))))
+      handleWord(handle, 1) === this.w1 &&
+      handleWord(handle, 2) === this.w2 &&
+      (n <= 9 ||
+        (handleWord(handle, 3) === this.w3 &&
+          handleWord(handle, 4) === this.w4 &&
+          handleWord(handle, 5) === this.w5))
     );
   }
 

@@ -223,10 +223,12 @@ export class PoolSelection<C extends PolicyCandidate>
       out.push(this.item(node));
     for (let i = 0; i < increments; i++) {
       const c = out[i]!;
+      // A key that does not move with a selection is read from the tree record (in cache), not from the
+      // PE or its policy object.
+      const kept = this.keyOf(c.selectionNode);
       this.remove(c.selectionNode);
       this.advance(c, options.sequence);
-      // Only the policy object knows a moving key; the others keep theirs (no read of c.policy).
-      this.linkSorted(c, this.keyMoves ? policySortKey(c) : c.sortKey);
+      this.linkSorted(c, this.keyMoves ? policySortKey(c) : kept);
     }
     return out;
   }

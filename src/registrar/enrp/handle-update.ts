@@ -82,8 +82,11 @@ export class HandleUpdates {
       return;
     }
     const owner = pe.homeRegistrarId === 0 ? peer.id : pe.homeRegistrarId;
-    // notes §5: an add claiming us as home is ignored; we are the authority on our own PEs.
-    if (owner === this.ctx.registrarId) {
+    // notes §5: an add claiming us as home is ignored; we are the authority on our own PEs. So is an
+    // add of a PE we own: it may be the old home's update delivered late (SCTP retransmits it after a
+    // partition heals) and overwriting our takeover claim would lose the PE. If the PE really moved, our
+    // association to it ends and the audit of the new home brings it back.
+    if (owner === this.ctx.registrarId || existing?.homeRegistrarId === this.ctx.registrarId) {
       ignored('ownElement');
       return;
     }

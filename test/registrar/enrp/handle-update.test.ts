@@ -181,6 +181,23 @@ describe('Handle Update in (RFC 5353 §3.3, notes §3.4)', () => {
     assert.ok(hs.find(POOL, 8));
   });
 
+  it('ignores a peer’s add of a PE we own (a late update of its old home must not undo our takeover)', () => {
+    const { server, hs } = withTwoPeers();
+    hs.register({ poolHandle: POOL, element: element(8, OWN), now: 0, connection: 9 });
+    const a = server.handle({
+      kind: 'received',
+      now: 10,
+      assoc: 4,
+      message: update(0x200, 'addPe', element(8, 0x200)),
+    });
+    assert.deepEqual(
+      eventsOf(a, 'handleUpdateIgnored').map((e) => e.reason),
+      ['ownElement'],
+    );
+    assert.equal(hs.find(POOL, 8)?.homeRegistrarId, OWN);
+    assert.equal(hs.find(POOL, 8)?.connection, 9);
+  });
+
   it('learns a new peer from its Handle Update and asks for its Presence (§3.4.1)', () => {
     const { server } = enrpServer();
     started(server);

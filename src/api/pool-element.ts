@@ -139,6 +139,11 @@ export class PoolElement extends TypedEmitter<PoolElementEvents> {
     return this.node.core.phase === 'registered';
   }
 
+  /** The home registrar's id as last heard (0 until its first Keep Alive names it), if any. */
+  get homeRegistrarId(): number | undefined {
+    return this.node.core.homeRegistrarId;
+  }
+
   /** Resolves at the first successful registration; rejects on a rejection or after `timeoutMs`. */
   waitRegistered(timeoutMs = 10_000): Promise<void> {
     if (this.registeredOnce) return Promise.resolve();

@@ -294,8 +294,10 @@ export class PoolElement {
       this.home.registrarId = ka.registrarId;
       return out;
     }
-    if (!ka.homeRegistrar || ka.registrarId === this.home?.registrarId) return out;
-    // A new home registrar (takeover or takeover suggestion): move to its association.
+    if (!ka.homeRegistrar) return out;
+    // A new home registrar (takeover or takeover suggestion), or our home restarted with the same id
+    // and claiming us back: move to its association. Staying on the old one would leave the registrar
+    // that claims us and the one we re-register with both calling themselves our home.
     if (this.home) out.push({ kind: 'close', assoc: this.home.assoc });
     out.push(...this.stopHunt());
     this.home = { assoc, registrarId: ka.registrarId };

@@ -170,6 +170,29 @@ describe('PoolElement keep-alive (RFC 5352 §3.4)', () => {
     assert.ok(rereg && rereg.kind === 'registration');
     assert.equal(rereg.poolElement.homeRegistrarId, 0xb0000002);
   });
+  it('KA2.4: a keep-alive with H from the home id on a new association (restarted registrar) moves there', () => {
+    const pe = registered();
+    const ka = (assoc: number) =>
+      pe.handle({
+        kind: 'received',
+        now: 20 + assoc,
+        assoc,
+        message: {
+          kind: 'endpointKeepAlive',
+          homeRegistrar: true,
+          registrarId: 0xb0000001,
+          poolHandle: handle,
+          poolElementId: ID,
+        },
+      });
+    assert.deepEqual(events(ka(1)), []); // learns its home's id on the home association
+    assert.equal(pe.homeRegistrarId, 0xb0000001);
+    const out = ka(9);
+    assert.ok(out.some((a) => a.kind === 'close' && a.assoc === 1));
+    assert.deepEqual(events(out), ['homeChanged']);
+    assert.equal(pe.homeAssociation, 9);
+    assert.equal(pe.phase, 'registered');
+  });
 });
 
 describe('PoolElement failover and deregistration', () => {

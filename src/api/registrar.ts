@@ -42,6 +42,14 @@ export interface RegistrarOptions {
   readonly keepAliveTimeoutMs?: number;
   readonly maxBadPeReports?: number;
   readonly maxHResItems?: number;
+  /** Selected PEs whose policy state advances per resolution; 0 = policy default (RSPLIB `-maxincrement`). */
+  readonly maxIncrement?: number;
+  /** Rounding step of measured distances for DPF policies (RSPLIB `-distancestep`). */
+  readonly distanceStepMs?: number;
+  /** Handle Resolutions per second per pool user and pool; 0 = unlimited (default; RSPLIB `-maxhrrate`). */
+  readonly maxHandleResolutionRate?: number;
+  /** Endpoint Unreachables per second per pool user and pool; 0 = unlimited (default; RSPLIB `-maxeurate`). */
+  readonly maxEndpointUnreachableRate?: number;
   /** 'loopback', 'site-local' (default, like RSPLIB) or 'global'. */
   readonly minAddressScope?: string;
   readonly serverAnnounceCycleMs?: number;
@@ -110,6 +118,10 @@ export class Registrar extends TypedEmitter<RegistrarEvents> {
           'keepAliveTimeoutMs',
           'maxBadPeReports',
           'maxHResItems',
+          'maxIncrement',
+          'distanceStepMs',
+          'maxHandleResolutionRate',
+          'maxEndpointUnreachableRate',
           'serverAnnounceCycleMs',
           'peerHeartbeatCycleMs',
           'peerMaxTimeLastHeardMs',

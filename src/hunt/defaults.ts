@@ -12,5 +12,8 @@ export const HUNT_DEFAULTS = {
   failurePenaltyMs: 5_000,
 } as const;
 
+/** Registrars learned from announces kept at most (announces are unauthenticated: bound the table). */
+export const MAX_LEARNED_REGISTRARS = 64;
+
 /** The IANA-registered ASAP port (RFC 5352 §8.2), used when an announce carries no transport. */
 export const ASAP_PORT = 3863;

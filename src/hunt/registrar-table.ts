@@ -4,7 +4,7 @@
  */
 import { type Instant, type Random, randomBelow } from '../base/index.js';
 import type { IpAddress, RegistrarId, TransportParameter } from '../wire/types.js';
-import { ASAP_PORT, HUNT_DEFAULTS } from './defaults.js';
+import { ASAP_PORT, HUNT_DEFAULTS, MAX_LEARNED_REGISTRARS } from './defaults.js';
 
 /** Where to open an ASAP association to a registrar: its SCTP port and addresses (multi-homed). */
 export interface RegistrarEndpoint {
@@ -35,6 +35,7 @@ export const endpointKey = (e: RegistrarEndpoint): string => `${[...e.addresses]
 
 export class RegistrarTable {
   private readonly entries = new Map<string, RegistrarEntry>();
+  private learned = 0;
 
   constructor(
     configured: readonly RegistrarEndpoint[],
@@ -65,13 +66,19 @@ export class RegistrarTable {
     return this.entries.get(key);
   }
 
-  /** Inserts or refreshes the registrar endpoints an announce names (RFC 5352 §3.6). */
+  /**
+   * Inserts or refreshes the registrar endpoints an announce names (RFC 5352 §3.6). Announces are not
+   * authenticated (RFC 5352 §9.2): at most MAX_LEARNED_REGISTRARS learned entries are kept, so a flood of
+   * made-up ones cannot grow the table; known entries are still refreshed.
+   */
   learn(now: Instant, announce: AnnounceInfo): RegistrarEntry[] {
     const endpoints = announcedEndpoints(announce);
-    return endpoints.map((endpoint) => {
+    return endpoints.flatMap((endpoint) => {
       const key = endpointKey(endpoint);
       let entry = this.entries.get(key);
       if (!entry) {
+        if (this.learned >= MAX_LEARNED_REGISTRARS) return [];
+        this.learned++;
         entry = {
           key,
           endpoint,
@@ -84,14 +91,17 @@ export class RegistrarTable {
       }
       entry.registrarId = announce.registrarId;
       if (!entry.configured) entry.expiresAt = now + this.outdateMs;
-      return entry;
+      return [entry];
     });
   }
 
   /** Drops announce-learned entries whose T7-ENRPoutdate has passed. */
   expire(now: Instant): void {
     for (const [key, entry] of this.entries) {
-      if (entry.expiresAt !== undefined && entry.expiresAt <= now) this.entries.delete(key);
+      if (entry.expiresAt !== undefined && entry.expiresAt <= now) {
+        this.entries.delete(key);
+        this.learned--;
+      }
     }
   }
 

@@ -2,7 +2,9 @@
  * The registrar's ASAP side (RFC 5352 §3.1-§3.6) as a sans-I/O state machine: registration,
  * re-registration and deregistration with every check and cause; handle resolution; home-registrar
  * keep-alive monitoring; Endpoint Unreachable counting; removal of the PEs of a lost association;
- * ASAP Errors for malformed messages; periodic Server Announces. Changes to the PEs it owns are
+ * ASAP Errors for malformed messages; periodic Server Announces; optional per-PU rate limits of Handle
+ * Resolutions and Endpoint Unreachables, and at most one unscheduled Keep Alive per PE and interval
+ * (RFC 5352 §9.2, threats 8 and 9 of RFC 5355). Changes to the PEs it owns are
  * reported as `handlespaceChanged` notifications, which the ENRP side turns into Handle Updates.
  */
 import { type AssociationId, ByteWriter, type Instant, type Random } from '../base/index.js';
@@ -28,6 +30,7 @@ import {
 } from '../wire/types.js';
 import { HANDLE_RESOLUTION_ITEMS_MAX, MAX_HANDLE_RESOLUTION_ITEMS, REGISTRAR_DEFAULTS } from './defaults.js';
 import { type AssociationPeer, checkRegistration } from './registration-check.js';
+import { RequestRateLimiter } from './request-rate-limiter.js';
 
 export interface AsapServerOptions {
   readonly registrarId: RegistrarId;
@@ -42,6 +45,14 @@ export interface AsapServerOptions {
   readonly maxIncrement?: number;
   /** Period of ASAP Server Announces; 0 turns them off. */
   readonly serverAnnounceCycleMs?: number;
+  /**
+   * Handle Resolutions per second a PU may make per pool (RSPLIB `-maxhrrate`); 0 = unlimited. Over the
+   * limit the PU is answered "Unknown Pool Handle" (0x9) without PEs, as RSPLIB does.
+   */
+  readonly maxHandleResolutionRate?: number;
+  /** Endpoint Unreachables per second a PU may send per pool (RSPLIB `-maxeurate`); 0 = unlimited. Over
+   * the limit they are dropped. */
+  readonly maxEndpointUnreachableRate?: number;
 }
 
 export type AsapServerInput =
@@ -90,7 +101,20 @@ export type AsapServerEvent =
       readonly id: number;
       readonly cause: number;
     }
-  | { readonly kind: 'malformedMessage'; readonly assoc: AssociationId; readonly error: DecodeError };
+  | { readonly kind: 'malformedMessage'; readonly assoc: AssociationId; readonly error: DecodeError }
+  /** A Deregistration for a PE registered over another association (RFC 5355 §2.3). */
+  | {
+      readonly kind: 'deregistrationRefused';
+      readonly assoc: AssociationId;
+      readonly poolHandle: PoolHandle;
+      readonly id: number;
+    }
+  | {
+      readonly kind: 'rateLimited';
+      readonly assoc: AssociationId;
+      readonly request: 'handleResolution' | 'endpointUnreachable';
+      readonly poolHandle: PoolHandle;
+    };
 
 export type AsapServerAction =
   | { readonly kind: 'send'; readonly assoc: AssociationId; readonly message: AsapMessage }
@@ -101,6 +125,10 @@ export type AsapServerAction =
 export class AsapServer {
   private readonly peers = new Map<AssociationId, AssociationPeer>();
   private nextAnnounceAt: Instant | undefined;
+  private readonly resolutionLimit: RequestRateLimiter | undefined;
+  private readonly unreachableLimit: RequestRateLimiter | undefined;
+  /** When an Endpoint Unreachable last made us probe a PE out of turn (threat 9: bounded per PE). */
+  private readonly probedAt = new WeakMap<PoolElementEntry, Instant>();
   private readonly o: Required<Omit<AsapServerOptions, 'asapTransport'>> & {
     asapTransport?: TransportParameter;
   };
@@ -119,8 +147,13 @@ export class AsapServer {
       distanceStepMs: REGISTRAR_DEFAULTS.distanceStepMs,
       maxIncrement: REGISTRAR_DEFAULTS.maxIncrement,
       serverAnnounceCycleMs: REGISTRAR_DEFAULTS.serverAnnounceCycleMs,
+      maxHandleResolutionRate: REGISTRAR_DEFAULTS.maxHandleResolutionRate,
+      maxEndpointUnreachableRate: REGISTRAR_DEFAULTS.maxEndpointUnreachableRate,
       ...options,
     };
+    const limiter = (rate: number) => (rate > 0 ? new RequestRateLimiter(rate) : undefined);
+    this.resolutionLimit = limiter(this.o.maxHandleResolutionRate);
+    this.unreachableLimit = limiter(this.o.maxEndpointUnreachableRate);
   }
 
   get registrarId(): RegistrarId {
@@ -164,13 +197,17 @@ export class AsapServer {
         out.push(...this.onDeregistration(assoc, m));
         break;
       case 'handleResolution':
-        out.push(...this.onHandleResolution(assoc, m));
+        if (this.resolutionLimit?.allow(assoc, m.poolHandle, now) === false)
+          out.push(...this.refuseResolution(assoc, m));
+        else out.push(...this.onHandleResolution(assoc, m));
         break;
       case 'endpointKeepAliveAck':
         this.onKeepAliveAck(now, assoc, m);
         break;
       case 'endpointUnreachable':
-        out.push(...this.onUnreachable(now, m));
+        if (this.unreachableLimit?.allow(assoc, m.poolHandle, now) === false)
+          out.push(this.rateLimited(assoc, 'endpointUnreachable', m.poolHandle));
+        else out.push(...this.onUnreachable(now, m));
         break;
       default:
         // Messages for PEs and PUs (responses, cookies, announces, errors) mean nothing to a registrar.
@@ -264,42 +301,49 @@ export class AsapServer {
     return { cause, data: w.finish() };
   }
 
-  /** RFC 5352 §3.2: remove (granting an unknown PE too) and answer. */
+  /**
+   * RFC 5352 §3.2: remove (granting an unknown PE too) and answer. A PE registered over another, live
+   * association is not removed: the PE deregisters over the association it registered on (§3.2 D3), so
+   * anyone else naming its handle and id is refused with "Rejected due to security considerations"
+   * (RFC 5355 §2.3: without TLS, the association is the only proof of identity we have).
+   */
   private onDeregistration(assoc: AssociationId, m: AsapDeregistration): AsapServerAction[] {
-    const out: AsapServerAction[] = [
-      {
-        kind: 'send',
-        assoc,
-        message: { kind: 'deregistrationResponse', poolHandle: m.poolHandle, poolElementId: m.poolElementId },
-      },
-    ];
     const entry = this.handlespace.find(m.poolHandle, m.poolElementId);
-    if (entry && entry.homeRegistrarId === this.o.registrarId) {
-      out.push(this.removed(entry, 'deregistered'));
+    const ours = entry !== undefined && entry.homeRegistrarId === this.o.registrarId;
+    const foreign = ours && entry.connection !== undefined && entry.connection !== assoc;
+    const response: AsapServerAction = {
+      kind: 'send',
+      assoc,
+      message: {
+        kind: 'deregistrationResponse',
+        poolHandle: m.poolHandle,
+        poolElementId: m.poolElementId,
+        ...(foreign
+          ? {
+              operationError: {
+                causes: [{ cause: ErrorCause.RejectedDueToSecurityConsiderations, data: new Uint8Array(0) }],
+              },
+            }
+          : {}),
+      },
+    };
+    if (foreign) {
+      const event: AsapServerEvent = {
+        kind: 'deregistrationRefused',
+        assoc,
+        poolHandle: m.poolHandle,
+        id: m.poolElementId,
+      };
+      return [response, { kind: 'notify', event }];
     }
-    return out;
+    return ours ? [response, this.removed(entry, 'deregistered')] : [response];
   }
 
   /** RFC 5352 §3.3 and the Handle Resolution option: select by policy, answer with the pool's policy. */
   private onHandleResolution(assoc: AssociationId, m: AsapHandleResolution): AsapServerAction[] {
     const items = this.itemCount(m.items);
     const selected = this.handlespace.select(m.poolHandle, items, this.random, this.o.maxIncrement);
-    if (!selected || selected.length === 0) {
-      const causes = [{ cause: ErrorCause.UnknownPoolHandle, data: new Uint8Array(0) }];
-      return [
-        {
-          kind: 'send',
-          assoc,
-          message: {
-            kind: 'handleResolutionResponse',
-            subscriptionAccepted: false,
-            poolHandle: m.poolHandle,
-            poolElements: [],
-            operationError: { causes },
-          },
-        },
-      ];
-    }
+    if (!selected || selected.length === 0) return [this.unknownPoolHandle(assoc, m.poolHandle)];
     const poolElements = selected.map((e) => poolElementParameter(e));
     const message: AsapMessage = {
       kind: 'handleResolutionResponse',
@@ -309,6 +353,37 @@ export class AsapServer {
       poolElements,
     };
     return [{ kind: 'send', assoc, message }];
+  }
+
+  /** Over the PU's rate: "Unknown Pool Handle" without PEs, as RSPLIB answers. */
+  private refuseResolution(assoc: AssociationId, m: AsapHandleResolution): AsapServerAction[] {
+    return [
+      this.rateLimited(assoc, 'handleResolution', m.poolHandle),
+      this.unknownPoolHandle(assoc, m.poolHandle),
+    ];
+  }
+
+  private unknownPoolHandle(assoc: AssociationId, poolHandle: PoolHandle): AsapServerAction {
+    const causes = [{ cause: ErrorCause.UnknownPoolHandle, data: new Uint8Array(0) }];
+    return {
+      kind: 'send',
+      assoc,
+      message: {
+        kind: 'handleResolutionResponse',
+        subscriptionAccepted: false,
+        poolHandle,
+        poolElements: [],
+        operationError: { causes },
+      },
+    };
+  }
+
+  private rateLimited(
+    assoc: AssociationId,
+    request: 'handleResolution' | 'endpointUnreachable',
+    poolHandle: PoolHandle,
+  ): AsapServerAction {
+    return { kind: 'notify', event: { kind: 'rateLimited', assoc, request, poolHandle } };
   }
 
   private itemCount(requested: number | undefined): number {
@@ -326,21 +401,26 @@ export class AsapServer {
 
   /**
    * RFC 5352 §3.5: count the report; at MAX-BAD-PE-REPORT remove the PE. A PE we own is probed at once
-   * with a Keep Alive, whose timeout removes it if it is really gone.
+   * with a Keep Alive, whose timeout removes it if it is really gone; at most once per keep-alive
+   * interval, so that reports cannot make us flood the PE with Keep Alives (RFC 5355 §2.14).
    */
   private onUnreachable(now: Instant, m: AsapEndpointUnreachable): AsapServerAction[] {
     const count = this.handlespace.reportUnreachable(m.poolHandle, m.poolElementId);
     const entry = this.handlespace.find(m.poolHandle, m.poolElementId);
     if (count === undefined || !entry) return [];
     if (count >= this.o.maxBadPeReports) return [this.removed(entry, 'unreachable')];
-    if (entry.homeRegistrarId === this.o.registrarId && entry.timerKind === 'keepAliveTransmission') {
-      return this.sendKeepAlive(now, entry);
-    }
-    return [];
+    if (entry.homeRegistrarId !== this.o.registrarId || entry.timerKind !== 'keepAliveTransmission')
+      return [];
+    const last = this.probedAt.get(entry);
+    if (last !== undefined && now - last < this.o.keepAliveIntervalMs) return [];
+    this.probedAt.set(entry, now);
+    return this.sendKeepAlive(now, entry);
   }
 
   private onAssocLost(assoc: AssociationId): AsapServerAction[] {
     this.peers.delete(assoc);
+    this.resolutionLimit?.forget(assoc);
+    this.unreachableLimit?.forget(assoc);
     return this.handlespace
       .elementsByConnection(assoc)
       .filter((e) => e.homeRegistrarId === this.o.registrarId)

@@ -18,6 +18,10 @@ export const REGISTRAR_DEFAULTS = {
   distanceStepMs: 50,
   /** How many selected PEs advance their policy state per resolution; 0 = policy default. */
   maxIncrement: 0,
+  /** Handle Resolutions per second per PU and pool; 0 = unlimited (RSPLIB `-maxhrrate`, off by default). */
+  maxHandleResolutionRate: 0,
+  /** Endpoint Unreachables per second per PU and pool; 0 = unlimited (RSPLIB `-maxeurate`, off by default). */
+  maxEndpointUnreachableRate: 0,
 } as const;
 
 /** Hard cap of PEs in one Handle Resolution Response (RSPLIB MAX_MAX_HANDLE_RESOLUTION_ITEMS). */

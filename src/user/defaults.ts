@@ -4,4 +4,6 @@ export const USER_DEFAULTS = {
   requestTimeoutMs: 3_000,
   /** MAX-REQUEST-RETRANSMIT (RFC 5352 §7.3). */
   maxRequestRetransmit: 2,
+  /** A PE is reported unreachable at most once per this time (the registrar's keep-alive interval). */
+  unreachableReportHoldMs: 5_000,
 } as const;

@@ -55,6 +55,11 @@ export interface PoolUserConfig {
   readonly maxRequestRetransmit?: number;
   readonly cache?: ResolutionCache;
   readonly hunt?: HuntOptions;
+  /**
+   * A PE is reported unreachable at most once per this time (RFC 5352 §9.2, threat 8: the number of
+   * Endpoint Unreachables SHOULD be limited); sessions failing over from one dead PE make one report.
+   */
+  readonly unreachableReportHoldMs?: number;
 }
 
 export type PoolUserInput =
@@ -109,6 +114,9 @@ export class PoolUser {
   private readonly hunt: RegistrarHunt;
   private readonly pending = new Map<string, PendingResolution>();
   private readonly unreachableQueue: { poolHandle: PoolHandle; poolElementId: PoolElementId }[] = [];
+  /** When each PE was last reported (pruned of entries older than the hold time). */
+  private readonly reportedAt = new Map<string, Instant>();
+  private readonly unreachableReportHoldMs: number;
   private closed = false;
   private readonly requestTimeoutMs: number;
   private readonly maxRetransmit: number;
@@ -119,6 +127,7 @@ export class PoolUser {
   ) {
     this.requestTimeoutMs = config.requestTimeoutMs ?? USER_DEFAULTS.requestTimeoutMs;
     this.maxRetransmit = config.maxRequestRetransmit ?? USER_DEFAULTS.maxRequestRetransmit;
+    this.unreachableReportHoldMs = config.unreachableReportHoldMs ?? USER_DEFAULTS.unreachableReportHoldMs;
     this.hunt = new RegistrarHunt(new RegistrarTable(config.registrars ?? []), random, config.hunt);
   }
 
@@ -196,13 +205,14 @@ export class PoolUser {
     return [{ kind: 'send', assoc: this.home!, message }];
   }
 
-  /** RFC 5352 §3.5: tell a registrar once; drop the PE from the cache at once. */
+  /** RFC 5352 §3.5: tell a registrar once per hold time; drop the PE from the cache at once. */
   private onReportUnreachable(
     now: Instant,
     poolHandle: PoolHandle,
     poolElementId: PoolElementId,
   ): PoolUserAction[] {
     this.config.cache?.remove(poolHandle, poolElementId);
+    if (!this.mayReport(now, `${toHex(poolHandle)}/${poolElementId}`)) return [];
     if (this.home === undefined) {
       this.unreachableQueue.push({ poolHandle, poolElementId });
       return this.startHunt(now);
@@ -210,6 +220,17 @@ export class PoolUser {
     return [
       { kind: 'send', assoc: this.home, message: { kind: 'endpointUnreachable', poolHandle, poolElementId } },
     ];
+  }
+
+  private mayReport(now: Instant, key: string): boolean {
+    const hold = this.unreachableReportHoldMs;
+    const last = this.reportedAt.get(key);
+    if (last !== undefined && now - last < hold) return false;
+    if (this.reportedAt.size >= 1024) {
+      for (const [k, t] of this.reportedAt) if (now - t >= hold) this.reportedAt.delete(k);
+    }
+    this.reportedAt.set(key, now);
+    return true;
   }
 
   private onReceived(now: Instant, message: AsapMessage): PoolUserAction[] {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SeededRandom } from '../../src/base/random.js';
+import { MAX_LEARNED_REGISTRARS } from '../../src/hunt/defaults.js';
 import { type HuntAction, RegistrarHunt } from '../../src/hunt/registrar-hunt.js';
 import { RegistrarTable } from '../../src/hunt/registrar-table.js';
 
@@ -102,5 +103,22 @@ describe('RegistrarTable', () => {
     table.expire(8_000);
     assert.equal(table.size, 1);
     assert.equal(table.all()[0]!.configured, true);
+  });
+
+  it('keeps at most MAX_LEARNED_REGISTRARS announce-learned entries (a flood of announces cannot grow it)', () => {
+    const table = new RegistrarTable([endpoint(1)], 5_000);
+    const announce = (now: number, n: number) =>
+      table.learn(now, {
+        registrarId: n,
+        transports: [],
+        source: { address: `10.9.${n >> 8}.${n & 255}`, port: 3863 },
+      });
+    for (let n = 1; n <= 1000; n++) announce(0, n);
+    assert.equal(table.size, 1 + MAX_LEARNED_REGISTRARS);
+    assert.equal(announce(1_000, 1).length, 1, 'a known one is refreshed');
+    assert.equal(announce(1_000, 999).length, 0, 'a new one is not taken while full');
+    table.expire(5_000);
+    assert.equal(table.size, 2);
+    assert.equal(announce(5_000, 999).length, 1, 'room again after expiry');
   });
 });

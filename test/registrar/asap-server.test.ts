@@ -256,6 +256,18 @@ describe('AsapServer keep-alive monitoring and removal', () => {
     assert.equal(hs.size, 0);
   });
 
+  it('refuses to deregister a PE registered over another live association (RFC 5355 §2.3)', () => {
+    const { s, hs } = server();
+    register(s, 1, 0x101);
+    const message: AsapMessage = { kind: 'deregistration', poolHandle: echo, poolElementId: 0x101 };
+    const spoofed = s.handle({ kind: 'received', now: 1, assoc: 9, message });
+    assert.equal(causeOf(sentTo(spoofed, 9)[0]), ErrorCause.RejectedDueToSecurityConsiderations);
+    assert.equal(hs.size, 1);
+    const own = s.handle({ kind: 'received', now: 2, assoc: 1, message });
+    assert.equal(causeOf(sentTo(own, 1)[0]), undefined);
+    assert.equal(hs.size, 0);
+  });
+
   it('deregisters and answers even for an unknown PE', () => {
     const { s, hs } = server();
     register(s, 1, 0x101);
@@ -366,5 +378,59 @@ describe('AsapServer and PEs owned by peers (timers set by the ENRP side)', () =
     });
     assert.equal(sentTo(out, 3)[0]?.kind, 'deregistrationResponse');
     assert.ok(hs.find(echo, 0x56));
+  });
+});
+
+describe('AsapServer flood limits (RFC 5352 §9.2, RFC 5355 threats 8 and 9)', () => {
+  const resolve = (s: AsapServer, now: number, assoc = 9, poolHandle = echo) =>
+    s.handle({
+      kind: 'received',
+      now,
+      assoc,
+      message: { kind: 'handleResolution', poolHandle, subscribe: false },
+    });
+  const limited = (actions: AsapServerAction[]) =>
+    actions.flatMap((a) => (a.kind === 'notify' && a.event.kind === 'rateLimited' ? [a.event.request] : []));
+
+  it('answers a pool user over its handle-resolution rate "Unknown Pool Handle" without PEs (RSPLIB -maxhrrate)', () => {
+    const { s } = server({ maxHandleResolutionRate: 10 });
+    register(s, 1, 0x101);
+    for (let i = 0; i < 16; i++) assert.deepEqual(idsOf(sentTo(resolve(s, 100))[0]), [0x101], `burst ${i}`);
+    const refused = resolve(s, 100);
+    assert.equal(causeOf(sentTo(refused)[0]), ErrorCause.UnknownPoolHandle);
+    assert.deepEqual(idsOf(sentTo(refused)[0]), []);
+    assert.deepEqual(limited(refused), ['handleResolution']);
+    // Another pool user is not affected; the first one gets a token back every 100 ms.
+    assert.deepEqual(idsOf(sentTo(resolve(s, 100, 10))[0]), [0x101]);
+    assert.deepEqual(idsOf(sentTo(resolve(s, 200))[0]), [0x101]);
+    assert.equal(causeOf(sentTo(resolve(s, 201))[0]), ErrorCause.UnknownPoolHandle);
+  });
+
+  it('drops endpoint-unreachable reports over the rate (RSPLIB -maxeurate) and forgets a lost association', () => {
+    const { s, hs } = server({ maxEndpointUnreachableRate: 1, maxBadPeReports: 1_000 });
+    register(s, 1, 0x101);
+    const report: AsapMessage = { kind: 'endpointUnreachable', poolHandle: echo, poolElementId: 0x101 };
+    for (let i = 0; i < 20; i++) s.handle({ kind: 'received', now: 10, assoc: 9, message: report });
+    assert.equal(hs.find(echo, 0x101)?.unreachabilityReports, 16);
+    s.handle({ kind: 'assocLost', now: 11, assoc: 9 });
+    s.handle({ kind: 'received', now: 12, assoc: 9, message: report });
+    assert.equal(hs.find(echo, 0x101)?.unreachabilityReports, 17);
+  });
+
+  it('probes a reported PE with an unscheduled Keep Alive at most once per keep-alive interval', () => {
+    const { s } = server({ keepAliveIntervalMs: 5_000, maxBadPeReports: 1_000 });
+    register(s, 1, 0x101);
+    const report: AsapMessage = { kind: 'endpointUnreachable', poolHandle: echo, poolElementId: 0x101 };
+    const ack: AsapMessage = {
+      kind: 'endpointKeepAliveAck',
+      poolHandle: echo,
+      poolElementId: 0x101,
+    };
+    let probes = 0;
+    for (let t = 1; t < 10_000; t += 10) {
+      probes += sentTo(s.handle({ kind: 'received', now: t, assoc: 9, message: report }), 1).length;
+      s.handle({ kind: 'received', now: t + 1, assoc: 1, message: ack });
+    }
+    assert.equal(probes, 2, 'one probe per 5 s of reports every 10 ms');
   });
 });

@@ -163,4 +163,14 @@ describe('PoolUser unreachable reports (RFC 5352 §3.5)', () => {
       'endpointUnreachable',
     );
   });
+
+  it('reports a PE at most once per hold time (RFC 5352 §9.2: limit Endpoint Unreachables)', () => {
+    const pu = connected();
+    const report = (now: number, id = 7) =>
+      sent(pu.handle({ kind: 'reportUnreachable', now, poolHandle: handle, poolElementId: id })).length;
+    assert.equal(report(10), 1);
+    assert.equal(report(20), 0, 'the same PE again: no second report');
+    assert.equal(report(30, 8), 1, 'another PE');
+    assert.equal(report(10 + 5_000), 1, 'after the hold time');
+  });
 });

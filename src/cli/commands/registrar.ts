@@ -18,6 +18,13 @@ ASAP:
   --keepalive-timeout MS         wait for the Keep Alive Ack (default 5000)
   --max-bad-pe-reports N         unreachable reports before a PE is removed (default 3)
   --max-hres-items N             PEs per handle resolution by default (default 3, at most 128)
+  --max-increment N              selected PEs whose policy state advances per resolution
+                                 (default 0 = the policy's own, 1)
+  --distance-step MS             rounding of measured distances for DPF policies (default 50)
+  --max-hr-rate N                handle resolutions per second a pool user may make per pool;
+                                 more are answered "unknown pool handle" (default 0 = unlimited)
+  --max-eu-rate N                endpoint-unreachable reports per second a pool user may send
+                                 per pool; more are ignored (default 0 = unlimited)
   --min-address-scope loopback|site-local|global
                                  narrowest PE address accepted (default site-local)
 ENRP:
@@ -55,6 +62,10 @@ export const registrarCommand: Command = {
         'keepalive-timeout': { type: 'string' },
         'max-bad-pe-reports': { type: 'string' },
         'max-hres-items': { type: 'string' },
+        'max-increment': { type: 'string' },
+        'distance-step': { type: 'string' },
+        'max-hr-rate': { type: 'string' },
+        'max-eu-rate': { type: 'string' },
         'min-address-scope': { type: 'string' },
         enrp: { type: 'string' },
         peer: { type: 'string', multiple: true },
@@ -87,6 +98,10 @@ export const registrarCommand: Command = {
         keepAliveTimeoutMs: ms('keepalive-timeout', 100, 60_000),
         maxBadPeReports: ms('max-bad-pe-reports', 1, 1_000_000),
         maxHResItems: ms('max-hres-items', 1, 128),
+        maxIncrement: ms('max-increment', 0, 128),
+        distanceStepMs: ms('distance-step', 1, 60_000),
+        maxHandleResolutionRate: ms('max-hr-rate', 0, 1_000_000_000),
+        maxEndpointUnreachableRate: ms('max-eu-rate', 0, 1_000_000_000),
         minAddressScope: v['min-address-scope'],
         peerHeartbeatCycleMs: ms('peer-heartbeat-cycle', 100, 300_000),
         peerMaxTimeLastHeardMs: ms('peer-max-time-last-heard', 100, 300_000),

@@ -9,11 +9,12 @@
 # peers; libc6-dev is only a Recommends of gcc),
 # iproute2 (ip netns), tcpdump + python3 (the rig's capture and guest shell), qemu-system-x86 +
 # busybox-static (the rig's VM; installed here in the same apt-get run, which is faster than letting
-# `rsplib-vm setup` install them in a second one). Without root or apt-get it reports and exits 0
+# `rsplib-vm setup` install them in a second one), nftables (the partition of
+# test/io/enrp-scope-processes.test.ts). Without root or apt-get it reports and exits 0
 # (or 1 with --check): the interop tests then skip unless RSERPOOL_INTEROP=require.
 set -euo pipefail
 
-PACKAGES=(tshark libusrsctp-examples libusrsctp-dev gcc libc6-dev iproute2 tcpdump python3 qemu-system-x86 busybox-static)
+PACKAGES=(tshark libusrsctp-examples libusrsctp-dev gcc libc6-dev iproute2 tcpdump python3 qemu-system-x86 busybox-static nftables)
 
 missing_packages() {
   local p status

@@ -31,7 +31,7 @@ const TIMERS = [
   ['--peer-heartbeat-cycle', '300'],
   ['--peer-max-time-last-heard', '1000'],
   ['--peer-max-time-no-response', '1000'],
-  ['--mentor-discovery-timeout', '1000'],
+  ['--mentor-discovery-timeout', '3000'],
   ['--takeover-expiry', '1000'],
   // 1,000 PEs: a keep-alive every 2.5-5 s each (the registrar randomises); a crashed PE is gone
   // within 7 s.
@@ -288,10 +288,16 @@ describe(`ENRP at scale with processes: 5 registrars, ${PE_COUNT} PEs (seed ${SE
 
   it('R2 restarted with the same id resyncs from a mentor', async () => {
     const p = startRegistrar(1);
-    const { line } = await p.waitLog((l) => l.message === 'startupDone', RESYNC_BOUND_MS);
-    assert.equal((line.event as { reason: string }).reason, 'mentorSync', JSON.stringify(line));
+    // The mentor download of ~900 PEs may outlast the start-up phase on a loaded machine: what counts
+    // is that it completes.
+    const { line } = await p.waitLog(
+      (l) => l.message === 'syncDone' && (l.event as { reason: string }).reason === 'mentor',
+      RESYNC_BOUND_MS,
+    );
     const r = await eventually('R2 in step', () => check([0, 1, 2, 3, 4]), RESYNC_BOUND_MS);
-    note(`R2 restarted: mentor sync, all agree after ${r.ms} ms`);
+    note(
+      `R2 restarted: mentor sync of ${(line.event as { elements: number }).elements} PEs, all agree after ${r.ms} ms`,
+    );
   });
 
   it(`a ${PARTITION_MS} ms partition {R1,R2} | {R3,R4,R5} heals, more churn, then all converge`, async (t) => {

@@ -26,5 +26,12 @@ export const ENRP_DEFAULTS = {
 /** Hard cap of PEs per Handle Table Response (RSPLIB NTE_MAX_POOL_ELEMENT_NODES, notes §2.8). */
 export const MAX_ELEMENTS_PER_HT_REQUEST = 1024;
 
+/**
+ * Peers a registrar keeps at most. Presence is unauthenticated (RFC 5353 §6.2: a receiver must be prepared
+ * for many multicast announcements from attackers); each peer costs state, an association attempt and,
+ * when it falls silent, a takeover run. An operation scope has a handful of registrars.
+ */
+export const MAX_PEERS = 256;
+
 /** Messages queued for a peer while its association is being set up; older ones are dropped beyond this. */
 export const PEER_QUEUE_LIMIT = 4096;

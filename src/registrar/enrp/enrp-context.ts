@@ -81,7 +81,7 @@ export interface EnrpContext {
     via: 'presence' | 'listResponse' | 'message',
     assoc: number | undefined,
     out: EnrpAction[],
-  ): Peer;
+  ): Peer | undefined;
   presence(receiverId: RegistrarId, replyRequired: boolean): EnrpPresence;
   /** A PE the mentor lists as ours that we do not have (restart with the same id): claim it back. */
   reclaim(now: Instant, poolHandle: PoolHandle, element: PoolElementParameter, out: EnrpAction[]): void;

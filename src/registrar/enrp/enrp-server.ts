@@ -11,7 +11,7 @@ import type { Handlespace, PoolElementEntry } from '../../handlespace/index.js';
 import type { DecodeError } from '../../wire/decode-error.js';
 import type { EnrpMessage, EnrpPresence } from '../../wire/enrp-messages.js';
 import type { PoolElementParameter, PoolHandle, RegistrarId } from '../../wire/types.js';
-import { ENRP_DEFAULTS } from './defaults.js';
+import { ENRP_DEFAULTS, MAX_PEERS } from './defaults.js';
 import type { ConnectPurpose, EnrpContext, EnrpServerOptions, ResolvedEnrpOptions } from './enrp-context.js';
 import { malformedReply, unrecognizedReport } from './enrp-errors.js';
 import type { EnrpAction, EnrpEvent, EnrpInput } from './enrp-types.js';
@@ -193,6 +193,7 @@ export class EnrpServer implements EnrpContext {
       if (peer !== undefined) this.heard(now, peer, out);
     } else {
       peer ??= this.addPeer(now, sender, m.kind === 'presence' ? 'presence' : 'message', assoc, out);
+      if (peer === undefined) return;
       this.heard(now, peer, out);
     }
     if (peer !== undefined && peer.endpoint === undefined && assoc !== undefined) {
@@ -241,13 +242,18 @@ export class EnrpServer implements EnrpContext {
     }
   }
 
+  /** A new peer, or undefined (and a `peerRefused` event) when the table holds MAX_PEERS already. */
   addPeer(
     now: Instant,
     id: RegistrarId,
     via: 'presence' | 'listResponse' | 'message',
     assoc: AssociationId | undefined,
     out: EnrpAction[],
-  ): Peer {
+  ): Peer | undefined {
+    if (this.peers.size >= MAX_PEERS) {
+      this.notify(out, { kind: 'peerRefused', registrarId: id, reason: 'peerLimit' });
+      return undefined;
+    }
     const peer = this.peers.add(id, now, this.options.peerMaxTimeLastHeardMs);
     if (assoc !== undefined) this.peers.bindAssoc(assoc, id);
     this.notify(out, { kind: 'peerAdded', registrarId: id, via });

@@ -70,6 +70,11 @@ export type PeerStatus = 'active' | 'probing' | 'takingOver' | 'takenOver';
 
 export type EnrpEvent =
   | {
+      readonly kind: 'peerRefused';
+      readonly registrarId: RegistrarId;
+      readonly reason: 'peerLimit';
+    }
+  | {
       readonly kind: 'peerAdded';
       readonly registrarId: RegistrarId;
       readonly via: 'presence' | 'listResponse' | 'message';

@@ -51,6 +51,7 @@ export class ListExchange {
       const endpoint = endpointOf(s.transport);
       if (endpoint === undefined) continue;
       const peer = this.ctx.addPeer(now, s.registrarId, 'listResponse', undefined, out);
+      if (peer === undefined) return;
       peer.endpoint = endpoint;
       this.ctx.sendToPeer(peer, this.ctx.presence(peer.id, true), out);
     }

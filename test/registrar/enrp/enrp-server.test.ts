@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ENRP_DEFAULTS } from '../../../src/registrar/enrp/defaults.js';
+import { ENRP_DEFAULTS, MAX_PEERS } from '../../../src/registrar/enrp/defaults.js';
 import type { DecodeError } from '../../../src/wire/decode-error.js';
 import type { EnrpMessage } from '../../../src/wire/enrp-messages.js';
 import { decodeEnrp, encodeEnrp } from '../../../src/wire/index.js';
@@ -94,6 +94,26 @@ describe('EnrpServer start-up and Presence (RFC 5353 §3.2, §3.4)', () => {
     assert.equal(p?.assoc, 3);
     assert.equal(p?.message.replyRequired, true);
     assert.equal(p?.message.receiverId, 0x200);
+  });
+
+  it('keeps at most MAX_PEERS peers: a flood of forged multicast Presences cannot grow the table (RFC 5353 §6.2)', () => {
+    const { server } = enrpServer();
+    started(server);
+    let refused = 0;
+    let connectsSent = 0;
+    for (let i = 1; i <= MAX_PEERS + 50; i++) {
+      const out = server.handle({
+        kind: 'multicastReceived',
+        now: 10,
+        from: { address: `10.1.${i >> 8}.${i & 255}`, port: 9901 },
+        message: presenceFrom(0x1000 + i, { address: `10.1.${i >> 8}.${i & 255}` }),
+      });
+      refused += eventsOf(out, 'peerRefused').length;
+      connectsSent += connects(out).length;
+    }
+    assert.equal(server.peers.size, MAX_PEERS);
+    assert.equal(refused, 50);
+    assert.equal(connectsSent, MAX_PEERS, 'no association attempts for refused ones');
   });
 
   it('takes the UDP source when a multicast Presence has no usable Server Information', () => {

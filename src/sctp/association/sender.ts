@@ -240,8 +240,15 @@ export class Sender {
     const flightBefore = new Map<Path, number>();
     const ackedBytes = new Map<Path, number>();
     let highestNewlyAcked: number | undefined;
+    // The latest send time of a newly acknowledged retransmission, per path (see markLostBefore).
+    let rackPath: Path | undefined;
+    let rackSentAt = Number.NEGATIVE_INFINITY;
     const newlyAcked = (c: OutChunk): void => {
       const p = c.path;
+      if (p && c.transmits > 1 && c.sentAt > rackSentAt && now - c.sentAt >= (p.srttMs ?? 0) / 2) {
+        rackPath = p;
+        rackSentAt = c.sentAt;
+      }
       if (p) {
         if (!flightBefore.has(p)) flightBefore.set(p, p.flight);
         ackedBytes.set(p, (ackedBytes.get(p) ?? 0) + c.payload.length);
@@ -311,6 +318,7 @@ export class Sender {
         }
       }
     }
+    if (rackPath !== undefined) this.markLostBefore(rackPath, rackSentAt, mtu);
     const cumAdvanced = n > 0;
     if (this.recoverTsn !== undefined && gte32(this.cumAck, this.recoverTsn)) this.recoverTsn = undefined;
     // §7.2.1 slow start, §7.2.2 congestion avoidance (only when the cumulative ack advances).
@@ -331,6 +339,36 @@ export class Sender {
     }
     this.peerRwnd = Math.max(0, s.arwnd - this.totalFlight);
     return { ignored: false, violation: false, cumAdvanced, ackedPaths };
+  }
+
+  /**
+   * Time-based loss detection for retransmissions (the idea of RACK, RFC 8985, beyond RFC 9260): a
+   * retransmission sent at `sentAt` on `path` has been acknowledged, so chunks sent on that path clearly
+   * before it (by more than a quarter of the smoothed RTT, the reordering allowance) and still unacked are
+   * lost. Without this, the lost tail of a burst whose hole fast retransmit repaired stays "in flight"
+   * until T3 (RTO.Min = 1 s): nothing after it gets SACKed, so no miss indications ever come. Only
+   * acknowledgments that arrived at least half an RTT after the retransmission count, so that a late ack
+   * of the original does not pass for one of the retransmission. Counts as part of the current fast
+   * recovery (one window reduction per recovery, RFC 9260 §7.2.4).
+   */
+  private markLostBefore(path: Path, sentAt: Instant, mtu: number): void {
+    const horizon = sentAt - (path.srttMs ?? 0) / 4;
+    for (let i = this.outHead; i < this.outstanding.length; i++) {
+      const c = this.outstanding[i]!;
+      if (c.gapAcked || c.rtx || !c.inFlight || c.path !== path || c.sentAt >= horizon) continue;
+      if (this.recoverTsn === undefined) {
+        path.ssthresh = Math.max(path.cwnd / 2, 4 * mtu);
+        path.cwnd = path.ssthresh;
+        path.partialBytesAcked = 0;
+        this.recoverTsn = add32(this.nextTsn, 0xffffffff);
+      }
+      this.leaveFlight(c);
+      if (this.timed === c) this.timed = undefined;
+      c.missing = 0;
+      c.rtx = true;
+      this.rtxCount++;
+      this.fastRtxPending = true;
+    }
   }
 
   private leaveFlight(c: OutChunk): void {

@@ -85,6 +85,60 @@ test('fast retransmit after three miss indications (HTNA), cwnd halved once, one
   assert.equal(p.ssthresh, Math.max(cwndBefore / 2, 4 * MTU), 'no second reduction in fast recovery');
 });
 
+test('the lost tail of a burst is retransmitted when a later-sent retransmission is acked (no T3 wait)', () => {
+  const p = new Path('10.0.0.2', 9899, rto, MTU, true);
+  p.cwnd = 100 * MTU;
+  p.measure(20);
+  const s = new Sender(1, 1 << 20, 1, 100);
+  for (let i = 0; i < 20; i++) s.enqueue(0, 0, false, new Uint8Array(100));
+  s.fill(0, p, p, sink().sink, 100);
+  // TSNs 3-6 and the tail 15-20 are lost: SACKs for 1-2 and 7..14 arrive.
+  s.onSack(sack(2, [[5, 10]]), 20, MTU);
+  s.onSack(sack(2, [[5, 11]]), 21, MTU);
+  s.onSack(sack(2, [[5, 12]]), 22, MTU);
+  const first = sink();
+  s.fill(22, p, p, first.sink, 4);
+  first.sink.close();
+  assert.deepEqual(
+    first.packets.flatMap((x) => x.tsns),
+    [3, 4, 5, 6],
+    'fast retransmit of the hole',
+  );
+  const cwnd = p.cwnd;
+  // The retransmissions arrive and are acked one RTT later: 15-20, sent before them, are lost.
+  s.onSack(sack(14), 42, MTU);
+  const second = sink();
+  s.fill(42, p, p, second.sink, 4);
+  second.sink.close();
+  assert.deepEqual(
+    second.packets.flatMap((x) => x.tsns),
+    [15, 16, 17, 18, 19, 20],
+  );
+  assert.equal(p.cwnd, cwnd, 'the same recovery: no second window reduction');
+});
+
+test('an ack of a retransmission that came too soon (the original was late, not lost) marks nothing lost', () => {
+  const p = new Path('10.0.0.2', 9899, rto, MTU, true);
+  p.cwnd = 100 * MTU;
+  p.measure(20);
+  const s = new Sender(1, 1 << 20, 1, 100);
+  for (let i = 0; i < 10; i++) s.enqueue(0, 0, false, new Uint8Array(100));
+  s.fill(0, p, p, sink().sink, 100);
+  s.onSack(sack(0, [[2, 2]]), 20, MTU);
+  s.onSack(sack(0, [[2, 3]]), 21, MTU);
+  s.onSack(sack(0, [[2, 4]]), 22, MTU);
+  s.fill(22, p, p, sink().sink, 4); // TSN 1 retransmitted at 22
+  s.onSack(sack(4), 25, MTU); // 3 ms later: the original's ack
+  const k = sink();
+  s.fill(25, p, p, k.sink, 4);
+  k.sink.close();
+  assert.deepEqual(
+    k.packets.flatMap((x) => x.tsns),
+    [],
+    '5-10 are still in flight, not lost',
+  );
+});
+
 test('T3 expiry: ssthresh = cwnd/2, cwnd = 1 MTU, RTO doubled, retransmission to the alternate path', () => {
   const p = new Path('10.0.0.2', 9899, rto, MTU, true);
   const alt = new Path('10.0.1.2', 9899, rto, MTU, true);

@@ -95,6 +95,31 @@ describe('WeightArena (Fenwick trees over dense slots)', () => {
     }
   });
 
+  it('draws correctly from a large set (four levels of sums) after removals and re-weights', () => {
+    const rng = new SeededRandom(5);
+    const arena = new WeightArena<Item>();
+    const set = arena.emptySet();
+    const items: Item[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const it: Item = { name: i, slot: -1 };
+      it.slot = arena.add(set, it, i % 5 === 0 ? 0 : 1 + (i % 13));
+      items.push(it);
+    }
+    for (let i = 0; i < 3_000; i++) {
+      const victim = items.splice(Math.floor(rng.float() * items.length), 1)[0]!;
+      const moved = arena.remove(set, victim.slot);
+      if (moved) moved.slot = victim.slot;
+      const it = items[Math.floor(rng.float() * items.length)]!;
+      arena.setWeight(set, it.slot, Math.floor(rng.float() * 100));
+    }
+    arena.verify(set);
+    const { weights } = slotsOf(arena, set);
+    for (let k = 0; k < 2_000; k++) {
+      const t = rng.float() * set.weightTotal;
+      assert.equal(arena.find(set, t), linearFind(weights, t));
+    }
+  });
+
   it('recycles the runs of emptied and shrunk sets', () => {
     const arena = new WeightArena<Item>();
     const set = arena.emptySet();

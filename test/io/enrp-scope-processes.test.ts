@@ -302,6 +302,7 @@ describe(`ENRP at scale with processes: 5 registrars, ${PE_COUNT} PEs (seed ${SE
 
   it(`a ${PARTITION_MS} ms partition {R1,R2} | {R3,R4,R5} heals, more churn, then all converge`, async (t) => {
     const why = partitionUnavailable();
+    let healedAt: number | undefined;
     if (why) {
       t.diagnostic(`partition step skipped: ${why}`);
       console.log(`# partition step SKIPPED: ${why} (needs root and nft)`);
@@ -325,11 +326,13 @@ describe(`ENRP at scale with processes: 5 registrars, ${PE_COUNT} PEs (seed ${SE
         keys.length,
         `seed ${SEED}: a double takeover: ${JSON.stringify(done)}`,
       );
+      healedAt = Date.now();
       note(`partition healed; takeovers during it: ${JSON.stringify(done)}`);
     }
     const c = await farm!.churn(80, 50, [0, 1, 2, 3, 4]);
     const r = await eventually('final convergence', () => check([0, 1, 2, 3, 4]), CONVERGE_BOUND_MS);
-    note(`churn ${JSON.stringify(c)}: converged ${r.ms} ms after it, ${r.pes.length} PEs`);
+    const sinceHeal = healedAt === undefined ? '' : ` (${Date.now() - healedAt} ms after the heal)`;
+    note(`churn ${JSON.stringify(c)}: converged ${r.ms} ms after it${sinceHeal}, ${r.pes.length} PEs`);
   });
 
   it('rserpool hsdump --json of all five: same PEs, equal checksums per owner, the live PEs exactly', async () => {

@@ -106,10 +106,13 @@ async function dump(i: number): Promise<Dump | undefined> {
   }
 }
 
+/** Checksums per owner in a canonical order (owners appear in handle table order). */
+const sumsOf = (d: Dump): string => JSON.stringify(Object.entries(d.checksumsByOwner).sort());
+
 /**
  * What is wrong with these dumps against the farm's view (empty: all agree): every registrar holds
- * exactly the PEs that are alive and registered, with the home each PE itself reports, and the
- * checksums per owner are equal everywhere and equal to each owner's own checksum.
+ * exactly the PEs that are alive and registered, with the home each PE itself reports, none homed at a
+ * `dead` registrar, and the checksums per owner are equal everywhere and equal to each owner's own.
  */
 function problems(
   dumps: (Dump | undefined)[],
@@ -117,38 +120,37 @@ function problems(
   pes: FarmPe[],
   dead: string[] = [],
 ): string[] {
-  const out: string[] = [];
   const alive = pes.filter((p) => p.registered);
-  if (alive.length !== pes.length) out.push(`${pes.length - alive.length} live PEs not registered`);
+  const out = alive.length === pes.length ? [] : [`${pes.length - alive.length} live PEs not registered`];
   const want = new Map(alive.map((p): [string, string] => [`${p.pool}/${p.id}`, p.home ?? '?']));
+  const reference = dumps[0] ? sumsOf(dumps[0]) : '';
   for (const [k, i] of indices.entries()) {
     const d = dumps[k];
-    if (!d) {
-      out.push(`R${i + 1}: no dump`);
-      continue;
-    }
-    const view = viewOf(d);
-    const missing = [...want.keys()].filter((pe) => !view.has(pe));
-    const extra = [...view.keys()].filter((pe) => !want.has(pe));
-    const homes = [...want].filter(([pe, home]) => view.has(pe) && view.get(pe) !== home);
-    const orphans = [...view].filter(([, home]) => dead.includes(home));
-    if (orphans.length) out.push(`R${i + 1}: ${orphans.length} PEs homed at a dead registrar`);
-    if (missing.length) out.push(`R${i + 1} lacks ${missing.length}: ${missing.slice(0, 5).join(' ')}`);
-    if (extra.length) out.push(`R${i + 1} holds ${extra.length} extra: ${extra.slice(0, 5).join(' ')}`);
-    if (homes.length)
-      out.push(
-        `R${i + 1}: ${homes.length} homes differ from the PEs' own: ${homes
-          .slice(0, 3)
-          .map(([pe, h]) => `${pe} PE says ${h}, registrar ${view.get(pe)}`)
-          .join('; ')}`,
-      );
-    const sums = JSON.stringify(d.checksumsByOwner);
-    const first = dumps[0] ? JSON.stringify(dumps[0].checksumsByOwner) : '';
-    if (sums !== first) out.push(`R${i + 1} checksums ${sums} != R${indices[0]! + 1} ${first}`);
-    const own = d.checksumsByOwner[d.registrarId];
-    if (own !== undefined && d.ownChecksum !== own)
-      out.push(`R${i + 1} own checksum ${d.ownChecksum} != its PEs' ${own}`);
+    const issues = d ? dumpProblems(d, want, dead, reference) : ['no dump'];
+    out.push(...issues.map((issue) => `R${i + 1}: ${issue}`));
   }
+  return out;
+}
+
+function dumpProblems(d: Dump, want: Map<string, string>, dead: string[], reference: string): string[] {
+  const out: string[] = [];
+  const view = viewOf(d);
+  const some = (pes: string[]): string => `${pes.length}: ${pes.slice(0, 5).join(' ')}`;
+  const missing = [...want.keys()].filter((pe) => !view.has(pe));
+  const extra = [...view.keys()].filter((pe) => !want.has(pe));
+  const homes = [...want].filter(([pe, home]) => view.has(pe) && view.get(pe) !== home);
+  const orphans = [...view].filter(([, home]) => dead.includes(home)).map(([pe]) => pe);
+  if (missing.length) out.push(`lacks ${some(missing)}`);
+  if (extra.length) out.push(`holds extra ${some(extra)}`);
+  if (orphans.length) out.push(`PEs homed at a dead registrar ${some(orphans)}`);
+  if (homes.length)
+    out.push(
+      `homes differ from the PEs' own ${some(homes.map(([pe, h]) => `${pe}:PE=${h},R=${view.get(pe)}`))}`,
+    );
+  if (sumsOf(d) !== reference) out.push(`checksums ${sumsOf(d)} != ${reference}`);
+  const own = d.checksumsByOwner[d.registrarId];
+  if (own !== undefined && d.ownChecksum !== own)
+    out.push(`own checksum ${d.ownChecksum} != its PEs' ${own}`);
   return out;
 }
 

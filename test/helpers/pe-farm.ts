@@ -3,7 +3,8 @@
  * API (`PoolElement`), each on its own loopback address (every component owns UDP 9899 on its
  * address). Driven over stdin/stdout with JSON lines (`FarmCommand` in, `FarmReply` out), so a test can
  * ask for churn and for the set of PEs that are alive and registered. All choices (PE ids, pools,
- * churn operations) come from one seeded random, so a failing run can be replayed with its seed.
+ * churn operations) come from one seeded random, so a failing run can be replayed with its seed (which
+ * PE an operation hits also depends on which are registered at that moment, i.e. on timing).
  *
  * Run: node --import tsx test/helpers/pe-farm.ts --seed N --registrars IP:PORT,... --addresses
  *      127.0.20.1-127.0.23.250 [--count N] [--rereg-interval MS] [--trace FILE]

@@ -2,8 +2,8 @@
  * Handle table downloads (RFC 5353 §3.2.3 and §3.6.3). As requester: the mentor download in start-up
  * (no W, every PE) and the resynchronisation after an audit mismatch (mark the peer's PEs, request with
  * W, re-add from the responses, purge what is still marked after the last one). As responder: answer a
- * known peer's requests in size-limited pieces with M; reject unknown peers (RSPLIB) and, while our own
- * mentor download runs, full-table requests (§3.2.3: not ready).
+ * known peer's requests in size-limited pieces with M; reject unknown peers (RSPLIB), and while our own
+ * mentor download runs, full-table requests and requests for our own PEs (§3.2.3: not ready).
  */
 import type { AssociationId, Instant } from '../../base/index.js';
 import type { EnrpHandleTableRequest, EnrpHandleTableResponse } from '../../wire/enrp-messages.js';
@@ -157,7 +157,7 @@ export class HandleTableSync {
     out: EnrpAction[],
   ): void {
     const s = this.server;
-    if (!m.ownChildrenOnly && s.inStartup && this.mentor !== undefined) {
+    if (this.notReady(m.ownChildrenOnly)) {
       this.rejectRequest(peer.id, assoc, 'startup', out);
       return;
     }
@@ -168,6 +168,19 @@ export class HandleTableSync {
       maxBytes: s.options.maxHandleTableResponseBytes,
     });
     out.push({ kind: 'send', assoc, protocol: 'enrp', message: result.message });
+  }
+
+  /**
+   * §3.2.3: the whole table is not ready while our mentor download runs in start-up. Nor are our own
+   * PEs (W, an audit) until the mentor download has ended: restarted with the same id we learn them
+   * from the mentor's table, and an answer without them would make the auditing peer purge PEs that
+   * still think they are registered with us (§3.6.3 allows the reject; the peer audits again later).
+   */
+  private notReady(ownChildrenOnly: boolean): boolean {
+    const s = this.server;
+    if (!ownChildrenOnly) return s.inStartup && this.mentor !== undefined;
+    const mentor = this.mentor === undefined ? undefined : s.peers.get(this.mentor);
+    return s.inStartup || mentor?.sync?.reason === 'mentor';
   }
 
   rejectRequest(

@@ -209,19 +209,17 @@ describe('Mentor download in start-up (RFC 5353 §3.2.2-§3.2.3, notes §3.5)', 
     assert.equal(messagesOf(out, 'handleTableRequest')[0]?.assoc, 5);
   });
 
-  it('rejects full-table requests and List Requests while its own mentor download runs', () => {
+  it('rejects full-table requests, own-PE requests (W) and List Requests while its own mentor download runs', () => {
     const { server } = enrpServer({ multicast: true });
     started(server);
     server.handle({ kind: 'received', now: 100, assoc: 4, message: presenceFrom(0x200) });
     withPeer(server, 0x300, 5, 101);
     const out = server.handle({ kind: 'received', now: 102, assoc: 5, message: htRequest(0x300, false) });
     assert.equal(messagesOf(out, 'handleTableResponse')[0]?.message.reject, true);
+    // Restarted with the same id, we learn our own PEs from the mentor: an empty W answer now would
+    // make the auditing peer purge them.
     const w = server.handle({ kind: 'received', now: 102, assoc: 5, message: htRequest(0x300, true) });
-    assert.equal(
-      messagesOf(w, 'handleTableResponse')[0]?.message.reject,
-      false,
-      'own PEs are always answered',
-    );
+    assert.equal(messagesOf(w, 'handleTableResponse')[0]?.message.reject, true);
     const l = server.handle({
       kind: 'received',
       now: 103,
@@ -229,6 +227,32 @@ describe('Mentor download in start-up (RFC 5353 §3.2.2-§3.2.3, notes §3.5)', 
       message: { kind: 'listRequest', senderId: 0x300, receiverId: OWN },
     });
     assert.equal(messagesOf(l, 'listResponse')[0]?.message.reject, true);
+  });
+  it('answers own-PE requests (W) once the mentor download ended, with the PEs it claimed back', () => {
+    const { server } = enrpServer({ multicast: true });
+    started(server);
+    server.handle({ kind: 'received', now: 100, assoc: 4, message: presenceFrom(0x200) });
+    server.handle({
+      kind: 'received',
+      now: 110,
+      assoc: 4,
+      message: {
+        kind: 'handleTableResponse',
+        senderId: 0x200,
+        receiverId: OWN,
+        reject: false,
+        moreToSend: false,
+        pools: [{ poolHandle: POOL, poolElements: [element(5, OWN)] }],
+      },
+    });
+    assert.equal(server.inStartup, false);
+    const w = server.handle({ kind: 'received', now: 120, assoc: 4, message: htRequest(0x200, true) });
+    const [r] = messagesOf(w, 'handleTableResponse');
+    assert.equal(r?.message.reject, false);
+    assert.deepEqual(
+      r?.message.pools.flatMap((p) => p.poolElements.map((e) => e.id)),
+      [5],
+    );
   });
 });
 

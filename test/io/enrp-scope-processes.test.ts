@@ -1,7 +1,8 @@
 // Issue 6 at full scale with real processes on loopback: five `rserpool registrar` processes (static
 // peers, fast peer timers), 1,000 pool elements in a PE-farm child process (test/helpers/pe-farm.ts,
 // public API), seeded random churn, SIGKILL of a registrar and its restart with the same id (it resyncs
-// from a mentor), a partition of {R1,R2} from {R3,R4,R5} long enough for takeovers on both sides
+// from a mentor), SIGKILL of another one restarted at once (it claims its PEs back before anybody takes
+// them over), a partition of {R1,R2} from {R3,R4,R5} long enough for takeovers on both sides
 // (nftables drops their UDP on loopback), healed, then more churn. Afterwards, within CONVERGE_BOUND_MS
 // of the last disturbance, `rserpool hsdump --json` of all five gives the same PEs with the same homes
 // and equal checksums per owner, exactly the PEs the farm reports alive and registered; the killed
@@ -299,6 +300,31 @@ describe(`ENRP at scale with processes: 5 registrars, ${PE_COUNT} PEs (seed ${SE
     const r = await eventually('R2 in step', () => check([0, 1, 2, 3, 4]), RESYNC_BOUND_MS);
     note(
       `R2 restarted: mentor sync of ${(line.event as { elements: number }).elements} PEs, all agree after ${r.ms} ms`,
+    );
+  });
+
+  it('R4 killed and restarted at once claims its PEs back from the mentor (no takeover)', async () => {
+    const before = await check([0, 1, 2, 3, 4]);
+    assert.deepEqual(before.issues, []);
+    const owned = [...viewOf(before.dumps[3]!)].filter(([, home]) => home === IDS[3]).map(([pe]) => pe);
+    const killedAt = Date.now();
+    registrars[3]!.kill('SIGKILL');
+    await registrars[3]!.exited;
+    const p = startRegistrar(3);
+    const r = await eventually('R4 back in step', () => check([0, 1, 2, 3, 4]), RESYNC_BOUND_MS);
+    assert.deepEqual(
+      takeoversSince(killedAt).filter((t) => t.target === IDS[3]),
+      [],
+      `seed ${SEED}: R4 was back before the 2 s failure detection`,
+    );
+    const view = viewOf(r.dumps[0]!);
+    const moved = owned.filter((pe) => view.has(pe) && view.get(pe) !== IDS[3]);
+    assert.deepEqual(moved, [], `seed ${SEED}: R4's PEs not back at R4`);
+    const claimed = p.logs.filter(
+      (l) => l.line.message === 'elementClaimed' && (l.line.event as { reason: string }).reason === 'restart',
+    ).length;
+    note(
+      `R4 restarted at once: ${claimed} of its ${owned.length} PEs claimed back, all agree after ${Date.now() - killedAt} ms`,
     );
   });
 

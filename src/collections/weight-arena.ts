@@ -10,8 +10,8 @@
  * plus one line of weights, where a binary tree over the slots themselves touches a dozen lines.
  *
  * Slots are dense (0..size-1): removing a slot moves the last one into its place, so the caller learns
- * the moved item (`remove` returns it) and must update its slot number. A set doubles (or halves below a
- * quarter) by moving to a run of the next size class; runs are recycled through free lists per class.
+ * the moved item (`remove` returns it) and must update its slot number. A set doubles (or halves below an
+ * eighth) by moving to a run of the next size class; runs are recycled through free lists per class.
  * Weights must be finite and >= 0; integer weights (all policies' are) keep every sum exact up to 2^53.
  */
 
@@ -28,6 +28,11 @@ export interface WeightedSetRef {
 }
 
 const MAX_CAP_LOG2 = 30;
+/**
+ * Runs shrink (halve) only below an eighth of their capacity and never below 16 slots: a small pool
+ * emptying one by one never moves, and a shrink is never undone by the next few additions.
+ */
+const SHRINK_MIN_LOG2 = 4;
 /** Slots per block: 8 weights are one 64-byte cache line. */
 const BLOCK_LOG2 = 3;
 
@@ -104,7 +109,7 @@ export class WeightArena<T> {
       set.runBase = -1;
       set.runLog2 = 0;
       set.weightTotal = 0;
-    } else if (set.runLog2 > 2 && set.slotCount <= 1 << (set.runLog2 - 2)) {
+    } else if (set.runLog2 > SHRINK_MIN_LOG2 && set.slotCount <= 1 << (set.runLog2 - 3)) {
       this.moveTo(set, set.runLog2 - 1);
     }
     return moved;

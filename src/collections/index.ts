@@ -1,3 +1,4 @@
+export * from './alias-table.js';
 export * from './red-black-tree.js';
 export * from './ring-store.js';
 export * from './timer-queue.js';

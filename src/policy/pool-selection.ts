@@ -27,6 +27,7 @@
  */
 import type { Random } from '../base/random.js';
 import {
+  AliasTable,
   NIL,
   RedBlackTree,
   type RingRef,
@@ -64,6 +65,12 @@ export interface SelectionOptions {
 const TWO_POW_53 = 2 ** 53;
 /** Redraws tolerated before switching to zeroing the selected PEs' weights. */
 const MAX_REJECTIONS = 8;
+/**
+ * A random pool of at least this many PEs whose weights did not change for as many draws as it has PEs
+ * gets an alias table (O(n) to build, so amortised O(1) per draw; any change drops it). Smaller pools'
+ * sums fit in a cache line or two anyway.
+ */
+const ALIAS_MIN_SLOTS = 64;
 
 /**
  * Uniform in [0, total) with 53 random bits: a slot's probability differs from weight / total by at most
@@ -106,6 +113,10 @@ export class PoolSelection<C extends PolicyCandidate>
   runLog2 = 0;
   slotCount = 0;
   weightTotal = 0;
+  /** Draws from the current weights by the alias method (value policies; undefined after any change). */
+  private alias: AliasTable | undefined = undefined;
+  /** Draws since the weights last changed. */
+  private stableDraws = 0;
 
   /** Pools of one handlespace share `stores`. */
   constructor(policyName: PolicyName, stores: SelectionStores<C>) {
@@ -155,6 +166,7 @@ export class PoolSelection<C extends PolicyCandidate>
     }
     if (this.kind === 'value') {
       c.selectionNode = this.weights.add(this, c, policyWeight(c));
+      this.weightsChanged();
       return;
     }
     if (this.isWeightedRoundRobin) {
@@ -177,7 +189,7 @@ export class PoolSelection<C extends PolicyCandidate>
       this.remove(c.selectionNode);
       this.linkSorted(c, key);
     } else {
-      this.weights.setWeight(this, c.selectionNode, policyWeight(c));
+      this.setWeight(c, policyWeight(c));
     }
   }
 
@@ -188,6 +200,7 @@ export class PoolSelection<C extends PolicyCandidate>
       this.remove(c.selectionNode);
     } else {
       const moved = this.weights.remove(this, c.selectionNode);
+      this.weightsChanged();
       if (moved !== undefined) moved.selectionNode = c.selectionNode;
     }
     c.selectionNode = NIL;
@@ -242,19 +255,19 @@ export class PoolSelection<C extends PolicyCandidate>
     const total = this.weightTotal;
     let rejections = 0;
     while (out.length < n && total > 0 && rejections < MAX_REJECTIONS) {
-      const c = w.item(this, w.find(this, uniformBelow(rng, total)));
+      const c = w.item(this, this.drawSlot(rng, total));
       if (out.includes(c)) rejections++;
       else out.push(c);
     }
     if (out.length < n && rejections >= MAX_REJECTIONS) {
       // The selected PEs hold most of the weight: zero them for the rest of this selection.
-      for (const c of out) w.setWeight(this, c.selectionNode, 0);
+      for (const c of out) this.setWeight(c, 0);
       while (out.length < n && this.weightTotal > 0) {
         const c = w.item(this, w.find(this, uniformBelow(rng, this.weightTotal)));
         out.push(c);
-        w.setWeight(this, c.selectionNode, 0);
+        this.setWeight(c, 0);
       }
-      for (const c of out) w.setWeight(this, c.selectionNode, policyWeight(c));
+      for (const c of out) this.setWeight(c, policyWeight(c));
     }
     if (out.length < n) {
       // Only weight-0 PEs are left: take them in slot order rather than return fewer than asked.
@@ -266,9 +279,31 @@ export class PoolSelection<C extends PolicyCandidate>
     for (let i = 0; i < increments; i++) {
       const c = out[i]!;
       this.advance(c, options.sequence);
-      if (this.descriptor.degrades) w.setWeight(this, c.selectionNode, policyWeight(c));
+      if (this.descriptor.degrades) this.setWeight(c, policyWeight(c));
     }
     return out;
+  }
+
+  /** A slot drawn with probability weight / total: by the alias table when the weights are stable. */
+  private drawSlot(rng: Random, total: number): number {
+    if (this.alias !== undefined) return this.alias.draw(uniformBelow(rng, 1));
+    if (++this.stableDraws >= this.slotCount && this.slotCount >= ALIAS_MIN_SLOTS) {
+      const base = this.runBase;
+      this.alias = new AliasTable(this.weights.weights.subarray(base, base + this.slotCount), this.slotCount);
+      return this.alias.draw(uniformBelow(rng, 1));
+    }
+    return this.weights.find(this, uniformBelow(rng, total));
+  }
+
+  private setWeight(c: C, weight: number): void {
+    if (this.weights.weight(this, c.selectionNode) === weight) return;
+    this.weights.setWeight(this, c.selectionNode, weight);
+    this.weightsChanged();
+  }
+
+  private weightsChanged(): void {
+    this.alias = undefined;
+    this.stableDraws = 0;
   }
 
   private advance(c: C, sequence: SequenceCounter): void {

@@ -222,6 +222,37 @@ describe('PoolSelection: random (value-tree) policies', () => {
     assertBinomial(thirdFirst, draws, 0.98, 'heavy PE first');
   });
 
+  it('WeightedRandom in a large pool: the same distribution once drawn by the alias table, and after changes', () => {
+    // 100 PEs (over ALIAS_MIN_SLOTS): after 100 draws with unchanged weights the pool draws by alias table.
+    const weights = Array.from({ length: 100 }, (_, i) => (i % 10 === 0 ? 0 : 1 + (i % 7)));
+    const { picks, selection, members } = makePool(
+      'WeightedRandom',
+      weights.map((weight) => ({ weight })),
+      17,
+    );
+    const check = (w: number[], label: string) => {
+      const total = w.reduce((x, y) => x + y, 0);
+      const draws = 60_000;
+      const h = histogram(picks(draws), w.length);
+      for (let i = 0; i < w.length; i++) {
+        if (w[i] === 0) assert.equal(h[i], 0, `${label}: weight-0 PE ${i + 1} drawn`);
+        else assertBinomial(h[i]!, draws, w[i]! / total, `${label}: PE ${i + 1}`);
+      }
+    };
+    check(weights, 'stable');
+    // A re-weighted PE (a re-registration) drops the table; the new weights apply at once.
+    const heavy = members[5]!;
+    heavy.policy = { name: 'WeightedRandom', weight: 200 };
+    selection.update(heavy);
+    const changed = weights.map((w, i) => (i === 5 ? 200 : w));
+    check(changed, 'changed');
+    selection.removeCandidate(members[99]!);
+    check(
+      changed.map((w, i) => (i === 99 ? 0 : w)),
+      'after a removal',
+    );
+  });
+
   it('WeightedRandom: weight-0 PEs come only after all others', () => {
     const { pick, picks } = makePool('WeightedRandom', [{ weight: 0 }, { weight: 5 }, { weight: 0 }], 5);
     assert.deepEqual(picks(50), new Array(50).fill(2));

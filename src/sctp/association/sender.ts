@@ -302,19 +302,7 @@ export class Sender {
         if (c.gapAcked || c.rtx || c.transmits === 0) continue;
         if (++c.missing >= 3 && !c.fastRtxDone) {
           c.fastRtxDone = true;
-          c.missing = 0;
-          const p = c.path;
-          if (p && this.recoverTsn === undefined) {
-            p.ssthresh = Math.max(p.cwnd / 2, 4 * mtu);
-            p.cwnd = p.ssthresh;
-            p.partialBytesAcked = 0;
-            this.recoverTsn = add32(this.nextTsn, 0xffffffff);
-          }
-          this.leaveFlight(c);
-          if (this.timed === c) this.timed = undefined;
-          c.rtx = true;
-          this.rtxCount++;
-          this.fastRtxPending = true;
+          this.markLost(c, mtu);
         }
       }
     }
@@ -356,19 +344,28 @@ export class Sender {
     for (let i = this.outHead; i < this.outstanding.length; i++) {
       const c = this.outstanding[i]!;
       if (c.gapAcked || c.rtx || !c.inFlight || c.path !== path || c.sentAt >= horizon) continue;
-      if (this.recoverTsn === undefined) {
-        path.ssthresh = Math.max(path.cwnd / 2, 4 * mtu);
-        path.cwnd = path.ssthresh;
-        path.partialBytesAcked = 0;
-        this.recoverTsn = add32(this.nextTsn, 0xffffffff);
-      }
-      this.leaveFlight(c);
-      if (this.timed === c) this.timed = undefined;
-      c.missing = 0;
-      c.rtx = true;
-      this.rtxCount++;
-      this.fastRtxPending = true;
+      this.markLost(c, mtu);
     }
+  }
+
+  /**
+   * §7.2.4: a chunk found lost goes out again at once (one packet regardless of cwnd); the first loss of a
+   * recovery halves its path's window, later ones in the same recovery do not.
+   */
+  private markLost(c: OutChunk, mtu: number): void {
+    const p = c.path;
+    if (p && this.recoverTsn === undefined) {
+      p.ssthresh = Math.max(p.cwnd / 2, 4 * mtu);
+      p.cwnd = p.ssthresh;
+      p.partialBytesAcked = 0;
+      this.recoverTsn = add32(this.nextTsn, 0xffffffff);
+    }
+    this.leaveFlight(c);
+    if (this.timed === c) this.timed = undefined;
+    c.missing = 0;
+    c.rtx = true;
+    this.rtxCount++;
+    this.fastRtxPending = true;
   }
 
   private leaveFlight(c: OutChunk): void {

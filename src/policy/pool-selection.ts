@@ -10,14 +10,13 @@
  *   the first N; the first `maxIncrement` of them get a fresh sequence number (round robin among equals),
  *   their degradation grows by loadDegradation, WeightedRoundRobin's turn counter advances by one,
  *   and they are re-linked: O(k + maxIncrement * log n).
- * - value policies keep the PEs' weights in a Fenwick tree over dense slots (`WeightArena`; slot order is
- *   insertion order with the last PE moved into a freed slot); each of the N picks draws r uniformly in
- *   [0, total) and takes the slot covering r; a PE drawn again is redrawn (rejection sampling: exactly the
- *   distribution over the remaining weights, no PE twice, RFC 5356 §4.3.2). After 8 redraws the selected
- *   PEs' weights are set to 0 for the rest of the selection and restored at the end. Degradation
- *   policies re-weight the advanced PEs. O(k log n) expected; a descent reads log2(capacity) + 1 numbers
- *   of one contiguous run, which is what keeps large random pools fast (a tree of records was 3x slower
- *   at 10,000 PEs).
+ * - value policies keep the PEs' weights over dense slots with sums of 8-slot blocks (`WeightArena`; slot
+ *   order is insertion order with the last PE moved into a freed slot), and an alias table once a pool of
+ *   64+ PEs kept its weights for as many draws as it has PEs; each of the N picks draws the slot covering
+ *   r uniform in [0, total); a PE drawn again is redrawn (rejection sampling: exactly the distribution
+ *   over the remaining weights, no PE twice, RFC 5356 §4.3.2). After 8 redraws the selected PEs' weights
+ *   are set to 0 for the rest of the selection and restored at the end. Degradation policies re-weight
+ *   the advanced PEs. O(k log n) expected, O(k) with the alias table.
  *
  * WeightedRoundRobin is stride scheduling with exact keys: a PE with turn counter n is due at virtual
  * time n / weight (a correctly rounded division, so equal times tie exactly), ties by sequence; a

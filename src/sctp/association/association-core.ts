@@ -256,10 +256,12 @@ export abstract class AssociationCore {
       this.errorCount = 0;
       for (const p of o.ackedPaths) this.pathHeard(p);
     }
-    // §6.3.2 R2/R3.
+    // §6.3.2 R2/R3; a SACK re-arms the tail loss probe.
     for (const p of this.paths) {
       if (p.flight === 0) p.t3At = undefined;
       else if (o.cumAdvanced) p.t3At = now + p.rtoMs;
+      p.probeSent = false;
+      p.probeAt = this.sender.probeDeadline(p, now, this.maxPacketBytes);
     }
   }
 

@@ -133,6 +133,11 @@ export class Association extends AssociationTimers {
       this.sender.fill(now, primary, this.rtxPath(), { open, close }, cfg.maxBurst);
     }
     close();
+    // DATA sent now (re)arms the tail loss probe of its path, unless a probe is still unanswered.
+    for (const p of this.paths) {
+      if (p.lastSendAt === now && !p.probeSent)
+        p.probeAt = this.sender.probeDeadline(p, now, this.maxPacketBytes);
+    }
     this.checkShutdownProgress(now);
   }
 

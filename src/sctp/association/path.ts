@@ -24,6 +24,10 @@ export class Path {
   state: PathState;
   /** When the T3-rtx timer expires (undefined: not running). */
   t3At: Instant | undefined = undefined;
+  /** When to send a tail loss probe if no SACK arrives (undefined: none armed). */
+  probeAt: Instant | undefined = undefined;
+  /** A probe went out and no SACK came since: no second one (one probe per silence; T3 takes over). */
+  probeSent = false;
   /** When the next HEARTBEAT is due. */
   heartbeatAt: Instant | undefined = undefined;
   /** The outstanding HEARTBEAT, if any. */

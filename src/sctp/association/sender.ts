@@ -54,6 +54,10 @@ export interface SackOutcome {
 }
 
 const DATA_HEADER = 16;
+/** RFC 8985 WCDelAckT: the longest a peer may delay its SACK of a lone packet (RFC 9260 §6.2: 200 ms). */
+const WORST_CASE_DELAYED_SACK_MS = 200;
+/** Shortest probe timeout: below it, a probe races the SACK already on its way. */
+const MIN_PROBE_TIMEOUT_MS = 10;
 
 export class Sender {
   /** The next TSN to assign. */
@@ -376,6 +380,41 @@ export class Sender {
     this.totalFlight = Math.max(0, this.totalFlight - len);
   }
 
+  /**
+   * Tail loss probe (the idea of RFC 8985 §7, beyond RFC 9260): when to probe `path` if no SACK comes,
+   * 2 SRTT after now (plus the peer's delayed-SACK allowance when one packet is in flight); undefined when
+   * nothing is in flight, no RTT is known yet, or T3 would fire first.
+   */
+  probeDeadline(path: Path, now: Instant, mtu: number): Instant | undefined {
+    if (path.flight === 0 || path.srttMs === undefined) return undefined;
+    const pto =
+      2 * path.srttMs + (path.flight <= mtu ? WORST_CASE_DELAYED_SACK_MS : 0) + MIN_PROBE_TIMEOUT_MS;
+    const at = now + pto;
+    return path.t3At !== undefined && at >= path.t3At ? undefined : at;
+  }
+
+  /**
+   * The probe timer fired: no SACK for 2 SRTT, so the tail of the flight may be lost. New data that fits
+   * is the probe (the next `fill` sends it); else the last chunk in flight on the path goes out again at
+   * once, without a window reduction. Its SACK either acknowledges everything (nothing was lost) or, with
+   * `markLostBefore`, starts recovery of what was lost before it, instead of waiting for T3.
+   */
+  onProbe(path: Path): void {
+    path.probeSent = true;
+    if (this.rtxCount > 0) return;
+    if (this.pendingHead < this.pending.length && path.flight < path.cwnd) return;
+    for (let i = this.outstanding.length - 1; i >= this.outHead; i--) {
+      const c = this.outstanding[i]!;
+      if (c.gapAcked || !c.inFlight || c.path !== path) continue;
+      this.leaveFlight(c);
+      if (this.timed === c) this.timed = undefined;
+      c.rtx = true;
+      this.rtxCount++;
+      this.fastRtxPending = true;
+      return;
+    }
+  }
+
   /** §6.3.3 E1-E3: T3-rtx expired on `path`. Marks its in-flight chunks for retransmission. */
   onT3Expired(path: Path, mtu: number): void {
     path.ssthresh = Math.max(path.cwnd / 2, 4 * mtu);
@@ -383,6 +422,7 @@ export class Sender {
     path.partialBytesAcked = 0;
     path.backoff();
     path.t3At = undefined;
+    path.probeAt = undefined;
     this.timed = undefined;
     for (let i = this.outHead; i < this.outstanding.length; i++) {
       const c = this.outstanding[i]!;

@@ -61,6 +61,7 @@ export abstract class AssociationTimers extends AssociationShutdown {
     if (ESTABLISHED_LIKE.has(this.state)) {
       for (const p of this.paths) {
         if (p.t3At !== undefined && p.t3At < d) d = p.t3At;
+        if (p.probeAt !== undefined && p.probeAt < d) d = p.probeAt;
         if (this.cfg.heartbeats && p.heartbeatAt !== undefined && p.heartbeatAt < d) d = p.heartbeatAt;
       }
     }
@@ -102,6 +103,10 @@ export abstract class AssociationTimers extends AssociationShutdown {
       if (p.t3At !== undefined && p.t3At <= now) {
         this.sender.onT3Expired(p, this.maxPacketBytes);
         if (this.countError(now, p)) return;
+      }
+      if (p.probeAt !== undefined && p.probeAt <= now) {
+        p.probeAt = undefined;
+        this.sender.onProbe(p);
       }
     }
     if (cfg.heartbeats) {

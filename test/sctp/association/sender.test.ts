@@ -139,6 +139,32 @@ test('an ack of a retransmission that came too soon (the original was late, not 
   );
 });
 
+test('tail loss probe: 2 SRTT (+200 ms for a lone packet) unless T3 comes first; the last chunk in flight goes again', () => {
+  const p = new Path('10.0.0.2', 9899, rto, MTU, true);
+  p.cwnd = 100 * MTU;
+  const s = new Sender(1, 1 << 20, 1, 100);
+  s.enqueue(0, 0, false, new Uint8Array(100));
+  s.fill(0, p, p, sink().sink, 100);
+  assert.equal(s.probeDeadline(p, 0, MTU), undefined, 'no RTT known yet');
+  p.measure(20);
+  assert.equal(s.probeDeadline(p, 0, MTU), 2 * 20 + 200 + 10, 'one packet in flight');
+  for (let i = 0; i < 30; i++) s.enqueue(0, 0, false, new Uint8Array(100));
+  s.fill(1, p, p, sink().sink, 100);
+  assert.equal(s.probeDeadline(p, 1, MTU), 1 + 2 * 20 + 10);
+  p.srttMs = 600;
+  assert.equal(s.probeDeadline(p, 1, MTU), undefined, 'T3 (at 1000) fires before 2 SRTT');
+  s.onProbe(p);
+  assert.equal(p.probeSent, true);
+  const k = sink();
+  s.fill(700, p, p, k.sink, 4);
+  k.sink.close();
+  assert.deepEqual(
+    k.packets.flatMap((x) => x.tsns),
+    [31],
+    'the highest TSN in flight',
+  );
+});
+
 test('T3 expiry: ssthresh = cwnd/2, cwnd = 1 MTU, RTO doubled, retransmission to the alternate path', () => {
   const p = new Path('10.0.0.2', 9899, rto, MTU, true);
   const alt = new Path('10.0.1.2', 9899, rto, MTU, true);

@@ -9,6 +9,7 @@
  * probe here reads one slot of a typed array and one of the heads array.
  */
 import { assert } from '../base/assert.js';
+import { fillsHole, homeSlot } from '../collections/index.js';
 import type { PoolElementNode } from './pool.js';
 
 const MIN_BITS = 4;
@@ -91,10 +92,9 @@ export class ConnectionIndex {
     assert(listed === connected.size, 'connection index size');
   }
 
-  /** Fibonacci hashing of the key's two 32-bit halves (keys are integers chosen by the driver). */
+  /** Both 32-bit halves of the key count (keys are integers chosen by the driver). */
   private home(key: number): number {
-    const mixed = (key | 0) ^ Math.imul((key / 0x1_0000_0000) | 0, 0x85ebca6b);
-    return Math.imul(mixed, 0x9e3779b1) >>> (32 - this.bits);
+    return homeSlot((key | 0) ^ Math.imul((key / 0x1_0000_0000) | 0, 0x85ebca6b), this.bits);
   }
 
   private find(key: number): number {
@@ -118,7 +118,7 @@ export class ConnectionIndex {
     // Backward-shift deletion: pull later members of the probe run into the hole.
     for (let j = (i + 1) & mask; this.heads[j] !== undefined; j = (j + 1) & mask) {
       const k = this.home(this.keys[j]!);
-      if (i <= j ? k <= i || k > j : k <= i && k > j) {
+      if (fillsHole(i, j, k)) {
         this.keys[i] = this.keys[j]!;
         this.heads[i] = this.heads[j];
         i = j;

@@ -5,6 +5,7 @@
  * pool), where a Map of hash to pool cost four (bucket, entry, pool, key string). No string is built per
  * message.
  */
+import { fillsHole, homeSlot } from '../collections/index.js';
 import type { SelectionStores } from '../policy/index.js';
 import type { PoolElementParameter, PoolHandle } from '../wire/types.js';
 import { Pool, type PoolElementNode, transportUseOf } from './pool.js';
@@ -68,7 +69,7 @@ export class PoolIndex {
       if (q === undefined) break;
       const k = this.home(q.hash);
       // q may fill the hole at i unless its home lies cyclically in (i, j].
-      if (i <= j ? k <= i || k > j : k <= i && k > j) {
+      if (fillsHole(i, j, k)) {
         this.slots[i] = q;
         i = j;
       }
@@ -88,9 +89,8 @@ export class PoolIndex {
     for (const p of this.slots) if (p !== undefined) yield p;
   }
 
-  /** Fibonacci hashing: the top bits of hash * 2^32/phi (FNV's low bits alone cluster). */
   private home(hash: number): number {
-    return Math.imul(hash, 0x9e3779b1) >>> (32 - this.bits);
+    return homeSlot(hash, this.bits);
   }
 
   private place(pool: Pool): void {

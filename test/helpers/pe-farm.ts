@@ -29,6 +29,8 @@ export interface FarmPe {
   readonly registered: boolean;
   readonly home: string | undefined;
   readonly address: string;
+  /** The one registrar the PE was configured with (an index into the farm's list). */
+  readonly registrar: number;
 }
 
 export type FarmReply =
@@ -47,6 +49,7 @@ interface Member {
   readonly pe: PoolElement;
   readonly pool: string;
   readonly address: string;
+  readonly registrar: number;
   registered: boolean;
 }
 
@@ -102,6 +105,7 @@ class Farm {
       registered: m.registered,
       home: m.pe.homeRegistrarId === undefined ? undefined : hex32(m.pe.homeRegistrarId),
       address: m.address,
+      registrar: m.registrar,
     }));
   }
 
@@ -147,7 +151,7 @@ class Farm {
       id,
       reregistrationIntervalMs: this.reregistrationIntervalMs,
     });
-    const m: Member = { pe, pool, address: slot.address, registered: false };
+    const m: Member = { pe, pool, address: slot.address, registrar, registered: false };
     pe.on('registered', () => {
       m.registered = true;
     });

@@ -8,6 +8,7 @@
  *   npm run bench:handlespace                 human-readable
  *   npm run bench:handlespace -- --json       only a JSON array of {metric, value, unit}
  *   npm run bench:handlespace -- --quick      up to 100 k PEs
+ *   npm run bench:handlespace -- --sizes 1000,1000000 --pools 10    some of the cases
  *
  * By default each rate is the best time-boxed round (harness) or the best chunk of 20 k operations while the
  * handlespace holds at least half of its PEs: on a shared machine that filters time lost to other processes.
@@ -26,6 +27,7 @@ import { SeededRandom } from '../src/base/random.js';
 import { Handlespace } from '../src/handlespace/index.js';
 import type { PolicyName, PoolElementParameter, PoolHandle, PoolPolicy } from '../src/wire/types.js';
 import { type Metric, note, report, runBench } from './harness.js';
+import { MinimalResolver } from './support/minimal-resolver.js';
 
 const quick = process.argv.includes('--quick');
 
@@ -152,6 +154,10 @@ function flatten(handles: readonly PoolHandle[]): { bytes: Uint8Array; starts: I
 interface CaseResult {
   mapSetNs: number;
   mapGetNs: number;
+  /** The floor: a RoundRobin resolution doing nothing but one table probe and three ring reads. */
+  floorNs: number;
+  /** The floor of random policies: the same probe, then three reads at random places of the pool. */
+  floorRandomNs: number;
   registerNs: number;
   reregisterNs: number;
   deregisterNs: number;
@@ -255,6 +261,31 @@ function runCase(n: number, requestedPoolSize: number, reportIt: boolean): CaseR
     resolveNs[policy] = 1e9 / rateOf(r);
   }
 
+  // The floor holds every pool and PE record, like the handlespace; it resolves RoundRobin pools drawn as above.
+  const floor = new MinimalResolver(
+    l.handles,
+    l.handles.map((h) => hs.selectionOrder(h)),
+  );
+  const all = flatten(l.handles);
+  const floorRun = (policy: PolicyName, resolve: (h: PoolHandle) => unknown): number => {
+    const pools = l.handles.flatMap((_, i) => (l.policyOfPool[i] === policy ? [i] : []));
+    for (let i = 0; i < picks.length; i++) picks[i] = pools[Math.floor(rng.float() * pools.length)]!;
+    let f = 0;
+    gc();
+    const r = runBench(
+      `resolution floor ${policy}`,
+      () => {
+        const p = picks[f++ & 0xffff]!;
+        return resolve(all.bytes.slice(all.starts[p]!, all.starts[p + 1]!));
+      },
+      BENCH,
+    );
+    return 1e9 / rateOf(r);
+  };
+  const u = (): number => rng.float();
+  const floorNs = floorRun('RoundRobin', (h) => floor.resolve(h));
+  const floorRandomNs = floorRun('WeightedRandom', (h) => floor.resolveRandom(h, u));
+
   gc();
   deregisterAll();
 
@@ -294,14 +325,31 @@ function runCase(n: number, requestedPoolSize: number, reportIt: boolean): CaseR
     record(`${label}: heap per PE`, heapPerPe, 'bytes');
     record(`${label}: baseline Map.set (fresh keys)/s`, 1e9 / mapSetNs, 'ops/s');
     record(`${label}: baseline Map.get/s`, 1e9 / mapGetNs, 'ops/s');
+    record(`${label}: floor resolutions/s (table probe + 3 ring reads)`, 1e9 / floorNs, 'ops/s');
+    record(`${label}: floor resolutions/s (table probe + 3 random reads)`, 1e9 / floorRandomNs, 'ops/s');
     record(`${label}: registration cost / Map.set cost`, registerNs / mapSetNs, 'x');
     record(`${label}: resolution (RoundRobin) cost / Map.get cost`, resolveNs.RoundRobin! / mapGetNs, 'x');
   }
-  return { registerNs, reregisterNs, deregisterNs, resolveNs, heapPerPe, mapSetNs, mapGetNs };
+  return {
+    registerNs,
+    reregisterNs,
+    deregisterNs,
+    resolveNs,
+    heapPerPe,
+    mapSetNs,
+    mapGetNs,
+    floorNs,
+    floorRandomNs,
+  };
 }
 
-const sizes = quick ? [1_000, 10_000, 100_000] : [1_000, 10_000, 100_000, 1_000_000];
-const poolSizes = [10, 10_000];
+/** `-- --sizes 1000,1000000` and `-- --pools 10`: a subset of the cases (the first size is the base of the ratios). */
+function listArg(name: string): number[] | undefined {
+  const i = process.argv.indexOf(name);
+  return i < 0 ? undefined : process.argv[i + 1]!.split(',').map(Number);
+}
+const sizes = listArg('--sizes') ?? (quick ? [1_000, 10_000, 100_000] : [1_000, 10_000, 100_000, 1_000_000]);
+const poolSizes = listArg('--pools') ?? [10, 10_000];
 
 // Machine conditions: other processes on the same cores distort every figure (shared caches, CPU time).
 record('cpus', cpus().length, 'count');
@@ -329,17 +377,21 @@ for (const poolSize of poolSizes) {
   const getGrowth = large.mapGetNs / small.mapGetNs;
   record(`Map.set cost per op ${tag}`, setGrowth, 'x');
   record(`Map.get cost per op ${tag}`, getGrowth, 'x');
+  const floorGrowth = large.floorNs / small.floorNs;
+  const floorRandomGrowth = large.floorRandomNs / small.floorRandomNs;
+  record(`floor resolution (ring) cost per op ${tag}`, floorGrowth, 'x');
+  record(`floor resolution (random) cost per op ${tag}`, floorRandomGrowth, 'x');
   record(
     `relative to Map.set growth ${tag}: registration`,
     large.registerNs / small.registerNs / setGrowth,
     'x',
   );
   for (const p of POLICIES) {
-    record(
-      `relative to Map.get growth ${tag}: resolution ${p}`,
-      large.resolveNs[p]! / small.resolveNs[p]! / getGrowth,
-      'x',
-    );
+    const growth = large.resolveNs[p]! / small.resolveNs[p]!;
+    record(`relative to Map.get growth ${tag}: resolution ${p}`, growth / getGrowth, 'x');
+    // RoundRobin reads a ring; the others draw at random places (LeastUsed: its tree's first, re-linked).
+    const own = p === 'RoundRobin' ? floorGrowth : floorRandomGrowth;
+    record(`relative to floor growth ${tag}: resolution ${p}`, growth / own, 'x');
   }
 }
 

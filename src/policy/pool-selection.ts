@@ -113,7 +113,7 @@ export class PoolSelection<C extends PolicyCandidate>
   slotCount = 0;
   weightTotal = 0;
   /** Draws from the current weights by the alias method (value policies; undefined after any change). */
-  private alias: AliasTable | undefined = undefined;
+  private alias: AliasTable<C> | undefined = undefined;
   /** Draws since the weights last changed. */
   private stableDraws = 0;
 
@@ -254,7 +254,7 @@ export class PoolSelection<C extends PolicyCandidate>
     const total = this.weightTotal;
     let rejections = 0;
     while (out.length < n && total > 0 && rejections < MAX_REJECTIONS) {
-      const c = w.item(this, this.drawSlot(rng, total));
+      const c = this.draw(rng, total);
       if (out.includes(c)) rejections++;
       else out.push(c);
     }
@@ -283,15 +283,19 @@ export class PoolSelection<C extends PolicyCandidate>
     return out;
   }
 
-  /** A slot drawn with probability weight / total: by the alias table when the weights are stable. */
-  private drawSlot(rng: Random, total: number): number {
+  /** A candidate drawn with probability weight / total: by the alias table when the weights are stable. */
+  private draw(rng: Random, total: number): C {
     if (this.alias !== undefined) return this.alias.draw(uniformBelow(rng, 1));
     if (++this.stableDraws >= this.slotCount && this.slotCount >= ALIAS_MIN_SLOTS) {
       const base = this.runBase;
-      this.alias = new AliasTable(this.weights.weights.subarray(base, base + this.slotCount), this.slotCount);
+      this.alias = new AliasTable(
+        this.weights.weights.subarray(base, base + this.slotCount),
+        this.slotCount,
+        (s) => this.weights.item(this, s),
+      );
       return this.alias.draw(uniformBelow(rng, 1));
     }
-    return this.weights.find(this, uniformBelow(rng, total));
+    return this.weights.item(this, this.weights.find(this, uniformBelow(rng, total)));
   }
 
   private setWeight(c: C, weight: number): void {

@@ -1,25 +1,22 @@
 /**
  * Walker's alias method (Vose's construction): after an O(n) build over fixed weights, a weighted draw is
- * one uniform number and one read, whatever n. A pool whose weights do not change between resolutions
- * (WeightedRandom, Random, RandomizedLeastUsed between load updates) draws from one instead of descending
- * its `WeightArena` sums; any change to the weights or slots drops the table.
+ * one uniform number and one 8-byte read, whatever n. A pool whose weights do not change between
+ * resolutions (WeightedRandom, Random, RandomizedLeastUsed between load updates) draws from one instead of
+ * descending its `WeightArena` sums; any change to the weights drops the table.
  */
-
-/** Fixed-point scale of a keep probability: small integers stay unboxed in a JS array (V8 Smis). */
-const KEEP_SCALE = 2 ** 29;
-
-export class AliasTable<T> {
+export class AliasTable {
   /**
-   * Column i as three neighbouring cells, so that a draw reads one place in memory (at a million PEs, each
-   * further read is a cache miss): [3i] the probability of keeping the column in units of 2^-29, [3i + 1]
-   * the column's item, [3i + 2] the item of its alias. The fixed point moves a column's share by at most
-   * 2^-29 / n (statistically nil).
+   * Column i as one 8-byte pair, so that a draw reads one place in memory (at a million PEs each further
+   * read is a cache miss): at [2i] of `keeps` (a float32 view) the probability of keeping the column, at
+   * [2i + 1] of `aliases` (an int32 view of the same bytes) the column taken otherwise. A float32
+   * probability moves a column's share by at most 2^-25 / n (statistically nil).
    */
-  private readonly cells: unknown[];
+  private readonly keeps: Float32Array;
+  private readonly aliases: Int32Array;
   private readonly count: number;
 
-  /** `weights[i]` >= 0 with a positive sum; `itemOf(i)` is column i's item. O(n). */
-  constructor(weights: ArrayLike<number>, count: number, itemOf: (column: number) => T) {
+  /** `weights[i]` >= 0 with a positive sum. O(n). */
+  constructor(weights: ArrayLike<number>, count: number) {
     this.count = count;
     const keep = new Float64Array(count);
     const alias = new Int32Array(count);
@@ -40,15 +37,16 @@ export class AliasTable<T> {
       scaled[l] = scaled[l]! + scaled[s]! - 1;
       if (scaled[l]! < 1) small.push(large.pop()!);
     }
-    // What is left holds (up to rounding) exactly one column's worth.
+    // What is left holds (up to rounding) exactly one column's worth: kept, so its alias is itself.
     for (const i of large) keep[i] = 1;
     for (const i of small) keep[i] = scaled[i]! > 0 ? 1 : 0;
     for (const i of small) if (keep[i] === 0) alias[i] = largestColumn(keep, i);
-    this.cells = new Array<unknown>(3 * count);
+    const bytes = new ArrayBuffer(count * 8);
+    this.keeps = new Float32Array(bytes);
+    this.aliases = new Int32Array(bytes);
     for (let i = 0; i < count; i++) {
-      this.cells[3 * i] = Math.round(keep[i]! * KEEP_SCALE);
-      this.cells[3 * i + 1] = itemOf(i);
-      this.cells[3 * i + 2] = itemOf(alias[i]!);
+      this.keeps[2 * i] = keep[i]!;
+      this.aliases[2 * i + 1] = keep[i] === 1 ? i : alias[i]!;
     }
   }
 
@@ -56,12 +54,11 @@ export class AliasTable<T> {
     return this.count;
   }
 
-  /** The item of the column drawn by a uniform `u` in [0, 1). */
-  draw(u: number): T {
+  /** The column drawn by a uniform `u` in [0, 1). */
+  draw(u: number): number {
     const x = u * this.count;
     const i = Math.floor(x);
-    const keep = this.cells[3 * i] as number;
-    return this.cells[(x - i) * KEEP_SCALE < keep ? 3 * i + 1 : 3 * i + 2] as T;
+    return x - i < this.keeps[2 * i]! ? i : this.aliases[2 * i + 1]!;
   }
 }
 

@@ -1,4 +1,5 @@
 export * from './alias-table.js';
+export * from './node-counters.js';
 export * from './open-addressing.js';
 export * from './red-black-tree.js';
 export * from './ring-store.js';

@@ -5,6 +5,7 @@
  * does that in O(1) with four link writes, where a balanced tree ordered by sequence numbers pays a removal
  * and an insertion with rebalancing on every selection.
  */
+import { NodeCounters } from './node-counters.js';
 import { NIL } from './tree-node-store.js';
 
 /** A list's place in its store; the caller keeps these numbers (e.g. in its own object). */
@@ -18,6 +19,8 @@ export class RingStore<T> {
   /** Per node: [prev, next]. */
   links: Int32Array;
   readonly items: (T | undefined)[] = [undefined];
+  /** Per node: how often its item was selected (0 when allocated). */
+  readonly counts = new NodeCounters();
   private freeHead = NIL;
   private used = 1;
 
@@ -118,6 +121,7 @@ export class RingStore<T> {
     if (n !== NIL) {
       this.freeHead = this.links[n * 2 + 1]!;
       this.items[n] = item;
+      this.counts.set(n, 0);
       return n;
     }
     n = this.used++;

@@ -15,12 +15,15 @@
  * Why: at a million entries, one JS object per node per index costs ~80 bytes and millions of objects for
  * the garbage collector to trace; here a node is a 16-64 byte record and one slot in the item array.
  */
+import { NodeCounters } from './node-counters.js';
 export const NIL = 0;
 
 export class TreeNodeStore<T> {
   links: Int32Array;
   nums: Float64Array;
   readonly items: (T | undefined)[] = [undefined];
+  /** Per node: how often its item was selected (0 when allocated). */
+  readonly counts = new NodeCounters();
   readonly keyed: boolean;
   /** Bytes per node record. */
   readonly recordBytes: number;
@@ -73,6 +76,7 @@ export class TreeNodeStore<T> {
       this.items.push(item);
     }
     this.live++;
+    this.counts.set(n, 0);
     const l = this.links;
     const b = n * this.linkStride;
     l[b] = NIL;

@@ -14,6 +14,7 @@
  * eighth) by moving to a run of the next size class; runs are recycled through free lists per class.
  * Weights must be finite and >= 0; integer weights (all policies' are) keep every sum exact up to 2^53.
  */
+import { NodeCounters } from './node-counters.js';
 
 /** A weighted set's place in its arena: the caller keeps these three numbers (e.g. in its own object). */
 export interface WeightedSetRef {
@@ -46,6 +47,8 @@ export class WeightArena<T> {
   weights: Float64Array;
   /** Item per record (undefined when free). */
   readonly items: (T | undefined)[] = [];
+  /** Per record: how often its item was selected (moves with the item). */
+  readonly counts = new NodeCounters();
   private used = 0;
   private readonly free: number[][] = Array.from({ length: MAX_CAP_LOG2 + 1 }, () => []);
   private live = 0;
@@ -76,6 +79,7 @@ export class WeightArena<T> {
     else if (set.slotCount === 1 << set.runLog2) this.moveTo(set, set.runLog2 + 1);
     const slot = set.slotCount++;
     this.items[set.runBase + slot] = item;
+    this.counts.set(set.runBase + slot, 0);
     this.weights[set.runBase + slot] = weight;
     this.addToFenwick(set, slot, weight);
     set.weightTotal += weight;
@@ -94,6 +98,7 @@ export class WeightArena<T> {
       const lw = this.weight(set, last);
       moved = this.items[set.runBase + last];
       this.items[set.runBase + slot] = moved;
+      this.counts.set(set.runBase + slot, this.counts.get(set.runBase + last));
       this.weights[set.runBase + slot] = lw;
       this.addToFenwick(set, slot, lw - w);
       this.addToFenwick(set, last, -lw);
@@ -211,6 +216,7 @@ export class WeightArena<T> {
     const f = this.fenwick;
     for (let s = 0; s < set.slotCount; s++) {
       this.items[base + s] = this.items[set.runBase + s];
+      this.counts.set(base + s, this.counts.get(set.runBase + s));
       w[base + s] = w[set.runBase + s]!;
     }
     for (let s = set.slotCount; s < cap; s++) {

@@ -468,7 +468,7 @@ export class Handlespace {
 
   private unlink(node: Node): void {
     const pool = node.pool;
-    pool.removeCandidate(node);
+    node.retiredSelectionCount = pool.removeCandidate(node);
     pool.elements.delete(node.id);
     if (pool.elements.size === 0) this.pools.delete(pool);
     this.ownership.remove(node);

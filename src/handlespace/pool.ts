@@ -106,8 +106,9 @@ export class PoolElementNode implements PolicyCandidate, PoolElementEntry {
   sequence = 0;
   sortKey = 0;
   turn = 0;
-  selectionCount = 0;
   selectionNode = NIL;
+  /** The selection count once the PE left its pool (-1 while in it: the pool's stores keep it). */
+  retiredSelectionCount = -1;
   unreachabilityReports = 0;
   /** Node in `ownerSlot.ids` (ownership index). */
   ownershipNode = NIL;
@@ -149,5 +150,9 @@ export class PoolElementNode implements PolicyCandidate, PoolElementEntry {
 
   get poolHandle(): PoolHandle {
     return this.pool.handle;
+  }
+
+  get selectionCount(): number {
+    return this.retiredSelectionCount >= 0 ? this.retiredSelectionCount : this.pool.selectionCountOf(this);
   }
 }

@@ -15,14 +15,12 @@ export interface PolicyCandidate {
   distanceMs: number;
   /** Degradation counter: += loadDegradation per selection, 0 after (re-)registration (RFC 5356 §5.2.2). */
   degradation: number;
-  /** Tie-breaker: a fresh sequence number per selection gives round robin among equals. */
+  /** Tie-breaker of sort policies: a fresh sequence number per selection gives round robin among equals. */
   sequence: number;
   /** The sort key the PE is linked with in a sort policy's tree (`policySortKey` when it was linked). */
   sortKey: number;
   /** WeightedRoundRobin turn counter n: the PE is due at virtual time n / weight. */
   turn: number;
-  /** How often this PE has been selected (with its state advanced). */
-  selectionCount: number;
   /** The PE's node in its pool's selection tree (owned by `PoolSelection`). */
   selectionNode: number;
 }

@@ -113,7 +113,7 @@ export class PoolSelection<C extends PolicyCandidate>
   slotCount = 0;
   weightTotal = 0;
   /** Draws from the current weights by the alias method (value policies; undefined after any change). */
-  private alias: AliasTable<C> | undefined = undefined;
+  private alias: AliasTable | undefined = undefined;
   /** Draws since the weights last changed. */
   private stableDraws = 0;
 
@@ -185,14 +185,23 @@ export class PoolSelection<C extends PolicyCandidate>
       // WeightedRoundRobin keeps its turn counter; a new weight changes its due time n / weight.
       const key = policySortKey(c);
       if (key === c.sortKey) return;
-      this.remove(c.selectionNode);
-      this.linkSorted(c, key);
+      this.relinkSorted(c, c.selectionNode, key, c.sequence);
     } else {
       this.setWeight(c, policyWeight(c));
     }
   }
 
-  removeCandidate(c: C): void {
+  /** How often `c` was selected with its state advanced; `c` must be a candidate of this selection. */
+  selectionCountOf(c: C): number {
+    const node = c.selectionNode;
+    if (this.kind === 'queue') return this.queue.counts.get(node);
+    if (this.kind === 'sort') return this.store.counts.get(node);
+    return this.weights.counts.get(this.runBase + node);
+  }
+
+  /** Unlinks a candidate; returns how often it was selected (its count is not kept here any longer). */
+  removeCandidate(c: C): number {
+    const selections = this.selectionCountOf(c);
     if (this.kind === 'queue') {
       this.queue.remove(this, c.selectionNode);
     } else if (this.kind === 'sort') {
@@ -203,6 +212,7 @@ export class PoolSelection<C extends PolicyCandidate>
       if (moved !== undefined) moved.selectionNode = c.selectionNode;
     }
     c.selectionNode = NIL;
+    return selections;
   }
 
   /** Selects up to `count` distinct candidates in policy order and advances the state of the first ones. */
@@ -210,37 +220,48 @@ export class PoolSelection<C extends PolicyCandidate>
     const n = Math.min(count, this.size);
     if (n <= 0) return [];
     const increments = Math.min(n, options.maxIncrement || DEFAULT_MAX_INCREMENT);
-    if (this.kind === 'queue') return this.selectQueued(n, increments, options);
+    if (this.kind === 'queue') return this.selectQueued(n, increments);
     return this.kind === 'sort'
       ? this.selectSorted(n, increments, options)
       : this.selectRandom(n, increments, options);
   }
 
-  private selectQueued(n: number, increments: number, options: SelectionOptions): C[] {
+  // The selections below read node numbers from the stores, never from the selected PEs' records, and
+  // RoundRobin and value policies write nothing to them (no sequence number needed, counts in the
+  // stores): at a million PEs each PE record touched is a cache miss.
+
+  private selectQueued(n: number, increments: number): C[] {
     const q = this.queue;
     const out: C[] = [];
-    for (let node = this.ringHead; node !== NIL && out.length < n; node = q.next(this, node))
+    const nodes: number[] = [];
+    for (let node = this.ringHead; node !== NIL && out.length < n; node = q.next(this, node)) {
       out.push(q.item(node));
+      nodes.push(node);
+    }
     for (let i = 0; i < increments; i++) {
-      const c = out[i]!;
-      q.moveToBack(this, c.selectionNode);
-      this.advance(c, options.sequence);
+      q.moveToBack(this, nodes[i]!);
+      q.counts.increment(nodes[i]!);
     }
     return out;
   }
 
   private selectSorted(n: number, increments: number, options: SelectionOptions): C[] {
     const out: C[] = [];
-    for (let node = this.first(); node !== NIL && out.length < n; node = this.next(node))
+    const nodes: number[] = [];
+    for (let node = this.first(); node !== NIL && out.length < n; node = this.next(node)) {
       out.push(this.item(node));
+      nodes.push(node);
+    }
     for (let i = 0; i < increments; i++) {
       const c = out[i]!;
       // A key that does not move with a selection is read from the tree record (in cache), not from the
       // PE or its policy object.
-      const kept = this.keyOf(c.selectionNode);
-      this.remove(c.selectionNode);
-      this.advance(c, options.sequence);
-      this.linkSorted(c, this.keyMoves ? policySortKey(c) : kept);
+      const node = nodes[i]!;
+      const kept = this.keyOf(node);
+      this.advance(c);
+      const sequence = options.sequence.next();
+      c.sequence = sequence;
+      this.relinkSorted(c, node, this.keyMoves ? policySortKey(c) : kept, sequence, 1);
     }
     return out;
   }
@@ -248,59 +269,61 @@ export class PoolSelection<C extends PolicyCandidate>
   private selectRandom(n: number, increments: number, options: SelectionOptions): C[] {
     const rng = options.rng;
     const w = this.weights;
-    const out: C[] = [];
+    // Slot numbers, not PEs, are compared: `includes` on objects reads each one's map, a cache miss per
+    // PE at a million PEs, where small integers compare in registers.
+    const slots: number[] = [];
     // Rejection sampling: drawing from all weights and redrawing on an already selected PE gives exactly
     // the distribution of drawing from the remaining weights, at one O(log n) descent per draw.
     const total = this.weightTotal;
     let rejections = 0;
-    while (out.length < n && total > 0 && rejections < MAX_REJECTIONS) {
-      const c = this.draw(rng, total);
-      if (out.includes(c)) rejections++;
-      else out.push(c);
+    while (slots.length < n && total > 0 && rejections < MAX_REJECTIONS) {
+      const s = this.drawSlot(rng, total);
+      if (slots.includes(s)) rejections++;
+      else slots.push(s);
     }
-    if (out.length < n && rejections >= MAX_REJECTIONS) {
+    if (slots.length < n && rejections >= MAX_REJECTIONS) {
       // The selected PEs hold most of the weight: zero them for the rest of this selection.
-      for (const c of out) this.setWeight(c, 0);
-      while (out.length < n && this.weightTotal > 0) {
-        const c = w.item(this, w.find(this, uniformBelow(rng, this.weightTotal)));
-        out.push(c);
-        this.setWeight(c, 0);
+      for (const s of slots) this.setSlotWeight(s, 0);
+      while (slots.length < n && this.weightTotal > 0) {
+        const s = w.find(this, uniformBelow(rng, this.weightTotal));
+        slots.push(s);
+        this.setSlotWeight(s, 0);
       }
-      for (const c of out) this.setWeight(c, policyWeight(c));
+      for (const s of slots) this.setSlotWeight(s, policyWeight(w.item(this, s)));
     }
-    if (out.length < n) {
-      // Only weight-0 PEs are left: take them in slot order rather than return fewer than asked.
-      for (let s = 0; s < this.slotCount && out.length < n; s++) {
-        const c = w.item(this, s);
-        if (!out.includes(c)) out.push(c);
-      }
-    }
+    // Only weight-0 PEs are left: take them in slot order rather than return fewer than asked.
+    for (let s = 0; s < this.slotCount && slots.length < n; s++) if (!slots.includes(s)) slots.push(s);
+    const out: C[] = [];
+    for (const s of slots) out.push(w.item(this, s));
     for (let i = 0; i < increments; i++) {
-      const c = out[i]!;
-      this.advance(c, options.sequence);
-      if (this.descriptor.degrades) this.setWeight(c, policyWeight(c));
+      w.counts.increment(this.runBase + slots[i]!);
+      if (this.descriptor.degrades) {
+        const c = out[i]!;
+        this.advance(c);
+        this.setSlotWeight(slots[i]!, policyWeight(c));
+      }
     }
     return out;
   }
 
-  /** A candidate drawn with probability weight / total: by the alias table when the weights are stable. */
-  private draw(rng: Random, total: number): C {
+  /** A slot drawn with probability weight / total: by the alias table when the weights are stable. */
+  private drawSlot(rng: Random, total: number): number {
     if (this.alias !== undefined) return this.alias.draw(uniformBelow(rng, 1));
     if (++this.stableDraws >= this.slotCount && this.slotCount >= ALIAS_MIN_SLOTS) {
       const base = this.runBase;
-      this.alias = new AliasTable(
-        this.weights.weights.subarray(base, base + this.slotCount),
-        this.slotCount,
-        (s) => this.weights.item(this, s),
-      );
+      this.alias = new AliasTable(this.weights.weights.subarray(base, base + this.slotCount), this.slotCount);
       return this.alias.draw(uniformBelow(rng, 1));
     }
-    return this.weights.item(this, this.weights.find(this, uniformBelow(rng, total)));
+    return this.weights.find(this, uniformBelow(rng, total));
   }
 
   private setWeight(c: C, weight: number): void {
-    if (this.weights.weight(this, c.selectionNode) === weight) return;
-    this.weights.setWeight(this, c.selectionNode, weight);
+    this.setSlotWeight(c.selectionNode, weight);
+  }
+
+  private setSlotWeight(slot: number, weight: number): void {
+    if (this.weights.weight(this, slot) === weight) return;
+    this.weights.setWeight(this, slot, weight);
     this.weightsChanged();
   }
 
@@ -309,9 +332,8 @@ export class PoolSelection<C extends PolicyCandidate>
     this.stableDraws = 0;
   }
 
-  private advance(c: C, sequence: SequenceCounter): void {
-    c.sequence = sequence.next();
-    c.selectionCount++;
+  /** A selection's effect on the PE's own policy state (degradation, WeightedRoundRobin's turn). */
+  private advance(c: C): void {
     if (this.descriptor.degrades) c.degradation += policyLoadDegradation(c.policy);
     if (this.isWeightedRoundRobin) c.turn++;
   }
@@ -319,5 +341,14 @@ export class PoolSelection<C extends PolicyCandidate>
   private linkSorted(c: C, key: number): void {
     c.sortKey = key;
     c.selectionNode = this.insertKeyed(c, key, c.sequence);
+  }
+
+  /** Moves `c` (at `node`) to (key, sequence), keeping its selection count plus `selected`. */
+  private relinkSorted(c: C, node: number, key: number, sequence: number, selected = 0): void {
+    const count = this.store.counts.get(node) + selected;
+    this.remove(node);
+    c.sortKey = key;
+    c.selectionNode = this.insertKeyed(c, key, sequence);
+    this.store.counts.set(c.selectionNode, count);
   }
 }

@@ -166,6 +166,33 @@ describe('Handlespace: pools and registration', () => {
     assert.equal(hs.reportUnreachable(handle('P'), 2), undefined);
     assert.equal(hs.find(handle('P'), 1)!.unreachabilityReports, 2);
   });
+
+  it('counts selections per PE, kept through re-registration and after deregistration', () => {
+    for (const policy of [
+      { name: 'RoundRobin' },
+      { name: 'WeightedRandom', weight: 5 },
+      { name: 'LeastUsed', load: 7 },
+    ] as const) {
+      const hs = registrar();
+      for (const id of [1, 2, 3]) reg(hs, handle('P'), element(id, { policy }));
+      const counts = new Map<number, number>([
+        [1, 0],
+        [2, 0],
+        [3, 0],
+      ]);
+      for (let i = 0; i < 30; i++) {
+        const first = hs.select(handle('P'), 1, rng)![0]!;
+        counts.set(first.id, counts.get(first.id)! + 1);
+      }
+      reg(hs, handle('P'), element(2, { policy }));
+      for (const id of [1, 2, 3])
+        assert.equal(hs.find(handle('P'), id)!.selectionCount, counts.get(id), policy.name);
+      const gone = hs.deregister(handle('P'), 1)!;
+      assert.equal(gone.selectionCount, counts.get(1), `${policy.name}: after deregistration`);
+      for (const id of [2, 3])
+        assert.equal(hs.find(handle('P'), id)!.selectionCount, counts.get(id), policy.name);
+    }
+  });
 });
 
 describe('Handlespace: indexes', () => {

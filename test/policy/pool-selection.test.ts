@@ -22,7 +22,6 @@ class Candidate implements PolicyCandidate {
   sequence = 0;
   sortKey = 0;
   turn = 0;
-  selectionCount = 0;
   selectionNode = NIL;
   constructor(
     readonly id: number,
@@ -131,7 +130,7 @@ describe('PoolSelection: sort policies', () => {
     assert.deepEqual(picks(11), [1, 2, 1, 2, 2, 2, 1, 2, 2, 2, 1]);
     assert.equal(members[0]!.degradation, 4 * 300);
     assert.equal(members[1]!.degradation, 7 * 100);
-    assert.equal(members[0]!.selectionCount, 4);
+    assert.equal(selection.selectionCountOf(members[0]!), 4);
     // Re-registration resets the counter (the handlespace does this; here by hand).
     members[0]!.degradation = 0;
     selection.update(members[0]!);
@@ -329,6 +328,32 @@ describe('PoolSelection: every policy', () => {
       }
       selection.verify();
       assert.equal(selection.size, 9);
+    }
+  });
+
+  it('counts selections per candidate in the stores, through re-links, slot moves and run moves', () => {
+    for (const name of ['RoundRobin', 'WeightedRandom', 'LeastUsed', 'LeastUsedDegradation'] as const) {
+      const params = Array.from({ length: 40 }, (_, i) => ({ weight: 1 + (i % 3), load: i * 1000 }));
+      const { selection, members, pick } = makePool(name, params, 7);
+      const expected = new Map<Candidate, number>(members.map((c) => [c, 0]));
+      const byId = new Map(members.map((c) => [c.id, c]));
+      for (let round = 0; round < 400; round++) {
+        // maxIncrement 2: the first two of each selection are counted.
+        for (const id of pick(3, 2).slice(0, 2)) {
+          const c = byId.get(id)!;
+          expected.set(c, expected.get(c)! + 1);
+        }
+        if (round % 50 === 49) {
+          // Remove a few (value policies move the last slot into the hole; runs shrink).
+          for (let k = 0; k < 4; k++) {
+            const c = members.shift()!;
+            assert.equal(selection.removeCandidate(c), expected.get(c), `${name}: final count`);
+            expected.delete(c);
+          }
+        }
+      }
+      for (const c of members) assert.equal(selection.selectionCountOf(c), expected.get(c), name);
+      selection.verify();
     }
   });
 });

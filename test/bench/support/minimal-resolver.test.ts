@@ -22,7 +22,10 @@ describe('MinimalResolver (the handlespace benchmark floor)', () => {
   it('draws random reads inside the pool only, and knows no other handle', () => {
     const r = new MinimalResolver(handles, members);
     let x = 0;
-    const u = (): number => (x = (x * 69069 + 1) % 1024) / 1024;
+    const u = (): number => {
+      x = (x * 69069 + 1) % 1024;
+      return x / 1024;
+    };
     for (let p = 0; p < handles.length; p++)
       for (const item of r.resolveRandom(handles[p]!, u)!) assert.ok(members[p]!.includes(item));
     assert.equal(r.resolve(enc.encode('pool-none')), undefined);

@@ -54,6 +54,12 @@ export class RedBlackTree<T> {
     return s.nums[node * s.numStride + s.keyOffset]!;
   }
 
+  /** The tie of a node of a keyed store. */
+  tieOf(node: number): number {
+    const s = this.store;
+    return s.nums[node * s.numStride + s.tieOffset]!;
+  }
+
   /** Inserts `item` after all equal items (comparator order); returns its node. */
   insert(item: T): number {
     const s = this.store;
@@ -75,8 +81,28 @@ export class RedBlackTree<T> {
 
   /** Inserts `item` at numeric position (key, tie), after equal pairs (keyed store); returns its node. */
   insertKeyed(item: T, key: number, tie: number): number {
+    const z = this.store.allocate(item);
+    this.attachKeyed(z, key, tie);
+    return z;
+  }
+
+  /**
+   * Moves a node of this tree to (key, tie), after equal pairs (keyed store): the node keeps its handle,
+   * its item and whatever the caller keeps per node. O(log n).
+   */
+  rekey(z: number, key: number, tie: number): void {
+    this.detach(z);
+    const L = this.store.links;
+    const b = z * this.store.linkStride;
+    L[b] = NIL;
+    L[b + R] = NIL;
+    L[b + P] = NIL;
+    L[b + C] = 1;
+    this.attachKeyed(z, key, tie);
+  }
+
+  private attachKeyed(z: number, key: number, tie: number): void {
     const s = this.store;
-    const z = s.allocate(item);
     const L = s.links;
     const LS = this.store.linkStride;
     const N = s.nums;
@@ -95,11 +121,16 @@ export class RedBlackTree<T> {
       x = L[x * LS + (goLeft ? 0 : R)]!;
     }
     this.link(z, y, goLeft);
-    return z;
   }
 
   /** Removes a node of this tree (the handle becomes invalid). */
   remove(z: number): void {
+    this.detach(z);
+    this.store.release(z);
+  }
+
+  /** Unlinks a node from this tree, rebalancing; the node stays allocated. */
+  private detach(z: number): void {
     const s = this.store;
     const L = s.links;
     const LS = this.store.linkStride;
@@ -136,7 +167,6 @@ export class RedBlackTree<T> {
     this.count--;
     if (!yWasRed) this.deleteFixup(x, xParent);
     L[NIL + P] = NIL;
-    s.release(z);
   }
 
   /** A node whose item compares equal to the target (the first such), or NIL. */

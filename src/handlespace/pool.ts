@@ -103,8 +103,6 @@ export class PoolElementNode implements PolicyCandidate, PoolElementEntry {
   connection: number | undefined;
   lastUpdate: Instant;
   degradation = 0;
-  sequence = 0;
-  sortKey = 0;
   turn = 0;
   selectionNode = NIL;
   /** The selection count once the PE left its pool (-1 while in it: the pool's stores keep it). */

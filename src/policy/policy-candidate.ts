@@ -15,10 +15,6 @@ export interface PolicyCandidate {
   distanceMs: number;
   /** Degradation counter: += loadDegradation per selection, 0 after (re-)registration (RFC 5356 §5.2.2). */
   degradation: number;
-  /** Tie-breaker of sort policies: a fresh sequence number per selection gives round robin among equals. */
-  sequence: number;
-  /** The sort key the PE is linked with in a sort policy's tree (`policySortKey` when it was linked). */
-  sortKey: number;
   /** WeightedRoundRobin turn counter n: the PE is due at virtual time n / weight. */
   turn: number;
   /** The PE's node in its pool's selection tree (owned by `PoolSelection`). */
@@ -31,7 +27,7 @@ const MAX = POLICY_VALUE_MAX;
 const dpf = (distanceMs: number, loadDpf: number): number => distanceMs * loadDpf;
 
 /**
- * Primary sort key of a sort policy (lower is selected first; ties by `sequence`).
+ * Primary sort key of a sort policy (lower is selected first; ties by the sequence number kept in the tree).
  * WeightedRoundRobin: turn / weight. IEEE division is correctly rounded, so equal rationals give equal
  * keys exactly (no drift as with summed strides); weight 0 sorts after everything.
  */

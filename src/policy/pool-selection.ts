@@ -158,7 +158,6 @@ export class PoolSelection<C extends PolicyCandidate>
 
   /** Links a new candidate; `sequence` should be fresh so that a new PE queues behind its equals. */
   add(c: C, sequence: number): void {
-    c.sequence = sequence;
     if (this.kind === 'queue') {
       c.selectionNode = this.queue.pushBack(this, c);
       return;
@@ -175,7 +174,7 @@ export class PoolSelection<C extends PolicyCandidate>
       const w = weightedRoundRobinWeight(c.policy);
       c.turn = head === undefined || headWeight === 0 ? 1 : Math.floor((head.turn * w) / headWeight) + 1;
     }
-    this.linkSorted(c, policySortKey(c));
+    c.selectionNode = this.insertKeyed(c, policySortKey(c), sequence);
   }
 
   /** Re-positions a candidate after its policy parameters, distance or degradation changed. */
@@ -184,8 +183,8 @@ export class PoolSelection<C extends PolicyCandidate>
     if (this.kind === 'sort') {
       // WeightedRoundRobin keeps its turn counter; a new weight changes its due time n / weight.
       const key = policySortKey(c);
-      if (key === c.sortKey) return;
-      this.relinkSorted(c, c.selectionNode, key, c.sequence);
+      const node = c.selectionNode;
+      if (key !== this.keyOf(node)) this.rekey(node, key, this.tieOf(node));
     } else {
       this.setWeight(c, policyWeight(c));
     }
@@ -227,8 +226,8 @@ export class PoolSelection<C extends PolicyCandidate>
   }
 
   // The selections below read node numbers from the stores, never from the selected PEs' records, and
-  // RoundRobin and value policies write nothing to them (no sequence number needed, counts in the
-  // stores): at a million PEs each PE record touched is a cache miss.
+  // RoundRobin, value and non-degrading sort policies write nothing to them (sequence numbers and keys
+  // in the tree records, counts in the stores): at a million PEs each PE record touched is a cache miss.
 
   private selectQueued(n: number, increments: number): C[] {
     const q = this.queue;
@@ -259,9 +258,8 @@ export class PoolSelection<C extends PolicyCandidate>
       const node = nodes[i]!;
       const kept = this.keyOf(node);
       this.advance(c);
-      const sequence = options.sequence.next();
-      c.sequence = sequence;
-      this.relinkSorted(c, node, this.keyMoves ? policySortKey(c) : kept, sequence, 1);
+      this.rekey(node, this.keyMoves ? policySortKey(c) : kept, options.sequence.next());
+      this.store.counts.increment(node);
     }
     return out;
   }
@@ -336,19 +334,5 @@ export class PoolSelection<C extends PolicyCandidate>
   private advance(c: C): void {
     if (this.descriptor.degrades) c.degradation += policyLoadDegradation(c.policy);
     if (this.isWeightedRoundRobin) c.turn++;
-  }
-
-  private linkSorted(c: C, key: number): void {
-    c.sortKey = key;
-    c.selectionNode = this.insertKeyed(c, key, c.sequence);
-  }
-
-  /** Moves `c` (at `node`) to (key, sequence), keeping its selection count plus `selected`. */
-  private relinkSorted(c: C, node: number, key: number, sequence: number, selected = 0): void {
-    const count = this.store.counts.get(node) + selected;
-    this.remove(node);
-    c.sortKey = key;
-    c.selectionNode = this.insertKeyed(c, key, sequence);
-    this.store.counts.set(c.selectionNode, count);
   }
 }

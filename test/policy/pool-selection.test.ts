@@ -19,8 +19,6 @@ const MAX = 0xffffffff;
 class Candidate implements PolicyCandidate {
   distanceMs = 0;
   degradation = 0;
-  sequence = 0;
-  sortKey = 0;
   turn = 0;
   selectionNode = NIL;
   constructor(
@@ -163,7 +161,7 @@ describe('PoolSelection: sort policies', () => {
     ]);
     members[1]!.distanceMs = 2;
     selection.update(members[1]!);
-    assert.equal(members[1]!.sortKey, 1200);
+    assert.equal(selection.keyOf(members[1]!.selectionNode), 1200);
     assert.deepEqual(pick(2), [1, 2]);
     members[1]!.distanceMs = 1e9;
     assert.equal(policySortKey(members[1]!), MAX);

@@ -85,6 +85,41 @@ describe('RedBlackTree', () => {
     assert.throws(() => new RedBlackTree<Item>(undefined));
   });
 
+  it('rekey moves a node in place: same handle and item, new (key, tie), tree balanced (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 20 }), { minLength: 1, maxLength: 60 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 20 })), { maxLength: 100 }),
+        (keys, moves) => {
+          const store = new TreeNodeStore<Item>({ keyed: true });
+          const tree = new RedBlackTree<Item>(undefined, store);
+          let tie = 0;
+          const nodes = keys.map((key) =>
+            tree.insertKeyed({ key, tag: 0, weight: 0, node: NIL }, key, ++tie),
+          );
+          const model = new Map(nodes.map((n, i) => [n, { key: keys[i]!, tie: i + 1 }]));
+          for (const [pick, key] of moves) {
+            const n = nodes[pick % nodes.length]!;
+            const item = tree.item(n);
+            tree.rekey(n, key, ++tie);
+            model.set(n, { key, tie });
+            assert.equal(tree.item(n), item);
+            assert.equal(tree.keyOf(n), key);
+            assert.equal(tree.tieOf(n), tie);
+          }
+          tree.verify();
+          assert.equal(tree.size, nodes.length);
+          const order: number[] = [];
+          for (let n = tree.first(); n !== NIL; n = tree.next(n)) order.push(n);
+          const expected = [...model]
+            .sort((a, b) => a[1].key - b[1].key || a[1].tie - b[1].tie)
+            .map(([n]) => n);
+          assert.deepEqual(order, expected);
+        },
+      ),
+    );
+  });
+
   it('matches a sorted-array model under random inserts and removals (property)', () => {
     fc.assert(
       fc.property(

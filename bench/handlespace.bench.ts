@@ -27,6 +27,7 @@ import { SeededRandom } from '../src/base/random.js';
 import { Handlespace } from '../src/handlespace/index.js';
 import type { PolicyName, PoolElementParameter, PoolHandle, PoolPolicy } from '../src/wire/types.js';
 import { type Metric, note, report, runBench } from './harness.js';
+import { pointerChaseNs } from './support/memory-latency.js';
 import { MinimalResolver } from './support/minimal-resolver.js';
 
 const quick = process.argv.includes('--quick');
@@ -355,6 +356,10 @@ const poolSizes = listArg('--pools') ?? [10, 10_000];
 record('cpus', cpus().length, 'count');
 record(useMedian ? 'statistic: median' : 'statistic: best round/chunk', 1, 'flag');
 record('load average (1 min) at start', loadavg()[0]!, 'processes');
+// What one cache miss costs on this machine, by working-set size (the handlespace at 1 M PEs is ~700 MB).
+for (const mib of [1, 4, 16, 64, 512]) {
+  record(`memory latency: dependent random reads over ${mib} MiB`, pointerChaseNs(mib * 2 ** 20), 'ns');
+}
 
 // Warm-up (JIT) on a mid-size case, not reported.
 runCase(20_000, 10, false);

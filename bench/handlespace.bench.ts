@@ -155,7 +155,7 @@ function flatten(handles: readonly PoolHandle[]): { bytes: Uint8Array; starts: I
 interface CaseResult {
   mapSetNs: number;
   mapGetNs: number;
-  /** The floor: a RoundRobin resolution doing nothing but one table probe and three ring reads. */
+  /** The floor: a RoundRobin resolution doing nothing but one table probe and three reads in rotation. */
   floorNs: number;
   /** The floor of random policies: the same probe, then three reads at random places of the pool. */
   floorRandomNs: number;
@@ -164,6 +164,73 @@ interface CaseResult {
   deregisterNs: number;
   resolveNs: Record<string, number>;
   heapPerPe: number;
+}
+
+/**
+ * Re-registration (steady state, cycling over all PEs): new policy objects, same transports. In a function
+ * of its own so that its million parameter objects are garbage before the deregistration pass.
+ */
+function measureReregistration(hs: Handlespace, l: Layout, n: number): number {
+  const update = elements(l, 7, 1);
+  gc();
+  let next = 0;
+  // A registrar re-arms the keep-alive timer at now + interval, with now increasing.
+  let clock = n;
+  const r = runBench(
+    're-registration',
+    () => {
+      const i = next;
+      next = next + 1 === n ? 0 : next + 1;
+      clock++;
+      const result = hs.register({
+        poolHandle: l.handles[l.poolOf[i]!]!,
+        element: update[i]!,
+        connection: i,
+        now: clock,
+      });
+      if (result.ok) hs.setTimer(result.value.element, 'keepAliveTransmission', clock + 5000);
+      return result;
+    },
+    BENCH,
+  );
+  return 1e9 / rateOf(r);
+}
+
+/**
+ * The floor over every pool and PE record, like the handlespace: RoundRobin pools in rotation, and random
+ * reads in WeightedRandom pools, each pool drawn at random. Its arrays die with the call.
+ */
+function measureFloor(
+  hs: Handlespace,
+  l: Layout,
+  rng: SeededRandom,
+): { floorNs: number; floorRandomNs: number } {
+  const floor = new MinimalResolver(
+    l.handles,
+    l.handles.map((h) => hs.selectionOrder(h)),
+  );
+  const all = flatten(l.handles);
+  const picks = new Int32Array(1 << 16);
+  const floorRun = (policy: PolicyName, resolve: (h: PoolHandle) => unknown): number => {
+    const pools = l.handles.flatMap((_, i) => (l.policyOfPool[i] === policy ? [i] : []));
+    for (let i = 0; i < picks.length; i++) picks[i] = pools[Math.floor(rng.float() * pools.length)]!;
+    let f = 0;
+    gc();
+    const r = runBench(
+      `resolution floor ${policy}`,
+      () => {
+        const p = picks[f++ & 0xffff]!;
+        return resolve(all.bytes.slice(all.starts[p]!, all.starts[p + 1]!));
+      },
+      BENCH,
+    );
+    return 1e9 / rateOf(r);
+  };
+  const u = (): number => rng.float();
+  return {
+    floorNs: floorRun('RoundRobin', (h) => floor.resolve(h)),
+    floorRandomNs: floorRun('WeightedRandom', (h) => floor.resolveRandom(h, u)),
+  };
 }
 
 function runCase(n: number, requestedPoolSize: number, reportIt: boolean): CaseResult {
@@ -216,29 +283,7 @@ function runCase(n: number, requestedPoolSize: number, reportIt: boolean): CaseR
     if (pass < passes - 1) deregisterAll();
   }
 
-  // Re-registration (steady state, cycling over all PEs): new policy objects, same transports.
-  const update = elements(l, 7, OWN);
-  gc();
-  let next = 0;
-  // A registrar re-arms the keep-alive timer at now + interval, with now increasing.
-  let clock = n;
-  const reregister = runBench(
-    're-registration',
-    () => {
-      const i = next;
-      next = next + 1 === n ? 0 : next + 1;
-      clock++;
-      const r = hs.register({
-        poolHandle: l.handles[l.poolOf[i]!]!,
-        element: update[i]!,
-        connection: i,
-        now: clock,
-      });
-      if (r.ok) hs.setTimer(r.value.element, 'keepAliveTransmission', clock + 5000);
-      return r;
-    },
-    BENCH,
-  );
+  const reregisterNs = measureReregistration(hs, l, n);
 
   // Handle resolutions: 3 PEs from a pool of the policy, pools drawn at random. Each resolution gets its
   // handle as the decoder hands it over: a fresh copy sliced out of the message bytes (here one flat
@@ -262,30 +307,7 @@ function runCase(n: number, requestedPoolSize: number, reportIt: boolean): CaseR
     resolveNs[policy] = 1e9 / rateOf(r);
   }
 
-  // The floor holds every pool and PE record, like the handlespace; it resolves RoundRobin pools drawn as above.
-  const floor = new MinimalResolver(
-    l.handles,
-    l.handles.map((h) => hs.selectionOrder(h)),
-  );
-  const all = flatten(l.handles);
-  const floorRun = (policy: PolicyName, resolve: (h: PoolHandle) => unknown): number => {
-    const pools = l.handles.flatMap((_, i) => (l.policyOfPool[i] === policy ? [i] : []));
-    for (let i = 0; i < picks.length; i++) picks[i] = pools[Math.floor(rng.float() * pools.length)]!;
-    let f = 0;
-    gc();
-    const r = runBench(
-      `resolution floor ${policy}`,
-      () => {
-        const p = picks[f++ & 0xffff]!;
-        return resolve(all.bytes.slice(all.starts[p]!, all.starts[p + 1]!));
-      },
-      BENCH,
-    );
-    return 1e9 / rateOf(r);
-  };
-  const u = (): number => rng.float();
-  const floorNs = floorRun('RoundRobin', (h) => floor.resolve(h));
-  const floorRandomNs = floorRun('WeightedRandom', (h) => floor.resolveRandom(h, u));
+  const { floorNs, floorRandomNs } = measureFloor(hs, l, rng);
 
   gc();
   deregisterAll();
@@ -314,7 +336,6 @@ function runCase(n: number, requestedPoolSize: number, reportIt: boolean): CaseR
 
   const registerNs = registerTimer.ns;
   const deregisterNs = deregisterTimer.ns;
-  const reregisterNs = 1e9 / rateOf(reregister);
   const mapSetNs = mapSetTimer.ns;
   const mapGetNs = 1e9 / rateOf(mapGet);
   if (reportIt) {
@@ -326,7 +347,7 @@ function runCase(n: number, requestedPoolSize: number, reportIt: boolean): CaseR
     record(`${label}: heap per PE`, heapPerPe, 'bytes');
     record(`${label}: baseline Map.set (fresh keys)/s`, 1e9 / mapSetNs, 'ops/s');
     record(`${label}: baseline Map.get/s`, 1e9 / mapGetNs, 'ops/s');
-    record(`${label}: floor resolutions/s (table probe + 3 ring reads)`, 1e9 / floorNs, 'ops/s');
+    record(`${label}: floor resolutions/s (table probe + 3 reads in rotation)`, 1e9 / floorNs, 'ops/s');
     record(`${label}: floor resolutions/s (table probe + 3 random reads)`, 1e9 / floorRandomNs, 'ops/s');
     record(`${label}: registration cost / Map.set cost`, registerNs / mapSetNs, 'x');
     record(`${label}: resolution (RoundRobin) cost / Map.get cost`, resolveNs.RoundRobin! / mapGetNs, 'x');
@@ -384,7 +405,7 @@ for (const poolSize of poolSizes) {
   record(`Map.get cost per op ${tag}`, getGrowth, 'x');
   const floorGrowth = large.floorNs / small.floorNs;
   const floorRandomGrowth = large.floorRandomNs / small.floorRandomNs;
-  record(`floor resolution (ring) cost per op ${tag}`, floorGrowth, 'x');
+  record(`floor resolution (rotation) cost per op ${tag}`, floorGrowth, 'x');
   record(`floor resolution (random) cost per op ${tag}`, floorRandomGrowth, 'x');
   record(
     `relative to Map.set growth ${tag}: registration`,
@@ -394,7 +415,7 @@ for (const poolSize of poolSizes) {
   for (const p of POLICIES) {
     const growth = large.resolveNs[p]! / small.resolveNs[p]!;
     record(`relative to Map.get growth ${tag}: resolution ${p}`, growth / getGrowth, 'x');
-    // RoundRobin reads a ring; the others draw at random places (LeastUsed: its tree's first, re-linked).
+    // RoundRobin reads in rotation; the others at random places (LeastUsed: its tree's first, re-linked).
     const own = p === 'RoundRobin' ? floorGrowth : floorRandomGrowth;
     record(`relative to floor growth ${tag}: resolution ${p}`, growth / own, 'x');
   }

@@ -1,15 +1,15 @@
 /**
  * The least work a handle resolution can do, as the benchmark's floor: one probe of a flat open-addressing
  * table (pool number, with the pool's hash and handle bytes inline in a flat record array), then three
- * reads of the pool's items: the next three of its ring (RoundRobin) or three at uniformly random places
- * (any random policy draws at least that). No objects are touched but the returned array; no weights, no
+ * reads of the pool's items, which lie side by side: the next three in rotation (RoundRobin; one or two
+ * cache lines) or three at uniformly random places (any random policy draws at least that). No objects are touched but the returned array; no weights, no
  * policy state, no validation. Its growth from 1 k to 1 M PEs is what the machine's caches alone impose on
  * resolutions of pools drawn at random; the handlespace's growth is judged against it.
  */
 import { handleWord, poolHash } from '../../src/handlespace/pool-key.js';
 import type { PoolHandle } from '../../src/wire/types.js';
 
-/** Int32 fields of a pool record: hash, length, six handle words (18 bytes), ring head, first item, count. */
+/** Int32 fields of a pool record: hash, length, six handle words (18 bytes), rotation, first item, count. */
 const RECORD = 11;
 const HEAD = 8;
 const FIRST = 9;
@@ -19,19 +19,15 @@ export class MinimalResolver<T> {
   private readonly table: Int32Array;
   private readonly mask: number;
   private readonly records: Int32Array;
-  private readonly next: Int32Array;
   private readonly items: T[] = [];
 
-  /** `members[p]`: pool p's items in ring order; handles of at most 18 bytes. */
+  /** `members[p]`: pool p's items in rotation order; handles of at most 18 bytes. */
   constructor(handles: readonly PoolHandle[], members: readonly (readonly T[])[]) {
     let slots = 16;
     while (slots < handles.length * 2) slots *= 2;
     this.table = new Int32Array(slots).fill(-1);
     this.mask = slots - 1;
     this.records = new Int32Array(handles.length * RECORD);
-    let total = 0;
-    for (const m of members) total += m.length;
-    this.next = new Int32Array(total);
     handles.forEach((h, p) => {
       if (h.length > 18) throw new Error('MinimalResolver: handles of up to 18 bytes');
       const r = p * RECORD;
@@ -40,11 +36,8 @@ export class MinimalResolver<T> {
       for (let w = 0; w < 6; w++) this.records[r + 2 + w] = handleWord(h, w);
       const first = this.items.length;
       const m = members[p]!;
-      m.forEach((item, k) => {
-        this.next[first + k] = k + 1 < m.length ? first + k + 1 : first;
-        this.items.push(item);
-      });
-      this.records[r + HEAD] = first;
+      for (const item of m) this.items.push(item);
+      this.records[r + HEAD] = 0;
       this.records[r + FIRST] = first;
       this.records[r + COUNT] = m.length;
       let i = this.records[r]! & this.mask;
@@ -53,20 +46,18 @@ export class MinimalResolver<T> {
     });
   }
 
-  /** Up to three items of the pool, its ring advanced by one; undefined for an unknown handle. */
+  /** Up to three items of the pool in rotation, the rotation advanced by one; undefined for an unknown handle. */
   resolve(handle: PoolHandle): T[] | undefined {
-    const h = poolHash(handle);
-    const r = this.find(handle, h);
+    const r = this.find(handle, poolHash(handle));
     if (r < 0) return undefined;
+    const first = this.records[r + FIRST]!;
+    const count = this.records[r + COUNT]!;
+    const head = this.records[r + HEAD]!;
     const out: T[] = [];
-    let e = this.records[r + HEAD]!;
-    const first = e;
-    for (let k = 0; k < 3; k++) {
-      out.push(this.items[e]!);
-      e = this.next[e]!;
-      if (e === first) break;
+    for (let k = 0, i = head; k < 3 && k < count; k++, i = i + 1 === count ? 0 : i + 1) {
+      out.push(this.items[first + i]!);
     }
-    this.records[r + HEAD] = this.next[first]!;
+    this.records[r + HEAD] = head + 1 === count ? 0 : head + 1;
     return out;
   }
 

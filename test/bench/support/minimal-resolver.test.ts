@@ -8,7 +8,7 @@ describe('MinimalResolver (the handlespace benchmark floor)', () => {
   const handles = Array.from({ length: 300 }, (_, i) => enc.encode(`pool-${i.toString(36)}`));
   const members = handles.map((_, p) => Array.from({ length: 1 + (p % 5) }, (_, k) => `${p}:${k}`));
 
-  it('finds every pool and walks its ring three at a time, one step per resolution', () => {
+  it('finds every pool and walks its items three at a time in rotation, one step per resolution', () => {
     const r = new MinimalResolver(handles, members);
     for (let p = 0; p < handles.length; p++) {
       const m = members[p]!;

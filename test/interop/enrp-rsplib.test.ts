@@ -10,13 +10,11 @@
 // process); our PE at 10.77.N.11 (driver); our hsdump from 10.77.N.12; our registrar O2 0xf0000002 at
 // 10.77.N.13 (peer A only); RSPLIB registrar B 0xa0000002 at 10.77.N.2 (ASAP 13863, ENRP 19901, peer O1).
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { PeChecksumAccumulator } from '../../src/wire/checksum.js';
-import { bootVm, rigSkip, VM_NUMBERS, type Vm } from '../helpers/rig.js';
-import { analysePcap, type Capture, ENRP, startCapture } from '../helpers/tshark.js';
+import { closeInteropRig, startInteropRig } from '../helpers/interop-rig.js';
+import { rigSkip, VM_NUMBERS, type Vm } from '../helpers/rig.js';
+import { analysePcap, type Capture, ENRP } from '../helpers/tshark.js';
 import { runCli } from './support/cli.js';
 import type { HandlespaceEntry } from './support/driver.js';
 import { Driver, hex, sleep } from './support/driver-client.js';
@@ -110,14 +108,10 @@ describe('ENRP with live RSPLIB registrars', { skip: await rigSkip(), timeout: 2
   const hsOf = (d: Driver, name: string): Promise<Hs> => d.call<Hs>({ op: 'handlespace', name });
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'rserpool-interop-enrp-'));
-    vm = await bootVm(VM_N);
-    console.log(`# VM ${VM_N} booted in ${vm.bootMs} ms`);
-    capture = await startCapture(join(dir, 'ns.pcap'), {
-      netns: vm.netns,
+    ({ dir, vm, capture } = await startInteropRig(VM_N, 'enrp', {
       iface: 'any',
       filter: 'not tcp port 7000',
-    });
+    }));
     ip11 = await vm.addHostIp(11);
     ip12 = await vm.addHostIp(12);
     ip13 = await vm.addHostIp(13);
@@ -152,9 +146,7 @@ describe('ENRP with live RSPLIB registrars', { skip: await rigSkip(), timeout: 2
     await o2?.stop();
     await peDriver?.stop();
     await o1?.stop();
-    await vm?.down();
-    if (process.env['RSERPOOL_INTEROP_KEEP_PCAP']) console.log(`# captures kept in ${dir}`);
-    else if (dir) await rm(dir, { recursive: true, force: true });
+    await closeInteropRig({ dir, vm });
   });
 
   test('(a) registrations at either registrar are visible at both; hsdumps and checksums agree', async () => {

@@ -9,12 +9,11 @@
 // our registrar at 10.77.N.1:3863 (driver process, for point 6); our CLI server at 10.77.N.11; our CLI
 // resolve/terminal from 10.77.N.12; our driver PEs of point 6 at 10.77.N.13 and .14.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { PeChecksumAccumulator } from '../../src/wire/checksum.js';
-import { bootVm, rigSkip, VM_NUMBERS, type Vm } from '../helpers/rig.js';
+import { closeInteropRig, startInteropRig } from '../helpers/interop-rig.js';
+import { rigSkip, VM_NUMBERS, type Vm } from '../helpers/rig.js';
 import { ASAP, analysePcap, assertCleanCapture, type Capture, startCapture } from '../helpers/tshark.js';
 import { type CliProcess, runCli, startCli } from './support/cli.js';
 import type { DriverEvent } from './support/driver.js';
@@ -73,14 +72,10 @@ describe('our PEs and PUs at RSPLIB registrar', { skip: await rigSkip(), timeout
   }
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'rserpool-interop-rsplib-pr-'));
-    vm = await bootVm(VM_N);
-    console.log(`# VM ${VM_N} booted in ${vm.bootMs} ms`);
-    capture = await startCapture(join(dir, 'ns.pcap'), {
-      netns: vm.netns,
+    ({ dir, vm, capture } = await startInteropRig(VM_N, 'rsplib-pr', {
       iface: 'any',
       filter: 'not tcp port 7000',
-    });
+    }));
     for (const k of [11, 12, 13, 14, 15]) ip[k] = await vm.addHostIp(k);
     rsplibAsap = `${vm.guestIp}:3863`;
     ourAsap = `${vm.hostIp}:3863`;
@@ -109,9 +104,7 @@ describe('our PEs and PUs at RSPLIB registrar', { skip: await rigSkip(), timeout
     await server?.stop();
     await capture?.stop();
     await ours?.stop();
-    await vm?.down();
-    if (process.env['RSERPOOL_INTEROP_KEEP_PCAP']) console.log(`# captures kept in ${dir}`);
-    else if (dir) await rm(dir, { recursive: true, force: true });
+    await closeInteropRig({ dir, vm });
   });
 
   test('(3) our server --echo registers at RSPLIB registrar; hsdump shows it with its policy and checksum', async () => {

@@ -7,11 +7,10 @@
 // our PE at 10.77.N.11 (its own driver process, so that SIGKILL kills only it), our CLI `resolve` from
 // 10.77.N.12; RSPLIB's rspserver and rspterminal in the guest (10.77.N.2) with -registrar=10.77.N.1:3863.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { bootVm, rigSkip, VM_NUMBERS, type Vm } from '../helpers/rig.js';
+import { closeInteropRig, startInteropRig } from '../helpers/interop-rig.js';
+import { rigSkip, VM_NUMBERS, type Vm } from '../helpers/rig.js';
 import { ASAP, analysePcap, assertCleanCapture, type Capture, startCapture } from '../helpers/tshark.js';
 import { runCli } from './support/cli.js';
 import type { DriverEvent } from './support/driver.js';
@@ -44,14 +43,10 @@ describe('RSPLIB PEs and PUs at our registrar', { skip: await rigSkip(), timeout
   let peIp: string;
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'rserpool-interop-ours-'));
-    vm = await bootVm(VM_N);
-    console.log(`# VM ${VM_N} booted in ${vm.bootMs} ms`);
-    capture = await startCapture(join(dir, 'ns.pcap'), {
-      netns: vm.netns,
+    ({ dir, vm, capture } = await startInteropRig(VM_N, 'ours', {
       iface: 'any',
       filter: 'not tcp port 7000',
-    });
+    }));
     peIp = await vm.addHostIp(11);
     puIp = await vm.addHostIp(12);
     registrarAsap = `${vm.hostIp}:3863`;
@@ -86,9 +81,7 @@ chmod +x /tmp/term.sh`);
     await capture?.stop();
     await registrar?.stop();
     await peDriver?.stop();
-    await vm?.down();
-    if (process.env['RSERPOOL_INTEROP_KEEP_PCAP']) console.log(`# captures kept in ${dir}`);
-    else if (dir) await rm(dir, { recursive: true, force: true });
+    await closeInteropRig({ dir, vm });
   });
 
   test('(1) rspserver -echo registers at our registrar and stays registered through keep-alives; our resolve lists it', async () => {

@@ -8,13 +8,13 @@
 // with --registrar 10.77.N.2:3863 --asap-announce off. A namespace capture (tap0) holds exactly the
 // traffic between our clients and RSPLIB.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fractalPoint } from '../../src/services/mandelbrot.js';
-import { bootVm, rigSkip, VM_NUMBERS, type Vm } from '../helpers/rig.js';
-import { analysePcap, assertCleanCapture, type Capture, startCapture } from '../helpers/tshark.js';
+import { closeInteropRig, startInteropRig } from '../helpers/interop-rig.js';
+import { rigSkip, VM_NUMBERS, type Vm } from '../helpers/rig.js';
+import { analysePcap, assertCleanCapture, type Capture } from '../helpers/tshark.js';
 import {
   appFrames,
   cookieEchos,
@@ -82,14 +82,10 @@ describe('our pool users at RSPLIB pool elements, with failover', {
   let replyAfterFailover: number | undefined;
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'rserpool-interop-sessions-ours-'));
-    vm = await bootVm(VM_N);
-    console.log(`# VM ${VM_N} booted in ${vm.bootMs} ms`);
-    capture = await startCapture(join(dir, 'ns.pcap'), {
-      netns: vm.netns,
+    ({ dir, vm, capture } = await startInteropRig(VM_N, 'sessions-ours', {
       iface: 'tap0',
       filter: 'udp port 9899',
-    });
+    }));
     for (const k of [11, 12, 13]) ip[k] = await vm.addHostIp(k);
     asap = `${vm.guestIp}:3863`;
     await vm.spawn(
@@ -121,9 +117,7 @@ describe('our pool users at RSPLIB pool elements, with failover', {
     }
     for (const c of clis) await c.stop();
     await capture?.stop();
-    await vm?.down();
-    if (process.env['RSERPOOL_INTEROP_KEEP_PCAP']) console.log(`# captures kept in ${dir}`);
-    else if (dir) await rm(dir, { recursive: true, force: true });
+    await closeInteropRig({ dir, vm });
   });
 
   const client = (args: string[], k: number): CliProcess => {

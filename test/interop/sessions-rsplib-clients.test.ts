@@ -9,12 +9,10 @@
 // 10.77.N.11/.12 (Ping-Pong) and .13/.14 (CalcApp); pingpongclient and calcappclient in the guest with
 // -registrar=10.77.N.1:3863 -asapannounce=off.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { bootVm, rigSkip, VM_NUMBERS, type Vm } from '../helpers/rig.js';
-import { analysePcap, assertCleanCapture, type Capture, startCapture } from '../helpers/tshark.js';
+import { closeInteropRig, startInteropRig } from '../helpers/interop-rig.js';
+import { rigSkip, VM_NUMBERS, type Vm } from '../helpers/rig.js';
+import { analysePcap, assertCleanCapture, type Capture } from '../helpers/tshark.js';
 import { appFrames, cookieEchos, countApp, pingPongCookieReplyNo, plain } from './support/app-frames.js';
 import { type CliProcess, startCli } from './support/cli.js';
 import { Driver, hex, sleep } from './support/driver-client.js';
@@ -85,14 +83,10 @@ describe('RSPLIB pool users at our pool elements, with failover', {
   };
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'rserpool-interop-sessions-rsplib-'));
-    vm = await bootVm(VM_N);
-    console.log(`# VM ${VM_N} booted in ${vm.bootMs} ms`);
-    capture = await startCapture(join(dir, 'ns.pcap'), {
-      netns: vm.netns,
+    ({ dir, vm, capture } = await startInteropRig(VM_N, 'sessions-rsplib', {
       iface: 'tap0',
       filter: 'udp port 9899',
-    });
+    }));
     asap = `${vm.hostIp}:3863`;
     registrar = await Driver.start(vm, 'registrar');
     await registrar.call({
@@ -124,9 +118,7 @@ describe('RSPLIB pool users at our pool elements, with failover', {
     for (const s of servers) await s.cli.stop();
     await capture?.stop();
     await registrar?.stop();
-    await vm?.down();
-    if (process.env['RSERPOOL_INTEROP_KEEP_PCAP']) console.log(`# captures kept in ${dir}`);
-    else if (dir) await rm(dir, { recursive: true, force: true });
+    await closeInteropRig({ dir, vm });
   });
 
   test('(1a) pingpongclient fails over from our killed server --pingpong; ReplyNos continue from the cookie', async () => {

@@ -108,3 +108,20 @@ export class CliProcess {
     if (this.running) this.child.kill(signal);
   }
 }
+
+/** The CLI processes a test file started, so that its `after` hook can kill whatever is left. */
+export class CliProcesses {
+  readonly all: CliProcess[] = [];
+
+  start(name: string, args: readonly string[]): CliProcess {
+    const p = new CliProcess(name, args);
+    this.all.push(p);
+    return p;
+  }
+
+  /** SIGKILLs every process still running and waits until all have exited. */
+  async killAll(): Promise<void> {
+    for (const p of this.all) p.kill('SIGKILL');
+    await Promise.all(this.all.map((p) => p.exited));
+  }
+}

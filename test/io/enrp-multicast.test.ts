@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { dumpHandlespace } from '../../src/api/index.js';
 import { dumpToJson } from '../../src/cli/commands/hsdump.js';
-import { CliProcess } from '../helpers/cli-process.js';
+import { type CliProcess, CliProcesses } from '../helpers/cli-process.js';
 
 const REGISTRARS = ['127.0.28.1', '127.0.28.2', '127.0.28.3'];
 const IDS = ['0x7e280001', '0x7e280002', '0x7e280003'];
@@ -32,12 +32,8 @@ interface Dump {
   pools: { poolHandle: string; poolElements: { id: string; home: string }[] }[];
 }
 
-const children: CliProcess[] = [];
-const start = (name: string, args: readonly string[]): CliProcess => {
-  const p = new CliProcess(name, args);
-  children.push(p);
-  return p;
-};
+const children = new CliProcesses();
+const start = (name: string, args: readonly string[]): CliProcess => children.start(name, args);
 
 async function dump(ip: string): Promise<Dump | undefined> {
   try {
@@ -61,7 +57,7 @@ async function eventually<T>(what: string, probe: () => Promise<T | string>, bou
 }
 
 const multicastWarnings = (): string[] =>
-  children.flatMap((c) =>
+  children.all.flatMap((c) =>
     c.logs
       .filter((l) => l.line.level === 'warn' && /multicast/.test(l.line.message))
       .map((l) => l.line.message),
@@ -85,8 +81,7 @@ describe('ENRP Presence over UDP multicast on loopback (no static peers)', () =>
   });
 
   after(async () => {
-    for (const c of children) c.kill('SIGKILL');
-    await Promise.all(children.map((c) => c.exited));
+    await children.killAll();
   });
 
   it('the registrars become peers from multicast Presence alone', async () => {

@@ -7,7 +7,7 @@
 // hsdump clients 127.0.13.30+. Each component owns UDP 9899 on its own address.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CliProcess } from '../helpers/cli-process.js';
+import { type CliProcess, CliProcesses } from '../helpers/cli-process.js';
 
 const REGISTRARS = ['127.0.13.1', '127.0.13.2', '127.0.13.3'];
 const IDS = ['0x7e000001', '0x7e000002', '0x7e000003'];
@@ -34,12 +34,8 @@ interface Dump {
   pools: { poolHandle: string; poolElements: { id: string; home: string }[] }[];
 }
 
-const children: CliProcess[] = [];
-const start = (name: string, args: readonly string[]): CliProcess => {
-  const p = new CliProcess(name, args);
-  children.push(p);
-  return p;
-};
+const children = new CliProcesses();
+const start = (name: string, args: readonly string[]): CliProcess => children.start(name, args);
 
 let dumpAddress = 30;
 async function hsdump(registrar: string): Promise<Dump | undefined> {
@@ -120,8 +116,7 @@ describe('ENRP with separate registrar processes on loopback', () => {
   });
 
   after(async () => {
-    for (const c of children) c.kill('SIGKILL');
-    await Promise.all(children.map((c) => c.exited));
+    await children.killAll();
   });
 
   it('every registrar holds the same six PEs with equal checksums (hsdump of each)', async () => {

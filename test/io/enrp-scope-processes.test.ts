@@ -19,7 +19,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { dumpHandlespace } from '../../src/api/index.js';
 import { dumpToJson } from '../../src/cli/commands/hsdump.js';
-import { CliProcess } from '../helpers/cli-process.js';
+import { type CliProcess, CliProcesses } from '../helpers/cli-process.js';
 import type { FarmPe } from '../helpers/pe-farm.js';
 import { PeFarmProcess } from '../helpers/pe-farm-process.js';
 
@@ -66,7 +66,7 @@ interface Dump {
   pools: { poolHandle: string; poolElements: { id: string; home: string }[] }[];
 }
 
-const children: CliProcess[] = [];
+const children = new CliProcesses();
 const registrars: CliProcess[] = [];
 /** Every registrar process ever started, for their logs (a restart adds one). */
 const generations: CliProcess[] = [];
@@ -78,7 +78,7 @@ const note = (text: string): void => console.log(`# [${elapsed()}] ${text}`);
 function startRegistrar(i: number): CliProcess {
   const ip = REGISTRARS[i]!;
   const peers = REGISTRARS.filter((p) => p !== ip).flatMap((p) => ['--peer', `${p}:9901`]);
-  const p = new CliProcess(`registrar ${ip}`, [
+  const p = children.start(`registrar ${ip}`, [
     'registrar',
     ...['--asap', `${ip}:3863`, '--enrp', `${ip}:9901`, '--id', IDS[i]!],
     ...['--asap-announce', 'off', '--enrp-announce', 'off', '--min-address-scope', 'loopback'],
@@ -86,7 +86,6 @@ function startRegistrar(i: number): CliProcess {
     ...peers,
     ...TIMERS,
   ]);
-  children.push(p);
   generations.push(p);
   registrars[i] = p;
   return p;
@@ -246,8 +245,7 @@ describe(`ENRP at scale with processes: 5 registrars, ${PE_COUNT} PEs (seed ${SE
   after(async () => {
     if (!partitionUnavailable()) heal();
     await farm?.exit();
-    for (const c of children) c.kill('SIGKILL');
-    await Promise.all(children.map((c) => c.exited));
+    await children.killAll();
     if (LOG_DIR)
       for (const [k, p] of generations.entries())
         writeFileSync(`${LOG_DIR}/${k}-${p.name.replace(/ /g, '-')}.log`, p.stderrText);
@@ -372,10 +370,9 @@ describe(`ENRP at scale with processes: 5 registrars, ${PE_COUNT} PEs (seed ${SE
   it('rserpool hsdump --json of all five: same PEs, equal checksums per owner, the live PEs exactly', async () => {
     const dumps = await Promise.all(
       REGISTRARS.map(async (ip, i) => {
-        const p = new CliProcess(`hsdump ${ip}`, [
+        const p = children.start(`hsdump ${ip}`, [
           ...['hsdump', `${ip}:9901`, '--json', '--local', `127.0.19.${101 + i}`, '--timeout', '5000'],
         ]);
-        children.push(p);
         const { code } = await p.exited;
         return code === 0 ? (JSON.parse(p.stdout) as Dump) : undefined;
       }),

@@ -7,19 +7,15 @@
 // The demo runs on 127.0.12.1-5 (its --subnet option).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CliProcess, type LogLine } from '../helpers/cli-process.js';
+import { type CliProcess, CliProcesses, type LogLine } from '../helpers/cli-process.js';
 
 const REGISTRAR = '127.0.1.1';
 const PORT = 44863;
 const AT = `${REGISTRAR}:${PORT}`;
 const KEEPALIVE_MS = 500;
 
-const children: CliProcess[] = [];
-function start(name: string, args: readonly string[]): CliProcess {
-  const p = new CliProcess(name, args);
-  children.push(p);
-  return p;
-}
+const children = new CliProcesses();
+const start = (name: string, args: readonly string[]): CliProcess => children.start(name, args);
 
 /** Runs a CLI command to its end; rejects after timeoutMs (and kills it). */
 async function run(
@@ -36,10 +32,7 @@ async function run(
   return { code, stdout: p.stdout, stderr: p.stderrText };
 }
 
-after(async () => {
-  for (const p of children) p.kill('SIGKILL');
-  await Promise.all(children.map((p) => p.exited));
-});
+after(() => children.killAll());
 
 describe('CLI processes over loopback: registrar, two echo servers, resolve, terminal', () => {
   let registrar: CliProcess;

@@ -23,6 +23,21 @@ const htRequest = (from: number, ownChildrenOnly: boolean): EnrpMessage => ({
   ownChildrenOnly,
 });
 
+/** Registrar 0x200's Handle Table Response to us: one piece of pool POOL (or a rejection). */
+function responseFrom200(
+  poolElements: readonly ReturnType<typeof element>[],
+  options: { more?: boolean; reject?: boolean } = {},
+): EnrpMessage {
+  return {
+    kind: 'handleTableResponse',
+    senderId: 0x200,
+    receiverId: OWN,
+    reject: options.reject ?? false,
+    moreToSend: options.more ?? false,
+    pools: options.reject ? [] : [{ poolHandle: POOL, poolElements: [...poolElements] }],
+  };
+}
+
 function fill(hs: ReturnType<typeof enrpServer>['hs'], n: number, owner: number, first = 1, pools = 3): void {
   for (let i = 0; i < n; i++) {
     const r = hs.register({
@@ -140,14 +155,11 @@ describe('Mentor download in start-up (RFC 5353 §3.2.2-§3.2.3, notes §3.5)', 
     const [req] = messagesOf(out, 'handleTableRequest');
     assert.equal(req?.message.ownChildrenOnly, false);
     // The mentor answers in two pieces; PEs of several owners arrive.
-    const piece = (more: boolean, ids: number[], owner: number): EnrpMessage => ({
-      kind: 'handleTableResponse',
-      senderId: 0x200,
-      receiverId: OWN,
-      reject: false,
-      moreToSend: more,
-      pools: [{ poolHandle: POOL, poolElements: ids.map((id) => element(id, owner)) }],
-    });
+    const piece = (more: boolean, ids: number[], owner: number): EnrpMessage =>
+      responseFrom200(
+        ids.map((id) => element(id, owner)),
+        { more },
+      );
     const r1 = server.handle({ kind: 'received', now: 110, assoc: 4, message: piece(true, [1, 2], 0x200) });
     assert.equal(messagesOf(r1, 'handleTableRequest')[0]?.message.ownChildrenOnly, false, 'asks for more');
     assert.equal(server.inStartup, true);
@@ -167,14 +179,7 @@ describe('Mentor download in start-up (RFC 5353 §3.2.2-§3.2.3, notes §3.5)', 
       kind: 'received',
       now: 110,
       assoc: 4,
-      message: {
-        kind: 'handleTableResponse',
-        senderId: 0x200,
-        receiverId: OWN,
-        reject: false,
-        moreToSend: false,
-        pools: [{ poolHandle: POOL, poolElements: [element(5, OWN), element(6, 0x200)] }],
-      },
+      message: responseFrom200([element(5, OWN), element(6, 0x200)]),
     });
     assert.equal(hs.find(POOL, 5)?.homeRegistrarId, OWN);
     assert.equal(hs.find(POOL, 5)?.timerKind, 'keepAliveTimeout');
@@ -193,14 +198,7 @@ describe('Mentor download in start-up (RFC 5353 §3.2.2-§3.2.3, notes §3.5)', 
       kind: 'received',
       now: 110,
       assoc: 4,
-      message: {
-        kind: 'handleTableResponse',
-        senderId: 0x200,
-        receiverId: OWN,
-        reject: true,
-        moreToSend: false,
-        pools: [],
-      },
+      message: responseFrom200([], { reject: true }),
     });
     assert.deepEqual(eventsOf(out, 'syncFailed'), [
       { kind: 'syncFailed', registrarId: 0x200, reason: 'rejected' },
@@ -236,14 +234,7 @@ describe('Mentor download in start-up (RFC 5353 §3.2.2-§3.2.3, notes §3.5)', 
       kind: 'received',
       now: 110,
       assoc: 4,
-      message: {
-        kind: 'handleTableResponse',
-        senderId: 0x200,
-        receiverId: OWN,
-        reject: false,
-        moreToSend: false,
-        pools: [{ poolHandle: POOL, poolElements: [element(5, OWN)] }],
-      },
+      message: responseFrom200([element(5, OWN)]),
     });
     assert.equal(server.inStartup, false);
     const w = server.handle({ kind: 'received', now: 120, assoc: 4, message: htRequest(0x200, true) });
@@ -295,14 +286,7 @@ describe('Audit and resynchronisation (RFC 5353 §3.6)', () => {
       kind: 'received',
       now: 30,
       assoc: 4,
-      message: {
-        kind: 'handleTableResponse',
-        senderId: 0x200,
-        receiverId: OWN,
-        reject: false,
-        moreToSend: false,
-        pools: [{ poolHandle: POOL, poolElements: [2, 3, 4].map((id) => element(id, 0x200)) }],
-      },
+      message: responseFrom200([2, 3, 4].map((id) => element(id, 0x200))),
     });
     assert.deepEqual(eventsOf(done, 'syncDone'), [
       { kind: 'syncDone', registrarId: 0x200, reason: 'audit', elements: 3, purged: 1 },
@@ -341,14 +325,7 @@ describe('Audit and resynchronisation (RFC 5353 §3.6)', () => {
       kind: 'received',
       now: 30,
       assoc: 4,
-      message: {
-        kind: 'handleTableResponse',
-        senderId: 0x200,
-        receiverId: OWN,
-        reject: false,
-        moreToSend: false,
-        pools: [{ poolHandle: POOL, poolElements: [element(9, 0x200)] }],
-      },
+      message: responseFrom200([element(9, 0x200)]),
     });
     assert.equal(hs.find(POOL, 9)?.homeRegistrarId, OWN);
     assert.equal(hs.find(POOL, 9)?.connection, 77);

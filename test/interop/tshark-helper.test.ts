@@ -4,13 +4,14 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { REPO_ROOT, skipUnlessAvailable } from '../helpers/rig.js';
+import { skipUnlessAvailable } from '../helpers/rig.js';
 import { ASAP, analysePcap, assertCleanCapture, tsharkAvailable, withCapture } from '../helpers/tshark.js';
+import { FIXTURE_DIR } from '../wire/rsplib-fixtures.js';
 import { sctpInit } from './support/sctp-raw.js';
 
-const FIXTURES = resolve(REPO_ROOT, '../shared/fixtures/rsplib');
+const FIXTURES = FIXTURE_DIR;
 
 const tsharkSkip = skipUnlessAvailable(
   (await tsharkAvailable())

@@ -1,4 +1,4 @@
-// The RSPLIB 3.4.4 captures (../shared/fixtures/rsplib): every ASAP/ENRP message RSPLIB sent must decode
+// The RSPLIB 3.4.4 captures (test/fixtures/rsplib, copied from ../shared): every ASAP/ENRP message RSPLIB sent must decode
 // and re-encode to exactly the same bytes; every hand-made message of scenario D must give the outcome
 // stated below, and where RSPLIB answered with an Error our DecodeError must yield the same cause.
 import assert from 'node:assert/strict';

@@ -1,10 +1,10 @@
 /**
- * Loads the RSPLIB captures of ../shared/fixtures/rsplib (see its README.md). The folder is found via
- * RSERPOOL_SHARED (the shared/ folder), else ../shared next to the repository root, else by walking up
- * from the working directory.
+ * Loads the RSPLIB 3.4.4 captures kept in test/fixtures/rsplib (copied from ../shared/fixtures/rsplib;
+ * test/fixtures/rsplib/README.md says where they come from), so that a clone without ../shared runs
+ * every test that does not need the RSPLIB rig.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fromHex } from '../../src/base/index.js';
 import type { Protocol } from '../../src/wire/index.js';
@@ -27,22 +27,12 @@ export interface FixtureMessage {
 
 export const FIXTURE_FILES = ['A-single-pr', 'C-apps', 'D-errors'] as const;
 
-function candidates(): string[] {
-  const out: string[] = [];
-  const env = process.env.RSERPOOL_SHARED;
-  if (env !== undefined && env !== '') out.push(join(env, 'fixtures', 'rsplib'));
-  out.push(fileURLToPath(new URL('../../../shared/fixtures/rsplib/', import.meta.url)));
-  for (let dir = resolve(process.cwd()); ; dir = dirname(dir)) {
-    out.push(join(dir, 'shared', 'fixtures', 'rsplib'), join(dir, '..', 'shared', 'fixtures', 'rsplib'));
-    if (dirname(dir) === dir) break;
-  }
-  return out;
-}
+/** The folder of the captures, found from this file (not the working directory). */
+export const FIXTURE_DIR = fileURLToPath(new URL('../fixtures/rsplib/', import.meta.url));
 
-export function fixtureDir(): string {
-  const found = candidates().find((d) => existsSync(join(d, 'D-errors.json')));
-  if (found === undefined) throw new Error(`RSPLIB fixtures not found; tried ${candidates().join(', ')}`);
-  return found;
+/** The path of a capture's pcap file. */
+export function fixturePcap(file: (typeof FIXTURE_FILES)[number]): string {
+  return join(FIXTURE_DIR, `${file}.pcap`);
 }
 
 const cache = new Map<string, FixtureMessage[]>();
@@ -50,7 +40,7 @@ const cache = new Map<string, FixtureMessage[]>();
 export function loadFixture(file: (typeof FIXTURE_FILES)[number]): FixtureMessage[] {
   let msgs = cache.get(file);
   if (msgs === undefined) {
-    const raw = JSON.parse(readFileSync(join(fixtureDir(), `${file}.json`), 'utf8')) as Omit<
+    const raw = JSON.parse(readFileSync(join(FIXTURE_DIR, `${file}.json`), 'utf8')) as Omit<
       FixtureMessage,
       'file'
     >[];

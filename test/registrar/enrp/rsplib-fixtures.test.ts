@@ -1,5 +1,5 @@
 /**
- * The crafted ENRP messages of the RSPLIB capture D-errors (../shared/fixtures/rsplib), replayed into our
+ * The crafted ENRP messages of the RSPLIB capture D-errors (test/fixtures/rsplib, copied from ../shared), replayed into our
  * Registrar one association each, as they were sent to RSPLIB; our answers are compared with RSPLIB's
  * where we agree and with the RFC where we deviate on purpose (docs/enrp.md).
  */

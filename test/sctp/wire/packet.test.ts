@@ -19,6 +19,7 @@ import {
 import { checksumValid } from '../../../src/sctp/wire/crc32c.js';
 import { formatIpv6, parseIpv6 } from '../../../src/sctp/wire/ip-address.js';
 import { decodePacket, PacketBuilder, singleChunkPacket } from '../../../src/sctp/wire/packet.js';
+import { FIXTURE_FILES, fixturePcap } from '../../wire/rsplib-fixtures.js';
 
 test('a built packet decodes back to its chunks', () => {
   const b = new PacketBuilder(1200, 5000, 9901, 0xdeadbeef);
@@ -194,8 +195,8 @@ function sctpPayloads(path: string): Uint8Array[] {
 test('every Linux kernel SCTP packet of the RSPLIB captures has a valid CRC32c and decodes', () => {
   const counts = new Map<number, number>();
   let n = 0;
-  for (const name of ['A-single-pr', 'C-apps', 'D-errors']) {
-    for (const p of sctpPayloads(`../shared/fixtures/rsplib/${name}.pcap`)) {
+  for (const name of FIXTURE_FILES) {
+    for (const p of sctpPayloads(fixturePcap(name))) {
       n++;
       const r = decodePacket(p);
       assert.ok(r.ok, `${name} packet ${n}: ${r.ok ? '' : r.error.reason}`);

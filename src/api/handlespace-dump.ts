@@ -1,9 +1,10 @@
 /** `dumpHandlespace`: a registrar's whole handlespace over ENRP, like RSPLIB's hsdump. */
+import { createSocket } from 'node:dgram';
 import { monotonicNow, NodeRunner } from '../io/node-runner.js';
 import { type HandlespaceDump, type HandlespaceDumpEvent, HandlespaceDumpNode } from '../stack/index.js';
 import { parseHostPort } from './addresses.js';
 import { cryptoRandom, endpointOptions, type SctpTuning } from './common.js';
-import { RserpoolError } from './errors.js';
+import { RserpoolError, SocketError } from './errors.js';
 
 export type { HandlespaceDump } from '../stack/index.js';
 
@@ -23,10 +24,13 @@ export async function dumpHandlespace(
 ): Promise<HandlespaceDump> {
   const target = parseHostPort(registrar, 'registrar', 9901);
   const local = parseHostPort(options.local ?? '0.0.0.0', 'local', 0);
+  // Our Presence names our address; with a wildcard that is the one the kernel routes to the registrar.
+  const address = isWildcard(local.host) ? await sourceAddressTowards(target.host) : local.host;
   const random = cryptoRandom();
   const node = new HandlespaceDumpNode({
     sctp: endpointOptions(10000 + (random.u32() % 50000), random, options.sctp),
     registrar: { addresses: [target.host], port: target.port },
+    localAddresses: [address],
     random,
     timeoutMs: options.timeoutMs ?? 10_000,
   });
@@ -35,7 +39,7 @@ export async function dumpHandlespace(
     settle = resolve;
   });
   const runner = await NodeRunner.start<HandlespaceDumpEvent>(node, {
-    addresses: [local.host],
+    addresses: [address],
     udpPort: options.udpPort ?? 0,
     onEvent: (e) => settle?.(e),
   });
@@ -48,5 +52,23 @@ export async function dumpHandlespace(
     return e.dump;
   } finally {
     await runner.close();
+  }
+}
+
+const isWildcard = (ip: string): boolean => ip === '0.0.0.0' || ip === '::';
+
+/** The local address the kernel picks for datagrams to `ip` (a connected UDP socket sends nothing). */
+async function sourceAddressTowards(ip: string): Promise<string> {
+  const socket = createSocket(ip.includes(':') ? 'udp6' : 'udp4');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.connect(9, ip, () => resolve());
+    });
+    return socket.address().address;
+  } catch (e) {
+    throw new SocketError(`hsdump: no local address towards ${ip}`, { cause: e });
+  } finally {
+    socket.close();
   }
 }

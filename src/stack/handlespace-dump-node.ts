@@ -33,12 +33,20 @@ export type HandlespaceDumpEvent =
 export interface HandlespaceDumpOptions {
   readonly sctp: EndpointOptions;
   readonly registrar: { readonly addresses: readonly IpAddress[]; readonly port: number };
+  /**
+   * Our addresses as the registrar sees them (not a wildcard): the Server Information of our Presence
+   * names them with our SCTP port. RSPLIB registrars require that parameter (notes §2.5) and, without
+   * it, fail to parse the Presence and reject our Handle Table Requests as coming from an unknown peer.
+   */
+  readonly localAddresses: readonly IpAddress[];
   readonly random: Random;
   /** Give up after this long (ms). */
   readonly timeoutMs?: number;
 }
 
 const RETRY_AFTER_REJECT_MS = 500;
+/** RFC 5353 §3.6.2: the checksum of an empty set of PEs. */
+const EMPTY_PE_CHECKSUM = 0xffff;
 
 export class HandlespaceDumpNode {
   readonly ownId: RegistrarId;
@@ -119,13 +127,7 @@ export class HandlespaceDumpNode {
 
   /** Presence first: RSPLIB registrars (and ours) answer tables only to known peers. */
   private ask(): void {
-    this.send({
-      kind: 'presence',
-      senderId: this.ownId,
-      receiverId: 0,
-      replyRequired: true,
-      peChecksum: 0xffff,
-    });
+    this.send(this.presence(0, true));
     this.send({ kind: 'listRequest', senderId: this.ownId, receiverId: 0 });
     this.requestTable();
   }
@@ -191,8 +193,28 @@ export class HandlespaceDumpNode {
     else if (m.kind === 'handleTableRequest') {
       this.send({ kind: 'handleTableResponse', ...header, reject: false, moreToSend: false, pools: [] });
     } else if (m.kind === 'presence' && m.replyRequired) {
-      this.send({ kind: 'presence', ...header, replyRequired: false, peChecksum: 0xffff });
+      this.send(this.presence(m.senderId, false));
     }
+  }
+
+  /** RFC 5353 §2.1: an empty PE checksum (we own no PEs) and our Server Information. */
+  private presence(receiverId: RegistrarId, replyRequired: boolean): EnrpMessage {
+    return {
+      kind: 'presence',
+      senderId: this.ownId,
+      receiverId,
+      replyRequired,
+      peChecksum: EMPTY_PE_CHECKSUM,
+      serverInformation: {
+        registrarId: this.ownId,
+        transport: {
+          kind: 'sctp',
+          port: this.options.sctp.port,
+          transportUse: 'data',
+          addresses: this.options.localAddresses,
+        },
+      },
+    };
   }
 
   private finish(now: Instant): void {

@@ -28,6 +28,8 @@ export const VM_NUMBERS = {
   sessionsRsplibClients: 16,
   sessionsOurClients: 17,
   enrpRsplib: 18,
+  hsdumpRsplib: 19,
+  takeoverSuggestionRsplib: 20,
 } as const;
 
 const LOCK_DIR = '/tmp/rserpool-rig-locks';

@@ -1,6 +1,6 @@
 import { dumpHandlespace, type HandlespaceDump } from '../../api/index.js';
 import { formatPolicySpec } from '../../policy/index.js';
-import { PeChecksumAccumulator } from '../../wire/index.js';
+import { PeChecksumAccumulator, type TransportParameter } from '../../wire/index.js';
 import { parseCommandArgs } from '../args.js';
 import { type Command, ExitCode, UsageError } from '../command.js';
 import { hex32 } from '../log.js';
@@ -89,6 +89,9 @@ export function dumpToJson(dump: HandlespaceDump): unknown {
   };
 }
 
+const transportText = (t: TransportParameter): string =>
+  t.kind === 'opaque' ? 'opaque' : `${t.kind}:${t.addresses.join(',')}:${t.port}`;
+
 export function formatDump(dump: HandlespaceDump): string {
   const lines: string[] = [];
   const count = dump.pools.reduce((n, p) => n + p.poolElements.length, 0);
@@ -103,10 +106,10 @@ export function formatDump(dump: HandlespaceDump): string {
   for (const pool of dump.pools) {
     lines.push(`pool ${handleText(pool.poolHandle)}`);
     for (const pe of pool.poolElements) {
-      const t = pe.userTransport;
-      const where = t.kind === 'opaque' ? 'opaque' : `${t.kind}:${t.addresses.join(',')}:${t.port}`;
+      // As RSPLIB's hsdump: user transport, and the ASAP transport the PE registered from (regT).
+      const asap = pe.asapTransport ? `  asap ${transportText(pe.asapTransport)}` : '';
       lines.push(
-        `  PE ${hex32(pe.id)}  home ${hex32(pe.homeRegistrarId)}  ${where}  ${formatPolicySpec(pe.policy)}  life ${pe.registrationLife}`,
+        `  PE ${hex32(pe.id)}  home ${hex32(pe.homeRegistrarId)}  ${transportText(pe.userTransport)}  ${formatPolicySpec(pe.policy)}  life ${pe.registrationLife}${asap}`,
       );
     }
   }

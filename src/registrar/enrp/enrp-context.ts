@@ -6,7 +6,7 @@ import type { Instant } from '../../base/index.js';
 import type { Handlespace, PoolElementEntry } from '../../handlespace/index.js';
 import type { EnrpMessage, EnrpPresence } from '../../wire/enrp-messages.js';
 import type { PoolElementParameter, PoolHandle, RegistrarId, TransportParameter } from '../../wire/types.js';
-import type { EnrpAction, EnrpEvent, PeerEndpoint } from './enrp-types.js';
+import type { EnrpAction, EnrpEvent, PeerEndpoint, PeerRemovalReason } from './enrp-types.js';
 import type { HandleTableResponder } from './handle-table-response.js';
 import type { Peer, PeerTable, StaticPeer } from './peer-table.js';
 
@@ -68,12 +68,7 @@ export interface EnrpContext {
     out: EnrpAction[],
   ): void;
   announcePresence(out: EnrpAction[]): void;
-  removePeer(
-    now: Instant,
-    id: RegistrarId,
-    reason: 'noResponse' | 'takenOver' | 'takeoverExpired',
-    out: EnrpAction[],
-  ): void;
+  removePeer(now: Instant, id: RegistrarId, reason: PeerRemovalReason, out: EnrpAction[]): void;
   newRef(purpose: ConnectPurpose): number;
   addPeer(
     now: Instant,

@@ -14,7 +14,7 @@ import type { PoolElementParameter, PoolHandle, RegistrarId } from '../../wire/t
 import { ENRP_DEFAULTS, MAX_PEERS } from './defaults.js';
 import type { ConnectPurpose, EnrpContext, EnrpServerOptions, ResolvedEnrpOptions } from './enrp-context.js';
 import { malformedReply, unrecognizedReport } from './enrp-errors.js';
-import type { EnrpAction, EnrpEvent, EnrpInput } from './enrp-types.js';
+import type { EnrpAction, EnrpEvent, EnrpInput, PeerRemovalReason } from './enrp-types.js';
 import { HandleTableResponder } from './handle-table-response.js';
 import { HandleTableSync } from './handle-table-sync.js';
 import { HandleUpdates } from './handle-update.js';
@@ -380,6 +380,11 @@ export class EnrpServer implements EnrpContext {
     if (peer !== undefined && peer.assoc === undefined) {
       this.responder.forget(peer.id);
       if (peer.sync !== undefined) this.sync.fail(now, peer, 'associationLost', out);
+      // A peer without PEs that leaves (an hsdump when done; it sends Server Information, as RSPLIB's
+      // registrars require) is forgotten at once: a takeover must not wait for its Init Takeover Ack
+      // until expiry. Were it a registrar that is still alive, its next Presence makes it a peer again.
+      if (this.peers.isLive(peer.id) && this.handlespace.countOwnedBy(peer.id) === 0)
+        this.removePeer(now, peer.id, 'associationLost', out);
     }
   }
 
@@ -484,12 +489,7 @@ export class EnrpServer implements EnrpContext {
     this.sync.onTick(now, out);
   }
 
-  removePeer(
-    now: Instant,
-    id: RegistrarId,
-    reason: 'noResponse' | 'takenOver' | 'takeoverExpired',
-    out: EnrpAction[],
-  ): void {
+  removePeer(now: Instant, id: RegistrarId, reason: PeerRemovalReason, out: EnrpAction[]): void {
     const peer = this.peers.remove(id);
     if (peer === undefined) return;
     this.responder.forget(id);

@@ -68,6 +68,9 @@ export type EnrpInput =
 
 export type PeerStatus = 'active' | 'probing' | 'takingOver' | 'takenOver';
 
+/** Why a peer left the peer list; `associationLost`: a peer owning no PEs closed its association. */
+export type PeerRemovalReason = 'noResponse' | 'takenOver' | 'takeoverExpired' | 'associationLost';
+
 export type EnrpEvent =
   | {
       readonly kind: 'peerRefused';
@@ -82,7 +85,7 @@ export type EnrpEvent =
   | {
       readonly kind: 'peerRemoved';
       readonly registrarId: RegistrarId;
-      readonly reason: 'noResponse' | 'takenOver' | 'takeoverExpired';
+      readonly reason: PeerRemovalReason;
     }
   | { readonly kind: 'peerProbed'; readonly registrarId: RegistrarId }
   | { readonly kind: 'mentorSelected'; readonly registrarId: RegistrarId }

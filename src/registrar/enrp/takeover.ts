@@ -29,8 +29,9 @@ export class Takeover {
   start(now: Instant, target: Peer, out: EnrpAction[]): void {
     const s = this.server;
     target.status = 'takingOver';
-    // Only registrars of the scope vote: a peer whose ENRP endpoint we do not know (an observer such as
-    // hsdump, which sends no Server Information) could not take anything over and may be long gone.
+    // Only registrars of the scope vote: a peer whose ENRP endpoint we do not know could not take
+    // anything over and may be long gone. (An hsdump names its endpoint, as RSPLIB requires; it leaves
+    // the peer list when it closes its association.)
     const awaiting = [...s.peers.live()].filter((p) => p.endpoint !== undefined).map((p) => p.id);
     const process = this.processes.start(target.id, awaiting, now + s.options.takeoverExpiryIntervalMs);
     s.notify(out, { kind: 'takeoverStarted', target: target.id, awaiting });

@@ -442,7 +442,7 @@ export class EnrpServer implements EnrpContext {
       if (s.id !== undefined && this.peers.isLive(s.id)) continue;
       // Not (or no longer) a live peer: keep knocking, so that a restarted registrar is found again.
       if (s.assoc !== undefined) {
-        out.push({ kind: 'send', assoc: s.assoc, protocol: 'enrp', message: this.presence(0, true) });
+        out.push({ kind: 'send', assoc: s.assoc, protocol: 'enrp', message: this.presence(s.id ?? 0, true) });
       } else if (s.connectRef === undefined) {
         s.connectRef = this.newRef({ kind: 'static', entry: s });
         out.push({ kind: 'connect', ref: s.connectRef, protocol: 'enrp', to: s.endpoint });

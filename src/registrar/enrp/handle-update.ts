@@ -31,18 +31,18 @@ export class HandleUpdates {
     if (change === 'added' && this.ctx.options.supportTakeoverSuggestion) {
       suggested = this.takeover.suggestionTarget(element.id);
     }
-    const message: EnrpHandleUpdate = {
-      kind: 'handleUpdate',
-      senderId: this.ctx.registrarId,
-      receiverId: 0,
-      takeoverSuggested: false,
-      action,
-      poolHandle,
-      poolElement: element,
-    };
     for (const peer of this.ctx.peers.live()) {
-      const m = peer.id === suggested ? { ...message, takeoverSuggested: true } : message;
-      this.ctx.sendToPeer(peer, m, out);
+      // RFC 5353 §2.1 (for every ENRP message): point to point, the receiver's id, which we know.
+      const message: EnrpHandleUpdate = {
+        kind: 'handleUpdate',
+        senderId: this.ctx.registrarId,
+        receiverId: peer.id,
+        takeoverSuggested: peer.id === suggested,
+        action,
+        poolHandle,
+        poolElement: element,
+      };
+      this.ctx.sendToPeer(peer, message, out);
     }
   }
 

@@ -38,7 +38,7 @@ function withTwoPeers(options = {}) {
 }
 
 describe('Handle Update out (RFC 5353 §3.3)', () => {
-  it('announces an own PE change to every live peer with receiver id 0', () => {
+  it("announces an own PE change to every live peer with that peer's id as receiver id", () => {
     const { server } = withTwoPeers();
     const out = server.handle({
       kind: 'ownElementChanged',
@@ -49,9 +49,13 @@ describe('Handle Update out (RFC 5353 §3.3)', () => {
     });
     const updates = messagesOf(out, 'handleUpdate');
     assert.deepEqual(updates.map((u) => u.assoc).sort(), [4, 5]);
+    // RFC 5353 §2.1: point to point, the receiver's id (field test: always 0, even to known peers).
+    assert.deepEqual(updates.map((u) => [u.assoc, u.message.receiverId]).sort(), [
+      [4, 0x200],
+      [5, 0x300],
+    ]);
     for (const u of updates) {
       assert.equal(u.message.action, 'addPe');
-      assert.equal(u.message.receiverId, 0);
       assert.equal(u.message.senderId, OWN);
       assert.equal(u.message.takeoverSuggested, false);
     }
@@ -63,8 +67,13 @@ describe('Handle Update out (RFC 5353 §3.3)', () => {
       element: element(7, OWN),
     });
     assert.deepEqual(
-      messagesOf(del, 'handleUpdate').map((u) => u.message.action),
-      ['deletePe', 'deletePe'],
+      messagesOf(del, 'handleUpdate')
+        .map((u) => [u.message.action, u.message.receiverId])
+        .sort(),
+      [
+        ['deletePe', 0x200],
+        ['deletePe', 0x300],
+      ],
     );
   });
 });

@@ -17,6 +17,8 @@ import type { Peer } from './peer-table.js';
 export class HandleTableSync {
   /** The mentor of the start-up phase, once one has been heard. */
   mentor: RegistrarId | undefined;
+  /** Our List Request to the mentor awaits its List Response: our peer list is not ready (§3.2.2.2). */
+  mentorListPending = false;
   private readonly failedMentors = new Set<RegistrarId>();
 
   constructor(private readonly server: EnrpContext) {}
@@ -36,6 +38,7 @@ export class HandleTableSync {
     const s = this.server;
     s.notify(out, { kind: 'mentorSelected', registrarId: peer.id });
     s.sendToPeer(peer, { kind: 'listRequest', senderId: s.registrarId, receiverId: peer.id }, out);
+    this.mentorListPending = true;
     this.request(now, peer, 'mentor', false, out);
   }
 
@@ -138,6 +141,7 @@ export class HandleTableSync {
 
   private nextMentor(now: Instant, out: EnrpAction[]): void {
     this.mentor = undefined;
+    this.mentorListPending = false;
     if (!this.server.inStartup) return;
     for (const p of this.server.peers.live()) {
       if (!this.failedMentors.has(p.id) && p.status === 'active') {

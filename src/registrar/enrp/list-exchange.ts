@@ -1,7 +1,7 @@
 /**
  * The list exchange (RFC 5353 §3.2.2.2): a List Request is answered with the Server Information of every
- * live peer (rejected while our own mentor download runs); a List Response adds the peers it names, each
- * greeted with a Presence asking for a reply (§3.4.1).
+ * live peer (rejected only while our own List Request to our mentor is unanswered); a List Response adds
+ * the peers it names, each greeted with a Presence asking for a reply (§3.4.1).
  */
 import type { AssociationId, Instant } from '../../base/index.js';
 import type { EnrpListResponse } from '../../wire/enrp-messages.js';
@@ -18,8 +18,10 @@ export class ListExchange {
   ) {}
 
   onListRequest(peer: Peer, assoc: AssociationId | undefined, out: EnrpAction[]): void {
-    // §3.2.2.2: a registrar still downloading from its own mentor is not ready and rejects.
-    const reject = this.ctx.inStartup && this.sync.mentor !== undefined;
+    // §3.2.2.2: only a registrar "not ready to provide a peer server list (for example, [...] waiting
+    // for a response to its own ENRP_LIST_REQUEST)" rejects. Our peer list is ready once the mentor's
+    // List Response arrived, though its handle table download may still run (that one is §3.2.3's).
+    const reject = this.ctx.inStartup && this.sync.mentorListPending;
     const servers: ServerInformation[] = [];
     if (!reject) {
       for (const p of this.ctx.peers.live()) {
@@ -45,6 +47,7 @@ export class ListExchange {
 
   onListResponse(now: Instant, m: EnrpListResponse, out: EnrpAction[]): void {
     if (m.reject) return;
+    if (m.senderId === this.sync.mentor) this.sync.mentorListPending = false;
     for (const s of m.servers) {
       if (s.registrarId === 0 || s.registrarId === this.ctx.registrarId || this.ctx.peers.has(s.registrarId))
         continue;

@@ -207,7 +207,7 @@ describe('Mentor download in start-up (RFC 5353 §3.2.2-§3.2.3, notes §3.5)', 
     assert.equal(messagesOf(out, 'handleTableRequest')[0]?.assoc, 5);
   });
 
-  it('rejects full-table requests, own-PE requests (W) and List Requests while its own mentor download runs', () => {
+  it('rejects full-table requests, own-PE requests (W) and, until the mentor answered our List Request, List Requests while its own mentor download runs', () => {
     const { server } = enrpServer({ multicast: true });
     started(server);
     server.handle({ kind: 'received', now: 100, assoc: 4, message: presenceFrom(0x200) });
@@ -226,6 +226,32 @@ describe('Mentor download in start-up (RFC 5353 §3.2.2-§3.2.3, notes §3.5)', 
     });
     assert.equal(messagesOf(l, 'listResponse')[0]?.message.reject, true);
   });
+  it("answers List Requests once the mentor's List Response arrived, while the table download still runs", () => {
+    const { server } = enrpServer({ multicast: true });
+    started(server);
+    server.handle({ kind: 'received', now: 100, assoc: 4, message: presenceFrom(0x200) });
+    withPeer(server, 0x300, 5, 101);
+    server.handle({
+      kind: 'received',
+      now: 102,
+      assoc: 4,
+      message: { kind: 'listResponse', senderId: 0x200, receiverId: OWN, reject: false, servers: [] },
+    });
+    assert.equal(server.inStartup, true, 'the handle table download from the mentor still runs');
+    const full = server.handle({ kind: 'received', now: 103, assoc: 5, message: htRequest(0x300, false) });
+    assert.equal(messagesOf(full, 'handleTableResponse')[0]?.message.reject, true, 'the table is not ready');
+    const l = server.handle({
+      kind: 'received',
+      now: 104,
+      assoc: 5,
+      message: { kind: 'listRequest', senderId: 0x300, receiverId: OWN },
+    });
+    // RFC 5353 §3.2.2.2: reject only when not ready to provide the peer list.
+    const [r] = messagesOf(l, 'listResponse');
+    assert.equal(r?.message.reject, false);
+    assert.equal(r?.message.receiverId, 0x300);
+  });
+
   it('answers own-PE requests (W) once the mentor download ended, with the PEs it claimed back', () => {
     const { server } = enrpServer({ multicast: true });
     started(server);

@@ -59,3 +59,13 @@ export class TypedEmitter<Events extends Record<string, unknown[]>> extends Even
     return super.off(event, listener as (...args: unknown[]) => void);
   }
 }
+
+/** Waits for `p`, or `ms` at most; the timer does not outlive the wait. */
+export async function within(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, ms));
+  });
+  await Promise.race([p, timeout]);
+  clearTimeout(timer);
+}

@@ -4,7 +4,7 @@
  * service. `close()` deregisters, ends the sessions (so pool users fail over at once) and closes.
  */
 import type { PoolElementEvent } from '../element/index.js';
-import { monotonicNow, NodeRunner } from '../io/node-runner.js';
+import { monotonicNow, type NodeRunner } from '../io/node-runner.js';
 import { parsePolicySpec } from '../policy/index.js';
 import type { PoolElementService } from '../services/index.js';
 import { PoolElementNode, type PoolElementNodeEvent } from '../stack/index.js';
@@ -18,8 +18,16 @@ import {
   parseRegistrars,
   randomPort,
 } from './addresses.js';
-import { cryptoRandom, endpointOptions, type Logger, type SctpTuning, TypedEmitter } from './common.js';
-import { InvalidArgumentError, RserpoolError } from './errors.js';
+import {
+  cryptoRandom,
+  endpointOptions,
+  type Logger,
+  type SctpTuning,
+  TypedEmitter,
+  within,
+} from './common.js';
+import { ClosedError, InvalidArgumentError, RegistrationRejectedError, TimeoutError } from './errors.js';
+import { startRunner } from './runner.js';
 import { createService, type ServiceName } from './services.js';
 
 export interface PoolElementOptions {
@@ -47,6 +55,13 @@ export interface PoolElementOptions {
   readonly logger?: Logger;
 }
 
+export const POOL_ELEMENT_DEFAULTS = {
+  /** How long `waitRegistered()` waits by default. */
+  waitRegisteredTimeoutMs: 10_000,
+  /** How long `close()` may take in all (deregistration, then the sessions' shutdowns). */
+  closeTimeoutMs: 2_000,
+} as const;
+
 export interface PoolElementEvents extends Record<string, unknown[]> {
   registered: [{ registrarId: number; reregistration: boolean }];
   event: [PoolElementEvent];
@@ -60,6 +75,8 @@ export class PoolElement extends TypedEmitter<PoolElementEvents> {
   /** Associations (registrar and sessions) that are up and not yet shut down or lost. */
   private readonly liveAssociations = new Set<string>();
   private onAllAssociationsEnded: (() => void) | undefined;
+  /** Rejects the pending `waitRegistered` calls when the PE closes. */
+  private readonly onClosing = new Set<() => void>();
 
   private constructor(
     private readonly node: PoolElementNode,
@@ -114,7 +131,7 @@ export class PoolElement extends TypedEmitter<PoolElementEvents> {
     );
     const group = parseAnnounce(options.asapAnnounce ?? 'auto', ASAP_ANNOUNCE_GROUP, 'asapAnnounce');
     let self: PoolElement | undefined;
-    const runner = await NodeRunner.start<PoolElementNodeEvent>(node, {
+    const runner = await startRunner<PoolElementNodeEvent>(node, {
       addresses: [local.host],
       udpPort: options.udpPort ?? 9899,
       ...(group
@@ -144,44 +161,57 @@ export class PoolElement extends TypedEmitter<PoolElementEvents> {
     return this.node.core.homeRegistrarId;
   }
 
-  /** Resolves at the first successful registration; rejects on a rejection or after `timeoutMs`. */
-  waitRegistered(timeoutMs = 10_000): Promise<void> {
+  /**
+   * Resolves at the first successful registration (at once if there was one). Rejects with
+   * RegistrationRejectedError on a rejection, TimeoutError after `timeoutMs` (no registrar reachable,
+   * or none answering), ClosedError if the PE is or gets closed.
+   */
+  waitRegistered(timeoutMs: number = POOL_ELEMENT_DEFAULTS.waitRegisteredTimeoutMs): Promise<void> {
+    if (this.closing) return Promise.reject(new ClosedError('pool element closed'));
     if (this.registeredOnce) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const settle = (error?: Error): void => {
+        clearTimeout(timer);
         this.off('event', onEvent);
-        reject(new RserpoolError('ERR_RSERPOOL_TIMEOUT', `not registered within ${timeoutMs} ms`));
-      }, timeoutMs);
+        this.onClosing.delete(onClosing);
+        if (error) reject(error);
+        else resolve();
+      };
+      const timer = setTimeout(
+        () => settle(new TimeoutError(`not registered within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       const onEvent = (e: PoolElementEvent): void => {
-        if (e.kind === 'registered' || e.kind === 'registrationRejected') {
-          clearTimeout(timer);
-          this.off('event', onEvent);
-          if (e.kind === 'registered') resolve();
-          else {
-            const cause = e.error?.causes[0]?.cause;
-            reject(
-              new RserpoolError(
-                'ERR_RSERPOOL_REGISTRATION_REJECTED',
-                `registration rejected (cause 0x${(cause ?? 0).toString(16)})`,
-              ),
-            );
-          }
+        if (e.kind === 'registered') settle();
+        else if (e.kind === 'registrationRejected') {
+          const cause = e.error?.causes[0]?.cause ?? 0;
+          settle(
+            new RegistrationRejectedError(`registration rejected (cause 0x${cause.toString(16)})`, cause),
+          );
         }
       };
+      const onClosing = (): void => settle(new ClosedError('pool element closed'));
       this.on('event', onEvent);
+      this.onClosing.add(onClosing);
     });
   }
 
   /** Re-registers with a new policy (e.g. a new load for LeastUsed). */
   update(policy: string | PoolPolicy): void {
+    if (this.closing) throw new ClosedError('pool element closed');
     this.runner.act(
       this.node.request({ kind: 'update', now: monotonicNow(), policy: resolvePolicy(policy) }),
     );
   }
 
-  /** Deregisters (waiting up to `timeoutMs` for the answer), ends all sessions, closes the sockets. */
-  close(timeoutMs = 2_000): Promise<void> {
+  /**
+   * Deregisters, ends all sessions (SCTP SHUTDOWN, so pool users fail over at once) and closes the
+   * sockets: within `timeoutMs` in all, whether or not the registrar answers. Calling `close` or `kill`
+   * again returns the same promise.
+   */
+  close(timeoutMs: number = POOL_ELEMENT_DEFAULTS.closeTimeoutMs): Promise<void> {
     this.closing ??= this.doClose(timeoutMs);
+    this.rejectWaiters();
     return this.closing;
   }
 
@@ -189,32 +219,37 @@ export class PoolElement extends TypedEmitter<PoolElementEvents> {
    * Stops at once like a crashed process: the sockets close with no deregistration and no goodbye to
    * the sessions. The registrar and the pool users must notice by themselves (for demos and tests).
    */
-  async kill(): Promise<void> {
+  kill(): Promise<void> {
     this.closing ??= this.runner.close();
+    this.rejectWaiters();
     return this.closing;
   }
 
+  private rejectWaiters(): void {
+    for (const f of [...this.onClosing]) f();
+  }
+
   private async doClose(timeoutMs: number): Promise<void> {
-    const done = new Promise<void>((resolve) => {
-      const onEvent = (e: PoolElementEvent): void => {
+    const end = monotonicNow() + timeoutMs;
+    let onEvent: ((e: PoolElementEvent) => void) | undefined;
+    const deregistered = new Promise<void>((resolve) => {
+      onEvent = (e) => {
         if (e.kind === 'deregistered') resolve();
       };
       this.on('event', onEvent);
-      setTimeout(resolve, timeoutMs).unref();
     });
     this.runner.act(this.node.request({ kind: 'deregister', now: monotonicNow() }));
-    await done;
+    // The deregistration gets half of the time at most, so that the sessions' shutdowns get the rest.
+    await within(deregistered, timeoutMs / 2);
+    if (onEvent) this.off('event', onEvent);
     this.runner.act(this.node.shutdownSessions(monotonicNow()));
     // RFC 9260 §9.2: let every SHUTDOWN complete before the socket goes away, so pool users learn at
     // once rather than by timeout; bounded.
     if (this.liveAssociations.size > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, timeoutMs);
-        this.onAllAssociationsEnded = () => {
-          clearTimeout(timer);
-          resolve();
-        };
+      const allEnded = new Promise<void>((resolve) => {
+        this.onAllAssociationsEnded = resolve;
       });
+      await within(allEnded, end - monotonicNow());
     }
     await this.runner.close();
   }

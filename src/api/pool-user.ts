@@ -4,7 +4,7 @@
  * died are sent again on the new pool element (unless `resendOnFailover` is false), so every message
  * reaches a pool element at least once.
  */
-import { monotonicNow, NodeRunner } from '../io/node-runner.js';
+import { monotonicNow, type NodeRunner } from '../io/node-runner.js';
 import type { PoolUserSessionEvent } from '../session/index.js';
 import {
   PoolUserNode,
@@ -13,7 +13,7 @@ import {
   type SessionId,
   type SessionOptions,
 } from '../stack/index.js';
-import type { Resolution } from '../user/index.js';
+import { type Resolution, USER_DEFAULTS } from '../user/index.js';
 import {
   type AnnounceSetting,
   ASAP_ANNOUNCE_GROUP,
@@ -21,8 +21,23 @@ import {
   parseHostPort,
   parseRegistrars,
 } from './addresses.js';
-import { cryptoRandom, endpointOptions, type Logger, type SctpTuning, TypedEmitter } from './common.js';
-import { InvalidArgumentError, RserpoolError } from './errors.js';
+import {
+  cryptoRandom,
+  endpointOptions,
+  type Logger,
+  type SctpTuning,
+  TypedEmitter,
+  within,
+} from './common.js';
+import {
+  ClosedError,
+  InvalidArgumentError,
+  RegistrarError,
+  SessionFailedError,
+  TimeoutError,
+  UnknownPoolHandleError,
+} from './errors.js';
+import { startRunner } from './runner.js';
 
 export type { Resolution, ResolutionFailure } from '../user/index.js';
 
@@ -35,7 +50,12 @@ export interface PoolUserOptions {
   readonly local?: string;
   /** UDP port for SCTP over UDP; default 0 (any free port: peers learn it, RFC 6951 §5.5). */
   readonly udpPort?: number;
-  /** How long a resolution may take before `resolve` rejects (the core retries registrars meanwhile). */
+  /**
+   * How long `resolve()` (and each resolution a session makes) may take before it rejects with a
+   * `TimeoutError`, whether no registrar is reachable, a registrar is silent or one died meanwhile.
+   * Within it the request is sent up to MAX-REQUEST-RETRANSMIT + 1 times (RFC 5352 §7.3), each with a
+   * T1-ENRPrequest of a third of it, failing over between registrars. Default 9000 (RSPLIB's T1 of 3 s).
+   */
   readonly requestTimeoutMs?: number;
   /**
    * SCTP timers for sessions: they decide how fast a dead pool element is noticed. The default
@@ -56,6 +76,30 @@ export const POOL_USER_SCTP_DEFAULTS: SctpTuning = {
   heartbeatIntervalMs: 1_000,
 };
 
+/** Transmissions of a request within `requestTimeoutMs` (RFC 5352 §7.3: MAX-REQUEST-RETRANSMIT + 1). */
+const TRANSMISSIONS = USER_DEFAULTS.maxRequestRetransmit + 1;
+
+export const POOL_USER_DEFAULTS = {
+  requestTimeoutMs: USER_DEFAULTS.requestTimeoutMs * TRANSMISSIONS,
+  /** How long `close()` waits for the SCTP shutdowns to complete. */
+  closeTimeoutMs: 2_000,
+  /** How long a session may have no pool element before it fails (see `OpenSessionOptions.timeoutMs`). */
+  sessionTimeoutMs: 30_000,
+  /** How long `Session.waitUp()` waits by default. */
+  waitUpTimeoutMs: 10_000,
+} as const;
+
+export interface OpenSessionOptions extends SessionOptions {
+  /** Re-send messages in flight on a failed association to the next PE (default true). */
+  readonly resendOnFailover?: boolean;
+  /**
+   * The session fails (event `failed`, reason "timeout ...") when it has had no pool element for this
+   * long: since `openSession`, or since a failover began; e.g. no registrar or no PE is reachable.
+   * Default 30 000 ms.
+   */
+  readonly timeoutMs?: number;
+}
+
 export interface PoolUserEvents extends Record<string, unknown[]> {
   warning: [string];
 }
@@ -69,7 +113,7 @@ export class PoolUser extends TypedEmitter<PoolUserEvents> {
   /** Associations that are up and not yet shut down or lost (from the node's association events). */
   private readonly liveAssociations = new Set<number>();
   private onAllAssociationsEnded: (() => void) | undefined;
-  private closed = false;
+  private closing: Promise<void> | undefined;
 
   private constructor(
     private readonly node: PoolUserNodeType,
@@ -82,6 +126,7 @@ export class PoolUser extends TypedEmitter<PoolUserEvents> {
     const random = cryptoRandom();
     const registrars = parseRegistrars(options.registrars);
     const local = parseHostPort(options.local ?? '0.0.0.0', 'local', 0);
+    const requestTimeoutMs = options.requestTimeoutMs ?? POOL_USER_DEFAULTS.requestTimeoutMs;
     const node = new PoolUserNode({
       sctp: endpointOptions(local.port || 10000 + (random.u32() % 50000), random, {
         ...POOL_USER_SCTP_DEFAULTS,
@@ -90,12 +135,13 @@ export class PoolUser extends TypedEmitter<PoolUserEvents> {
       random,
       user: {
         registrars,
-        ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+        requestTimeoutMs: Math.max(1, Math.floor(requestTimeoutMs / TRANSMISSIONS)),
+        resolutionTimeoutMs: requestTimeoutMs,
       },
     });
     const group = parseAnnounce(options.asapAnnounce ?? 'auto', ASAP_ANNOUNCE_GROUP, 'asapAnnounce');
     let self: PoolUser | undefined;
-    const runner = await NodeRunner.start<PoolUserNodeEvent>(node, {
+    const runner = await startRunner<PoolUserNodeEvent>(node, {
       addresses: [local.host],
       udpPort: options.udpPort ?? 0,
       ...(group
@@ -111,8 +157,12 @@ export class PoolUser extends TypedEmitter<PoolUserEvents> {
     return self;
   }
 
-  /** Resolves a pool handle to up to `items` pool elements, selected by the registrar by pool policy. */
-  resolve(poolHandle: string | Uint8Array, options: { items?: number } = {}): Promise<Resolution> {
+  /**
+   * Resolves a pool handle to up to `items` pool elements, selected by the registrar by pool policy.
+   * Settles within `requestTimeoutMs`: rejects with TimeoutError, UnknownPoolHandleError,
+   * RegistrarError, or ClosedError when the pool user is closed meanwhile.
+   */
+  async resolve(poolHandle: string | Uint8Array, options: { items?: number } = {}): Promise<Resolution> {
     this.checkOpen();
     const handle = toHandle(poolHandle);
     const requestId = this.node.nextRequestId();
@@ -129,35 +179,41 @@ export class PoolUser extends TypedEmitter<PoolUserEvents> {
   }
 
   /** Opens a session to a pool; it connects to a pool element chosen by the pool policy. */
-  openSession(
-    poolHandle: string | Uint8Array,
-    options: SessionOptions & { resendOnFailover?: boolean } = {},
-  ): Session {
+  openSession(poolHandle: string | Uint8Array, options: OpenSessionOptions = {}): Session {
     this.checkOpen();
-    const { resendOnFailover, ...sessionOptions } = options;
+    const { resendOnFailover, timeoutMs, ...sessionOptions } = options;
     const { session, out } = this.node.openSession(monotonicNow(), toHandle(poolHandle), sessionOptions);
-    const s = new Session(this, session, resendOnFailover ?? true);
+    const s = new Session(
+      this,
+      session,
+      resendOnFailover ?? true,
+      timeoutMs ?? POOL_USER_DEFAULTS.sessionTimeoutMs,
+    );
     this.sessions.set(session, s);
     this.runner.act(out);
     return s;
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.runner.act(this.node.close(monotonicNow()));
-    for (const w of this.waiters.values())
-      w.reject(new RserpoolError('ERR_RSERPOOL_CLOSED', 'pool user closed'));
+  /**
+   * Closes every session, rejects pending resolutions with ClosedError, and closes the socket once the
+   * SCTP shutdowns completed or `timeoutMs` passed. Calling it again returns the same promise.
+   */
+  close(timeoutMs: number = POOL_USER_DEFAULTS.closeTimeoutMs): Promise<void> {
+    this.closing ??= this.doClose(timeoutMs);
+    return this.closing;
+  }
+
+  private async doClose(timeoutMs: number): Promise<void> {
+    // Before the node closes: it would fail the pending resolutions as timed out.
+    for (const w of this.waiters.values()) w.reject(new ClosedError('pool user closed'));
     this.waiters.clear();
+    this.runner.act(this.node.close(monotonicNow()));
     // RFC 9260 §9.2: answer each SHUTDOWN ACK with SHUTDOWN COMPLETE before the socket goes away; bounded.
     if (this.liveAssociations.size > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 2_000);
-        this.onAllAssociationsEnded = () => {
-          clearTimeout(timer);
-          resolve();
-        };
+      const allEnded = new Promise<void>((resolve) => {
+        this.onAllAssociationsEnded = resolve;
       });
+      await within(allEnded, timeoutMs);
     }
     await this.runner.close();
   }
@@ -168,7 +224,7 @@ export class PoolUser extends TypedEmitter<PoolUserEvents> {
   }
 
   private checkOpen(): void {
-    if (this.closed) throw new RserpoolError('ERR_RSERPOOL_CLOSED', 'pool user closed');
+    if (this.closing) throw new ClosedError('pool user closed');
   }
 
   private onNodeEvent(e: PoolUserNodeEvent): void {
@@ -178,14 +234,12 @@ export class PoolUser extends TypedEmitter<PoolUserEvents> {
       if (!w) return;
       if (e.result.ok) w.resolve(e.result.value);
       else if (e.result.error.kind === 'unknownPoolHandle') {
-        w.reject(new RserpoolError('ERR_RSERPOOL_UNKNOWN_POOL_HANDLE', 'unknown pool handle'));
+        w.reject(new UnknownPoolHandleError('unknown pool handle'));
       } else if (e.result.error.kind === 'timeout') {
-        w.reject(new RserpoolError('ERR_RSERPOOL_TIMEOUT', 'no registrar answered'));
+        w.reject(new TimeoutError('no registrar answered within requestTimeoutMs'));
       } else {
         const cause = e.result.error.error.causes[0]?.cause ?? 0;
-        w.reject(
-          new RserpoolError('ERR_RSERPOOL_REGISTRAR_ERROR', `registrar error, cause 0x${cause.toString(16)}`),
-        );
+        w.reject(new RegistrarError(`registrar error, cause 0x${cause.toString(16)}`, cause));
       }
     } else if (e.kind === 'association') {
       if (e.event.kind === 'up') this.liveAssociations.add(e.assoc);
@@ -216,13 +270,18 @@ export interface SessionEvents extends Record<string, unknown[]> {
 export class Session extends TypedEmitter<SessionEvents> {
   private currentPe: number | undefined;
   private state: 'open' | 'closed' | 'failed' = 'open';
+  /** Runs while the session has no pool element (see `OpenSessionOptions.timeoutMs`). */
+  private unservedTimer: NodeJS.Timeout | undefined;
+  private failure: string | undefined;
 
   constructor(
     private readonly user: PoolUser,
     readonly id: SessionId,
     private readonly resendOnFailover: boolean,
+    private readonly timeoutMs: number,
   ) {
     super();
+    this.armUnservedTimer();
   }
 
   /** The pool element currently serving the session. */
@@ -234,12 +293,39 @@ export class Session extends TypedEmitter<SessionEvents> {
     return this.state === 'open';
   }
 
+  /**
+   * Resolves once a pool element serves the session (at once if one does). Rejects with TimeoutError
+   * after `timeoutMs`, SessionFailedError if the session fails, ClosedError if it is closed.
+   */
+  waitUp(timeoutMs: number = POOL_USER_DEFAULTS.waitUpTimeoutMs): Promise<{ pe: number }> {
+    if (this.state === 'closed') return Promise.reject(new ClosedError('session is closed'));
+    if (this.state === 'failed') return Promise.reject(new SessionFailedError(this.failure ?? 'failed'));
+    if (this.currentPe !== undefined && this.unservedTimer === undefined)
+      return Promise.resolve({ pe: this.currentPe });
+    return new Promise((resolve, reject) => {
+      const settle = (error: Error | undefined, pe?: number): void => {
+        clearTimeout(timer);
+        this.off('up', onUp).off('failoverComplete', onUp).off('failed', onFailed).off('closed', onClosed);
+        if (error) reject(error);
+        else resolve({ pe: pe! });
+      };
+      const onUp = ({ pe }: { pe: number }): void => settle(undefined, pe);
+      const onFailed = (reason: string): void => settle(new SessionFailedError(`session failed: ${reason}`));
+      const onClosed = (): void => settle(new ClosedError('session is closed'));
+      const timer = setTimeout(
+        () => settle(new TimeoutError(`no pool element within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      this.on('up', onUp).on('failoverComplete', onUp).on('failed', onFailed).on('closed', onClosed);
+    });
+  }
+
   /** Sends a message; while failing over it is queued and sent to the new pool element. */
   send(
     data: Uint8Array | string,
     options: { ppid?: number; stream?: number; unordered?: boolean } = {},
   ): void {
-    if (this.state !== 'open') throw new RserpoolError('ERR_RSERPOOL_CLOSED', 'session is closed');
+    if (this.state !== 'open') throw new ClosedError('session is closed');
     const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
     this.user.sessionInput(this.id, {
       kind: 'send',
@@ -257,8 +343,12 @@ export class Session extends TypedEmitter<SessionEvents> {
       this.user.sessionInput(this.id, { kind: 'failover', now: monotonicNow(), reportUnreachable });
   }
 
+  /** Ends the session (SCTP SHUTDOWN); `closed` follows. Sending afterwards throws ClosedError. */
   close(): void {
-    if (this.state === 'open') this.user.sessionInput(this.id, { kind: 'close', now: monotonicNow() });
+    if (this.state !== 'open') return;
+    this.state = 'closed';
+    this.clearUnservedTimer();
+    this.user.sessionInput(this.id, { kind: 'close', now: monotonicNow() });
   }
 
   /** @internal */
@@ -266,6 +356,7 @@ export class Session extends TypedEmitter<SessionEvents> {
     switch (e.kind) {
       case 'up':
         this.currentPe = e.pe;
+        this.clearUnservedTimer();
         this.emit('up', { pe: e.pe });
         break;
       case 'data':
@@ -275,10 +366,12 @@ export class Session extends TypedEmitter<SessionEvents> {
         this.emit('cookie', e.cookie);
         break;
       case 'failoverNeeded':
+        this.armUnservedTimer();
         this.emit('failoverNeeded', { reason: e.reason, pe: e.pe });
         break;
       case 'failoverComplete':
         this.currentPe = e.pe;
+        this.clearUnservedTimer();
         this.emit('failoverComplete', { pe: e.pe, cookieEchoed: e.cookieEchoed });
         break;
       case 'sendFailed':
@@ -287,16 +380,41 @@ export class Session extends TypedEmitter<SessionEvents> {
         }
         break;
       case 'closed':
+        // After our own timeout the session already ended as failed.
+        if (this.failure !== undefined) break;
         this.state = 'closed';
+        this.clearUnservedTimer();
         this.emit('closed');
         break;
       case 'failed':
-        this.state = 'failed';
-        this.emit('failed', e.reason);
+        this.end(e.reason);
         break;
       default:
         break;
     }
+  }
+
+  private end(reason: string): void {
+    if (this.failure !== undefined) return;
+    this.state = 'failed';
+    this.failure = reason;
+    this.clearUnservedTimer();
+    this.emit('failed', reason);
+  }
+
+  private armUnservedTimer(): void {
+    this.clearUnservedTimer();
+    this.unservedTimer = setTimeout(() => {
+      this.unservedTimer = undefined;
+      if (this.state !== 'open') return;
+      this.end(`timeout: no pool element within ${this.timeoutMs} ms`);
+      this.user.sessionInput(this.id, { kind: 'close', now: monotonicNow() });
+    }, this.timeoutMs);
+  }
+
+  private clearUnservedTimer(): void {
+    if (this.unservedTimer) clearTimeout(this.unservedTimer);
+    this.unservedTimer = undefined;
   }
 }
 

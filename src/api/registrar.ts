@@ -4,7 +4,7 @@
  * sockets are bound and the ENRP start-up phase has begun.
  */
 import type { Handlespace } from '../handlespace/index.js';
-import { monotonicNow, NodeRunner } from '../io/node-runner.js';
+import { monotonicNow, type NodeRunner } from '../io/node-runner.js';
 import { Registrar as RegistrarCore, type RegistrarEvent } from '../registrar/index.js';
 import { RegistrarNode, type RegistrarNodeEvent } from '../stack/index.js';
 import { AddressScope, parseAddressScope } from '../wire/address-scope.js';
@@ -20,6 +20,7 @@ import {
 } from './addresses.js';
 import { cryptoRandom, endpointOptions, type Logger, type SctpTuning, TypedEmitter } from './common.js';
 import { InvalidArgumentError } from './errors.js';
+import { startRunner } from './runner.js';
 
 export type { RegistrarEvent } from '../registrar/index.js';
 
@@ -68,7 +69,14 @@ export interface RegistrarEvents extends Record<string, unknown[]> {
   warning: [string];
 }
 
+export const REGISTRAR_DEFAULTS = {
+  /** How long `close()` waits for the associations' shutdowns before closing the sockets. */
+  closeTimeoutMs: 2_000,
+} as const;
+
 export class Registrar extends TypedEmitter<RegistrarEvents> {
+  private closing: Promise<void> | undefined;
+
   private constructor(
     private readonly core: RegistrarCore,
     private readonly runner: NodeRunner<RegistrarNodeEvent>,
@@ -140,7 +148,7 @@ export class Registrar extends TypedEmitter<RegistrarEvents> {
     const addresses = [...new Set([asap.host, ...(enrp ? [enrp.host] : [])])];
     const log = options.logger;
     let self: Registrar | undefined;
-    const runner = await NodeRunner.start<RegistrarNodeEvent>(node, {
+    const runner = await startRunner<RegistrarNodeEvent>(node, {
       addresses,
       udpPort: options.udpPort ?? 9899,
       multicast: {
@@ -173,21 +181,32 @@ export class Registrar extends TypedEmitter<RegistrarEvents> {
     return this.core.handlespace;
   }
 
-  /** Stops at once like a crashed process: no goodbye to peers or PEs (for demos and tests). */
-  async kill(): Promise<void> {
-    await this.runner.close();
+  /**
+   * Stops at once like a crashed process: no goodbye to peers or PEs (for demos and tests). Calling
+   * `kill` or `close` again returns the same promise.
+   */
+  kill(): Promise<void> {
+    this.closing ??= this.runner.close();
+    return this.closing;
   }
 
   /**
    * Stops: the ENRP side says goodbye as RFC 5353 allows, every association is shut down (PEs and peers
-   * learn at once instead of by timeout), and the sockets close once the shutdowns completed (bounded).
+   * learn at once instead of by timeout), and the sockets close once the shutdowns completed or
+   * `timeoutMs` passed, whether peers answer or not. Calling it again returns the same promise.
    */
-  async close(timeoutMs = 2_000): Promise<void> {
+  close(timeoutMs: number = REGISTRAR_DEFAULTS.closeTimeoutMs): Promise<void> {
+    this.closing ??= this.doClose(timeoutMs);
+    return this.closing;
+  }
+
+  private async doClose(timeoutMs: number): Promise<void> {
     const node = this.runnerNode();
     this.runner.act(node.input({ kind: 'stop', now: monotonicNow() }));
     this.runner.act(node.shutdownAll(monotonicNow()));
-    const end = Date.now() + timeoutMs;
-    while (node.associationCount > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    const end = monotonicNow() + timeoutMs;
+    // The node reports no event when its last association ends, so poll its count (bounded).
+    while (node.associationCount > 0 && monotonicNow() < end) await new Promise((r) => setTimeout(r, 10));
     await this.runner.close();
   }
 

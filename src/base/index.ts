@@ -1,6 +1,7 @@
 export * from './assert.js';
 export * from './association-id.js';
 export * from './bytes.js';
+export * from './errors.js';
 export * from './ip-address.js';
 export * from './random.js';
 export * from './result.js';

@@ -51,6 +51,12 @@ export interface PoolUserConfig {
   readonly registrars?: readonly RegistrarEndpoint[];
   /** T1-ENRPrequest; RSPLIB waits 3 s. */
   readonly requestTimeoutMs?: number;
+  /**
+   * A request not answered this long after it was made fails with `timeout`, whether or not a
+   * registrar was found meanwhile (without a home registrar T1 never starts, and the hunt goes on
+   * forever). Default: T1 × (MAX-REQUEST-RETRANSMIT + 1), the time the T1 retries take.
+   */
+  readonly resolutionTimeoutMs?: number;
   /** MAX-REQUEST-RETRANSMIT (RFC 5352 §7.3). */
   readonly maxRequestRetransmit?: number;
   readonly cache?: ResolutionCache;
@@ -100,10 +106,16 @@ export type PoolUserAction =
       readonly result: { ok: true; value: Resolution } | { ok: false; error: ResolutionFailure };
     };
 
+interface PendingRequest {
+  readonly requestId: number;
+  readonly expiresAt: Instant;
+}
+
 interface PendingResolution {
   readonly poolHandle: PoolHandle;
   readonly items: number | undefined;
-  readonly requestIds: number[];
+  /** The requests sharing this resolution, each with its own `resolutionTimeoutMs`. */
+  requests: PendingRequest[];
   /** Sent on the current home association and awaiting an answer until this instant. */
   deadline: Instant | undefined;
   transmissions: number;
@@ -120,6 +132,7 @@ export class PoolUser {
   private closed = false;
   private readonly requestTimeoutMs: number;
   private readonly maxRetransmit: number;
+  private readonly resolutionTimeoutMs: number;
 
   constructor(
     private readonly config: PoolUserConfig,
@@ -127,6 +140,7 @@ export class PoolUser {
   ) {
     this.requestTimeoutMs = config.requestTimeoutMs ?? USER_DEFAULTS.requestTimeoutMs;
     this.maxRetransmit = config.maxRequestRetransmit ?? USER_DEFAULTS.maxRequestRetransmit;
+    this.resolutionTimeoutMs = config.resolutionTimeoutMs ?? this.requestTimeoutMs * (this.maxRetransmit + 1);
     this.unreachableReportHoldMs = config.unreachableReportHoldMs ?? USER_DEFAULTS.unreachableReportHoldMs;
     this.hunt = new RegistrarHunt(new RegistrarTable(config.registrars ?? []), random, config.hunt);
   }
@@ -142,7 +156,10 @@ export class PoolUser {
 
   nextDeadline(): Instant | undefined {
     let next = earliest(this.hunt.nextDeadline(), this.config.cache?.nextDeadline());
-    for (const p of this.pending.values()) next = earliest(next, p.deadline);
+    for (const p of this.pending.values()) {
+      next = earliest(next, p.deadline);
+      for (const r of p.requests) next = earliest(next, r.expiresAt);
+    }
     return next;
   }
 
@@ -177,15 +194,16 @@ export class PoolUser {
     const cached = this.config.cache?.lookup(now, poolHandle, items && items > 0 ? items : 1);
     if (cached) return [{ kind: 'resolved', requestId, result: { ok: true, value: cached } }];
     const key = toHex(poolHandle);
+    const request = { requestId, expiresAt: now + this.resolutionTimeoutMs };
     const existing = this.pending.get(key);
     if (existing) {
-      existing.requestIds.push(requestId);
+      existing.requests.push(request);
       return [];
     }
     const p: PendingResolution = {
       poolHandle,
       items,
-      requestIds: [requestId],
+      requests: [request],
       deadline: undefined,
       transmissions: 0,
     };
@@ -240,7 +258,7 @@ export class PoolUser {
     if (!p) return [];
     this.pending.delete(key);
     const result = this.resultOf(now, message);
-    return p.requestIds.map((requestId) => ({ kind: 'resolved', requestId, result }));
+    return p.requests.map(({ requestId }) => ({ kind: 'resolved', requestId, result }));
   }
 
   private resultOf(
@@ -296,6 +314,7 @@ export class PoolUser {
   private onTick(now: Instant): PoolUserAction[] {
     this.config.cache?.expire(now);
     const out = this.onHunt(now, this.hunt.handle({ kind: 'tick', now }));
+    out.push(...this.expireRequests(now));
     let expired = false;
     for (const [key, p] of this.pending) {
       if (p.deadline === undefined || now < p.deadline) continue;
@@ -303,9 +322,7 @@ export class PoolUser {
       p.deadline = undefined;
       if (p.transmissions > this.maxRetransmit) {
         this.pending.delete(key);
-        for (const requestId of p.requestIds) {
-          out.push({ kind: 'resolved', requestId, result: { ok: false, error: { kind: 'timeout' } } });
-        }
+        out.push(...timedOut(p.requests));
       }
     }
     if (expired && this.home !== undefined) {
@@ -315,17 +332,34 @@ export class PoolUser {
     return out;
   }
 
+  /** Fails the requests older than `resolutionTimeoutMs`; a resolution nobody waits for is dropped. */
+  private expireRequests(now: Instant): PoolUserAction[] {
+    const out: PoolUserAction[] = [];
+    for (const [key, p] of this.pending) {
+      const expired = p.requests.filter((r) => now >= r.expiresAt);
+      if (expired.length === 0) continue;
+      p.requests = p.requests.filter((r) => now < r.expiresAt);
+      if (p.requests.length === 0) this.pending.delete(key);
+      out.push(...timedOut(expired));
+    }
+    return out;
+  }
+
   private onClose(): PoolUserAction[] {
     this.closed = true;
     const out: PoolUserAction[] = this.hunt.handle({ kind: 'stop' }).filter((a) => a.kind !== 'found');
     if (this.home !== undefined) out.push({ kind: 'close', assoc: this.home });
     this.home = undefined;
-    for (const p of this.pending.values()) {
-      for (const requestId of p.requestIds) {
-        out.push({ kind: 'resolved', requestId, result: { ok: false, error: { kind: 'timeout' } } });
-      }
-    }
+    for (const p of this.pending.values()) out.push(...timedOut(p.requests));
     this.pending.clear();
     return out;
   }
+}
+
+function timedOut(requests: readonly PendingRequest[]): PoolUserAction[] {
+  return requests.map(({ requestId }) => ({
+    kind: 'resolved',
+    requestId,
+    result: { ok: false, error: { kind: 'timeout' } },
+  }));
 }

@@ -139,6 +139,31 @@ describe('PoolUser handle resolution (RFC 5352 §3.3)', () => {
     assert.ok(r && r.kind === 'resolved' && !r.result.ok && r.result.error.kind === 'timeout');
   });
 
+  it('times out a resolution when no registrar is ever found (the hunt alone never ends it)', () => {
+    const pu = new PoolUser(
+      { registrars: [{ addresses: ['10.0.1.1'], port: 3863 }], resolutionTimeoutMs: 500 },
+      new SeededRandom(5),
+    );
+    const out = pu.handle({ kind: 'resolve', now: 0, requestId: 1, poolHandle: handle });
+    assert.ok(out.some((a) => a.kind === 'connect'));
+    assert.equal(resolvedOf(pu.handle({ kind: 'tick', now: 100 })).length, 0);
+    // A second request for the same handle shares the hunt but keeps its own deadline.
+    pu.handle({ kind: 'resolve', now: 200, requestId: 2, poolHandle: handle });
+    assert.equal(pu.nextDeadline() !== undefined && pu.nextDeadline()! <= 500, true);
+    const [first, ...rest] = resolvedOf(pu.handle({ kind: 'tick', now: 500 }));
+    assert.equal(rest.length, 0);
+    assert.ok(first && first.requestId === 1 && !first.result.ok && first.result.error.kind === 'timeout');
+    const [second] = resolvedOf(pu.handle({ kind: 'tick', now: 700 }));
+    assert.ok(second && second.requestId === 2 && !second.result.ok);
+  });
+
+  it('times out by default after T1 × (MAX-REQUEST-RETRANSMIT + 1) without a registrar', () => {
+    const pu = user(1);
+    pu.handle({ kind: 'resolve', now: 0, requestId: 1, poolHandle: handle });
+    assert.equal(resolvedOf(pu.handle({ kind: 'tick', now: 8_999 })).length, 0);
+    assert.equal(resolvedOf(pu.handle({ kind: 'tick', now: 9_000 })).length, 1);
+  });
+
   it('re-sends pending resolutions when the home registrar is lost', () => {
     const pu = connected();
     pu.handle({ kind: 'resolve', now: 10, requestId: 2, poolHandle: handle });

@@ -1,0 +1,121 @@
+/**
+ * The errors the public surface throws or rejects with (docs/architecture.md, "Errors"): one class per
+ * failure kind, each with a stable `code`, all subclasses of `RserpoolError` (as undici does). They live
+ * here so that the codec (wire/) can refuse a non-bytes argument with the same class the API uses; api/
+ * re-exports them. A misbehaving peer never causes one: that yields actions and notifications.
+ */
+
+export const RserpoolErrorCode = {
+  /** An argument or option of the wrong type, out of range, or malformed. */
+  InvalidArgument: 'ERR_RSERPOOL_INVALID_ARGUMENT',
+  /** The object (registrar, pool element, pool user, session) was closed. */
+  Closed: 'ERR_RSERPOOL_CLOSED',
+  /** Nothing answered within the documented time. */
+  Timeout: 'ERR_RSERPOOL_TIMEOUT',
+  /** The registrar knows no such pool (RFC 5352 §3.3, cause Unknown Pool Handle). */
+  UnknownPoolHandle: 'ERR_RSERPOOL_UNKNOWN_POOL_HANDLE',
+  /** The registrar answered a request with an Operation Error (RFC 5354 §3.10). */
+  RegistrarError: 'ERR_RSERPOOL_REGISTRAR_ERROR',
+  /** The registrar refused a registration (RFC 5352 §3.1, Registration Response with R set). */
+  RegistrationRejected: 'ERR_RSERPOOL_REGISTRATION_REJECTED',
+  /** A session could not reach any pool element within its documented time. */
+  SessionFailed: 'ERR_RSERPOOL_SESSION_FAILED',
+  /** A local socket could not be bound (address in use, address not on this host). */
+  Socket: 'ERR_RSERPOOL_SOCKET',
+} as const;
+
+export type RserpoolErrorCode = (typeof RserpoolErrorCode)[keyof typeof RserpoolErrorCode];
+
+export class RserpoolError extends Error {
+  override readonly name: string = 'RserpoolError';
+
+  /** Prefer the subclass of the kind; this constructor stays for code written before they existed. */
+  constructor(
+    readonly code: RserpoolErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export class InvalidArgumentError extends RserpoolError {
+  override readonly name: string = 'InvalidArgumentError';
+  declare readonly code: typeof RserpoolErrorCode.InvalidArgument;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(RserpoolErrorCode.InvalidArgument, message, options);
+  }
+}
+
+export class ClosedError extends RserpoolError {
+  override readonly name: string = 'ClosedError';
+  declare readonly code: typeof RserpoolErrorCode.Closed;
+
+  constructor(message: string) {
+    super(RserpoolErrorCode.Closed, message);
+  }
+}
+
+export class TimeoutError extends RserpoolError {
+  override readonly name: string = 'TimeoutError';
+  declare readonly code: typeof RserpoolErrorCode.Timeout;
+
+  constructor(message: string) {
+    super(RserpoolErrorCode.Timeout, message);
+  }
+}
+
+export class UnknownPoolHandleError extends RserpoolError {
+  override readonly name: string = 'UnknownPoolHandleError';
+  declare readonly code: typeof RserpoolErrorCode.UnknownPoolHandle;
+
+  constructor(message: string) {
+    super(RserpoolErrorCode.UnknownPoolHandle, message);
+  }
+}
+
+/** `errorCause` is the first RFC 5354 §3.10 cause code of the registrar's Operation Error (0 if none). */
+export class RegistrarError extends RserpoolError {
+  override readonly name: string = 'RegistrarError';
+  declare readonly code: typeof RserpoolErrorCode.RegistrarError;
+
+  constructor(
+    message: string,
+    readonly errorCause: number,
+  ) {
+    super(RserpoolErrorCode.RegistrarError, message);
+  }
+}
+
+/** `errorCause` is the first RFC 5354 §3.10 cause code of the rejection (0 if none). */
+export class RegistrationRejectedError extends RserpoolError {
+  override readonly name: string = 'RegistrationRejectedError';
+  declare readonly code: typeof RserpoolErrorCode.RegistrationRejected;
+
+  constructor(
+    message: string,
+    readonly errorCause: number,
+  ) {
+    super(RserpoolErrorCode.RegistrationRejected, message);
+  }
+}
+
+export class SessionFailedError extends RserpoolError {
+  override readonly name: string = 'SessionFailedError';
+  declare readonly code: typeof RserpoolErrorCode.SessionFailed;
+
+  constructor(message: string) {
+    super(RserpoolErrorCode.SessionFailed, message);
+  }
+}
+
+/** The socket error (EADDRINUSE, EADDRNOTAVAIL, ...) is the `cause`. */
+export class SocketError extends RserpoolError {
+  override readonly name: string = 'SocketError';
+  declare readonly code: typeof RserpoolErrorCode.Socket;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(RserpoolErrorCode.Socket, message, options);
+  }
+}

@@ -258,6 +258,7 @@ export class Registrar {
               change: e.change,
               poolHandle: e.poolHandle,
               element: e.element,
+              ...(e.reason === undefined ? {} : { reason: e.reason }),
             } as const;
             this.fromEnrp(now, this.enrp.handle(input), out);
           }

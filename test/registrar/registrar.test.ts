@@ -115,6 +115,86 @@ describe('Registrar (ASAP + ENRP core)', () => {
     assert.equal(r.handlespace.size, 0);
   });
 
+  describe('a PE of ours that moves to another home (field test: lost from both handlespaces)', () => {
+    /** PE `id` registered with us over association 10. */
+    function registered(r: Registrar, id: number): RegistrarAction[] {
+      const peer = { addresses: ['10.0.0.9'], port: 5000 };
+      r.handle({ kind: 'assocUp', now: 1, assoc: 10, protocol: 'asap', peer });
+      return r.handle({ kind: 'received', now: 1, assoc: 10, protocol: 'asap', message: registration(id) });
+    }
+    const updates = (out: RegistrarAction[]) =>
+      enrpOut(out).flatMap((u) => (u.message.kind === 'handleUpdate' ? [u.message] : []));
+    const handedOver = (out: RegistrarAction[]) =>
+      out.flatMap((a) => (a.kind === 'notify' && a.event.kind === 'elementHandedOver' ? [a.event] : []));
+
+    it('suggested away (T) and then gone from our association: kept as the new home PE, no delete', () => {
+      const r = withPeer({ supportTakeoverSuggestion: true });
+      // PEER xor 0x01 beats ours: the Handle Update carries T.
+      const [add] = updates(registered(r, 0x01));
+      assert.equal(add?.takeoverSuggested, true);
+      // PEER claims it (Keep Alive with H, no Handle Update, as RSPLIB does); the PE leaves us.
+      const lost = r.handle({ kind: 'assocLost', now: 50, assoc: 10 });
+      assert.deepEqual(updates(lost), [], 'no delete: RSPLIB would drop the live PE');
+      assert.deepEqual(handedOver(lost), [
+        { kind: 'elementHandedOver', poolHandle: POOL, id: 0x01, to: PEER },
+      ]);
+      const pe = r.handlespace.find(POOL, 0x01);
+      assert.equal(pe?.homeRegistrarId, PEER);
+      assert.equal(pe?.connection, undefined);
+      assert.equal(r.handlespace.checksumOf(PEER), pe && r.handlespace.checksum, 'audits of PEER match');
+    });
+
+    it('announced by a peer as its own and then gone from our association: kept as the peer PE', () => {
+      const r = withPeer();
+      registered(r, 0x77);
+      const claim: EnrpMessage = {
+        kind: 'handleUpdate',
+        senderId: PEER,
+        receiverId: ID,
+        takeoverSuggested: false,
+        action: 'addPe',
+        poolHandle: POOL,
+        poolElement: element(0x77, PEER),
+      };
+      r.handle({ kind: 'received', now: 10, assoc: 2, protocol: 'enrp', message: claim });
+      assert.equal(r.handlespace.find(POOL, 0x77)?.homeRegistrarId, ID, 'ours while it is with us');
+      const lost = r.handle({ kind: 'assocLost', now: 50, assoc: 10 });
+      assert.deepEqual(updates(lost), []);
+      assert.equal(r.handlespace.find(POOL, 0x77)?.homeRegistrarId, PEER);
+    });
+
+    it('a PE that did not move is deleted as before when its association ends', () => {
+      const r = withPeer({ supportTakeoverSuggestion: true });
+      registered(r, 0x77); // ours xor 0x77 wins: no suggestion
+      const lost = r.handle({ kind: 'assocLost', now: 50, assoc: 10 });
+      assert.deepEqual(
+        updates(lost).map((u) => [u.action, u.receiverId]),
+        [['deletePe', PEER]],
+      );
+      assert.equal(r.handlespace.size, 0);
+    });
+
+    it("answers a peer's delete of a live PE of ours with an add (RSPLIB as the old home, quirk 15)", () => {
+      const r = withPeer();
+      registered(r, 0x77);
+      const del: EnrpMessage = {
+        kind: 'handleUpdate',
+        senderId: PEER,
+        receiverId: ID,
+        takeoverSuggested: false,
+        action: 'deletePe',
+        poolHandle: POOL,
+        poolElement: element(0x77, PEER),
+      };
+      const out = r.handle({ kind: 'received', now: 10, assoc: 2, protocol: 'enrp', message: del });
+      const [u] = updates(out);
+      assert.equal(u?.action, 'addPe');
+      assert.equal(u?.receiverId, PEER);
+      assert.equal(u?.poolElement.homeRegistrarId, ID);
+      assert.equal(r.handlespace.find(POOL, 0x77)?.homeRegistrarId, ID);
+    });
+  });
+
   it('answers an hsdump-like client: Presence, then List Request and Handle Table Request', () => {
     const r = withPeer();
     r.handle({

@@ -126,7 +126,11 @@ export class EnrpServer implements EnrpContext {
         this.onConnectFailed(input.now, input.ref, out);
         break;
       case 'ownElementChanged':
-        this.announceChange(input.now, input.change, input.poolHandle, input.element, out);
+        if (
+          input.change !== 'removed' ||
+          !this.updates.handOver(input.now, input.poolHandle, input.element, input.reason, out)
+        )
+          this.announceChange(input.now, input.change, input.poolHandle, input.element, out);
         break;
       case 'tick':
         this.onTick(input.now, out);

@@ -14,6 +14,7 @@ import type {
   PoolHandle,
   RegistrarId,
 } from '../../wire/types.js';
+import type { PoolElementRemovalReason } from '../asap-server.js';
 
 export type RegistrarProtocol = 'asap' | 'enrp';
 
@@ -61,6 +62,8 @@ export type EnrpInput =
       readonly change: 'added' | 'updated' | 'removed';
       readonly poolHandle: PoolHandle;
       readonly element: PoolElementParameter;
+      /** Why a PE was removed (an association loss may mean it moved to another home). */
+      readonly reason?: PoolElementRemovalReason;
     }
   | { readonly kind: 'start'; readonly now: Instant }
   | { readonly kind: 'stop'; readonly now: Instant }
@@ -141,6 +144,13 @@ export type EnrpEvent =
       readonly change: 'added' | 'updated' | 'removed';
       readonly poolHandle: PoolHandle;
       readonly id: PoolElementId;
+    }
+  /** A PE of ours whose association ended had moved to `to` (takeover suggestion, or `to` claimed it). */
+  | {
+      readonly kind: 'elementHandedOver';
+      readonly poolHandle: PoolHandle;
+      readonly id: PoolElementId;
+      readonly to: RegistrarId;
     }
   | {
       readonly kind: 'handleUpdateIgnored';

@@ -2,17 +2,27 @@
  * Handle Updates (RFC 5353 §3.3): our own PE changes go to every live peer (with the takeover suggestion
  * flag T for one of them when enabled); a peer's updates add, replace or remove its PEs here. PEs owned by
  * peers carry an expiry timer of one registration life, refreshed by each update (notes §3.4).
+ *
+ * A PE of ours may move to another home: the peer we suggested it to claims it (Keep Alive with H), or a
+ * peer announces it as its own. The PE then closes its association to us. That loss is not the PE's end:
+ * we do not announce a delete (RSPLIB deletes whatever the owner, notes quirks 11 and 15, and RSPLIB sends
+ * no Handle Update after claiming a suggested PE), we keep it as the new home's PE, and the audits of
+ * RFC 5353 §3.6 correct us should it not have arrived there.
  */
 import type { Instant } from '../../base/index.js';
-import type { PoolElementEntry } from '../../handlespace/index.js';
+import { type PoolElementEntry, poolElementParameter } from '../../handlespace/index.js';
 import type { EnrpHandleUpdate } from '../../wire/enrp-messages.js';
 import type { PoolElementParameter, PoolHandle, RegistrarId } from '../../wire/types.js';
+import type { PoolElementRemovalReason } from '../asap-server.js';
 import type { EnrpContext } from './enrp-context.js';
 import type { EnrpAction } from './enrp-types.js';
 import type { Peer } from './peer-table.js';
 import type { Takeover } from './takeover.js';
 
 export class HandleUpdates {
+  /** PEs of ours that may have moved (key: handle and id) to the registrar named. */
+  private readonly movedTo = new Map<string, RegistrarId>();
+
   constructor(
     private readonly ctx: EnrpContext,
     private readonly takeover: Takeover,
@@ -27,23 +37,38 @@ export class HandleUpdates {
     out: EnrpAction[],
   ): void {
     const action = change === 'removed' ? 'deletePe' : 'addPe';
+    // A (re-)registration with us, or its end: whatever move was expected did not happen.
+    this.movedTo.delete(moveKey(poolHandle, element.id));
     let suggested: RegistrarId | undefined;
     if (change === 'added' && this.ctx.options.supportTakeoverSuggestion) {
       suggested = this.takeover.suggestionTarget(element.id);
+      if (suggested !== undefined) this.movedTo.set(moveKey(poolHandle, element.id), suggested);
     }
     for (const peer of this.ctx.peers.live()) {
-      // RFC 5353 §2.1 (for every ENRP message): point to point, the receiver's id, which we know.
-      const message: EnrpHandleUpdate = {
-        kind: 'handleUpdate',
-        senderId: this.ctx.registrarId,
-        receiverId: peer.id,
-        takeoverSuggested: peer.id === suggested,
-        action,
-        poolHandle,
-        poolElement: element,
-      };
-      this.ctx.sendToPeer(peer, message, out);
+      const message = this.update(peer.id, action, { poolHandle, element });
+      this.ctx.sendToPeer(peer, { ...message, takeoverSuggested: peer.id === suggested }, out);
     }
+  }
+
+  /**
+   * Our PE `element` lost its association: if it was moving to a live peer, it becomes that peer's PE
+   * here (expiring after one registration life unless that peer's updates or table refresh it) and
+   * true is returned: no delete goes out.
+   */
+  handOver(
+    now: Instant,
+    poolHandle: PoolHandle,
+    element: PoolElementParameter,
+    reason: PoolElementRemovalReason | undefined,
+    out: EnrpAction[],
+  ): boolean {
+    const key = moveKey(poolHandle, element.id);
+    const to = this.movedTo.get(key);
+    this.movedTo.delete(key);
+    if (to === undefined || reason !== 'associationLost' || !this.ctx.peers.isLive(to)) return false;
+    if (this.learn(now, poolHandle, { ...element, homeRegistrarId: to }) === undefined) return false;
+    this.ctx.notify(out, { kind: 'elementHandedOver', poolHandle, id: element.id, to });
+    return true;
   }
 
   onHandleUpdate(now: Instant, peer: Peer, m: EnrpHandleUpdate, out: EnrpAction[]): void {
@@ -64,7 +89,10 @@ export class HandleUpdates {
       // (quirk 15). We delete only on the owner's word, or when the owner is no live peer of ours.
       const owner = existing.homeRegistrarId;
       if (owner === this.ctx.registrarId) {
+        // Ours and alive (we monitor it). The peer dropped it, e.g. as the old home of a PE that moved
+        // to us (RSPLIB, quirk 15): give it back at once rather than at the peer's next audit.
         ignored('ownElement');
+        this.ctx.sendToPeer(peer, this.update(peer.id, 'addPe', existing), out);
         return;
       }
       if (owner !== peer.id && this.ctx.peers.isLive(owner)) {
@@ -88,6 +116,9 @@ export class HandleUpdates {
     // association to it ends and the audit of the new home brings it back.
     if (owner === this.ctx.registrarId || existing?.homeRegistrarId === this.ctx.registrarId) {
       ignored('ownElement');
+      // The peer calls our PE its own: if the PE moved there, its association to us ends; see handOver.
+      if (owner !== this.ctx.registrarId && this.ctx.peers.isLive(owner))
+        this.movedTo.set(moveKey(m.poolHandle, pe.id), owner);
       return;
     }
     const entry = this.learn(now, m.poolHandle, { ...pe, homeRegistrarId: owner });
@@ -107,6 +138,24 @@ export class HandleUpdates {
     }
   }
 
+  /** RFC 5353 §2.1 (for every ENRP message): point to point, the receiver's id, which we know. */
+  private update(
+    receiverId: RegistrarId,
+    action: EnrpHandleUpdate['action'],
+    pe: PoolElementEntry | { readonly poolHandle: PoolHandle; readonly element: PoolElementParameter },
+  ): EnrpHandleUpdate {
+    const element = 'element' in pe ? pe.element : poolElementParameter(pe, true);
+    return {
+      kind: 'handleUpdate',
+      senderId: this.ctx.registrarId,
+      receiverId,
+      takeoverSuggested: false,
+      action,
+      poolHandle: pe.poolHandle,
+      poolElement: element,
+    };
+  }
+
   /**
    * Stores a PE owned by a peer (Handle Update, Handle Table Response): no connection of ours, and an
    * expiry timer of one registration life (RSPLIB: ms), refreshed by the next update. False on a pool
@@ -122,3 +171,5 @@ export class HandleUpdates {
     return entry;
   }
 }
+
+const moveKey = (poolHandle: PoolHandle, id: number): string => `${poolHandle.join(',')}/${id}`;

@@ -39,6 +39,8 @@ export interface NodeRunnerOptions<E> {
 export const monotonicNow = (): Instant => performance.now();
 
 const isV6 = (ip: string): boolean => ip.includes(':');
+/** Bound on the destinations remembered for warnOnce. */
+const MAX_WARNED_DESTINATIONS = 1024;
 const unmapped = (ip: string): string => (ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip);
 
 export class NodeRunner<E> {
@@ -48,6 +50,7 @@ export class NodeRunner<E> {
   private timerAt: Instant | undefined;
   private closed = false;
   private warnedMulticast = false;
+  private readonly warnedDestinations = new Set<string>();
 
   private constructor(
     readonly node: RunnableNode<E>,
@@ -117,14 +120,37 @@ export class NodeRunner<E> {
   }
 
   private transmit(ip: string, port: number, bytes: Uint8Array, from?: string): void {
+    const s = this.socketFor(ip, from);
+    if (s === undefined) {
+      this.warnOnce(ip, `no local socket can reach ${ip} (address family or link-local scope); not sent`);
+      return;
+    }
+    s.socket.send(bytes, port, ip, (err) => {
+      if (err) this.warnOnce(ip, `UDP send to ${ip}:${port} failed: ${err.message}`);
+    });
+  }
+
+  /**
+   * The socket to send to `ip` from: `from`'s, else one of the address family (IPv4 also over a
+   * dual-stack "::" socket). None for an IPv6 address without an IPv6 socket, nor for a link-local
+   * one without a zone, which names no interface (both fail with EINVAL, packet after packet).
+   */
+  private socketFor(ip: string, from?: string): { address: string; socket: Socket } | undefined {
     const v6 = isV6(ip);
-    const s =
+    if (v6 && /^fe[89ab]/i.test(ip) && !ip.includes('%')) return undefined;
+    return (
       (from !== undefined && this.sockets.find((x) => x.address === from)) ||
       this.sockets.find((x) => isV6(x.address) === v6) ||
-      this.sockets[0];
-    s?.socket.send(bytes, port, ip, (err) => {
-      if (err) this.options.onWarning?.(`UDP send to ${ip}:${port} failed: ${err.message}`);
-    });
+      (v6 ? undefined : this.sockets.find((x) => x.address === '::'))
+    );
+  }
+
+  /** One warning per destination address, not one per packet (a path is tried again and again). */
+  private warnOnce(ip: string, message: string): void {
+    if (this.warnedDestinations.has(ip)) return;
+    if (this.warnedDestinations.size >= MAX_WARNED_DESTINATIONS) this.warnedDestinations.clear();
+    this.warnedDestinations.add(ip);
+    this.options.onWarning?.(message);
   }
 
   private sendMulticast(channel: MulticastChannel, bytes: Uint8Array): void {

@@ -89,7 +89,11 @@ export function maxPacketBytesFor(cfg: SctpConfig, ip: string): number {
   return ip.startsWith('127.') || ip === '::1' ? cfg.loopbackMaxPacketBytes : cfg.maxPacketBytes;
 }
 
-/** Whether the driver can send to `ip` (its address family is bound). */
+/**
+ * Whether the driver can send to `ip`: its address family is bound, and it is no IPv6 link-local
+ * address (our addresses carry no zone, so it names no interface; sending fails with EINVAL).
+ */
 export function reachable(cfg: SctpConfig, ip: string): boolean {
-  return ip.includes(':') ? cfg.ipv6 : cfg.ipv4;
+  if (!ip.includes(':')) return cfg.ipv4;
+  return cfg.ipv6 && !/^fe[89ab]/i.test(ip);
 }

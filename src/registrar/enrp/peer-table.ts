@@ -4,6 +4,7 @@
  * peers (RSPLIB `-peer=`), whose ids are unknown until their first message arrives.
  */
 import type { AssociationId, Instant } from '../../base/index.js';
+import { AddressScope, addressScope } from '../../wire/address-scope.js';
 import type { EnrpMessage, EnrpPresence } from '../../wire/enrp-messages.js';
 import type { RegistrarId, TransportParameter } from '../../wire/types.js';
 import { PEER_QUEUE_LIMIT } from './defaults.js';
@@ -44,10 +45,21 @@ export interface StaticPeer {
   connectRef: number | undefined;
 }
 
-/** The ENRP endpoint of a Server Information transport (SCTP, or any kind carrying addresses). */
+/**
+ * The endpoint of a transport parameter a peer sent us (its ENRP endpoint, a PE's ASAP transport): the
+ * addresses we can reach. A link-local address names no interface of ours, and a peer's loopback
+ * address is our own host unless the peer has nothing else (a registrar on this host's loopback):
+ * RSPLIB drops both kinds from every transport parameter (notes §2.2). Undefined if none is left.
+ */
 export function endpointOf(t: TransportParameter | undefined): PeerEndpoint | undefined {
-  if (t === undefined || t.kind === 'opaque' || t.addresses.length === 0) return undefined;
-  return { addresses: t.addresses, port: t.port };
+  if (t === undefined || t.kind === 'opaque') return undefined;
+  const scoped = t.addresses.map((a) => [a, addressScope(a)] as const);
+  const beyondHost = scoped.filter(([, s]) => s > AddressScope.LinkLocal).map(([a]) => a);
+  const addresses =
+    beyondHost.length > 0
+      ? beyondHost
+      : scoped.filter(([, s]) => s === AddressScope.Loopback).map(([a]) => a);
+  return addresses.length === 0 ? undefined : { addresses, port: t.port };
 }
 
 export class PeerTable {

@@ -53,7 +53,10 @@ export class Association extends AssociationTimers {
       localPort,
     );
     a.udpCandidates = [...new Set(udpPorts)];
-    for (const ip of addresses) a.addPath(ip, a.udpCandidates[0] ?? ctx.cfg.remoteUdpPort, true);
+    // Paths only to addresses we can send to; if there is none, try the given ones all the same.
+    const usable = addresses.filter((ip) => reachable(ctx.cfg, ip));
+    for (const ip of usable.length > 0 ? usable : addresses)
+      a.addPath(ip, a.udpCandidates[0] ?? ctx.cfg.remoteUdpPort, true);
     a.t1Chunk = { type: ChunkType.init, flags: 0, value: initValue(ctx.cfg, a.localTag, a.localInitialTsn) };
     a.sendT1(now);
     return a;

@@ -48,6 +48,7 @@ export class NodeRunner<E> {
   private readonly groups = new Map<MulticastChannel, { options: MulticastOptions; socket: Socket }>();
   private timer: NodeJS.Timeout | undefined;
   private timerAt: Instant | undefined;
+  private tickSoon: NodeJS.Immediate | undefined;
   private closed = false;
   private warnedMulticast = false;
   private readonly warnedDestinations = new Set<string>();
@@ -95,6 +96,8 @@ export class NodeRunner<E> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.tickSoon) clearImmediate(this.tickSoon);
+    this.tickSoon = undefined;
     const all = [...this.sockets.map((s) => s.socket), ...[...this.groups.values()].map((g) => g.socket)];
     this.sockets.length = 0;
     this.groups.clear();
@@ -225,11 +228,19 @@ export class NodeRunner<E> {
     this.timer = undefined;
     this.timerAt = at;
     if (at === undefined) return;
+    // A tick is already queued behind the sockets: it serves a deadline that has passed.
+    if (this.tickSoon && at <= monotonicNow()) return;
     const delay = Math.max(0, Math.ceil(at - monotonicNow()));
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.timerAt = undefined;
-      this.feed({ kind: 'tick', now: monotonicNow() });
+      // Node runs expired timers before it reads the sockets. After a stall (a loaded machine, a long
+      // input) a timeout would fire although its answer arrived in time and waits in a socket: tick
+      // after the poll phase instead, so those datagrams are handled first.
+      this.tickSoon ??= setImmediate(() => {
+        this.tickSoon = undefined;
+        this.feed({ kind: 'tick', now: monotonicNow() });
+      });
     }, delay);
   }
 }

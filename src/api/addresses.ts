@@ -1,7 +1,11 @@
 /** Parsing of the address arguments of the API and CLI: "host:port", "[v6]:port", multicast specs. */
 import { networkInterfaces } from 'node:os';
-import { canonicalIpAddress } from '../wire/index.js';
+import type { Random } from '../base/index.js';
+import { canonicalIpAddress, WellKnownPort } from '../wire/index.js';
 import { InvalidArgumentError } from './errors.js';
+
+/** Largest port number (UDP, SCTP). */
+export const PORT_MAX = 0xffff;
 
 export interface HostPort {
   readonly host: string;
@@ -16,8 +20,8 @@ export function parseHostPort(text: string, what: string, defaultPort?: number):
   const canonical = host === undefined ? undefined : canonicalIpAddress(host);
   if (canonical === undefined) throw new InvalidArgumentError(`${what}: '${text}' is not IP:PORT`);
   const port = portText === undefined ? defaultPort : Number(portText);
-  if (port === undefined || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new InvalidArgumentError(`${what}: '${text}' needs a port between 0 and 65535`);
+  if (port === undefined || !Number.isInteger(port) || port < 0 || port > PORT_MAX) {
+    throw new InvalidArgumentError(`${what}: '${text}' needs a port between 0 and ${PORT_MAX}`);
   }
   return { host: canonical, port };
 }
@@ -27,7 +31,7 @@ export function parseRegistrars(
   list: readonly string[] | undefined,
 ): { addresses: string[]; port: number }[] {
   return (list ?? []).map((r) => {
-    const hp = parseHostPort(r, 'registrar', 3863);
+    const hp = parseHostPort(r, 'registrar', WellKnownPort.Asap);
     return { addresses: [hp.host], port: hp.port };
   });
 }
@@ -49,8 +53,8 @@ export function parseAnnounce(
   return hp;
 }
 
-export const ASAP_ANNOUNCE_GROUP: HostPort = { host: '239.0.0.50', port: 3863 };
-export const ENRP_ANNOUNCE_GROUP: HostPort = { host: '239.0.0.51', port: 9901 };
+export const ASAP_ANNOUNCE_GROUP: HostPort = { host: '239.0.0.50', port: WellKnownPort.Asap };
+export const ENRP_ANNOUNCE_GROUP: HostPort = { host: '239.0.0.51', port: WellKnownPort.Enrp };
 
 const isWildcard = (a: string): boolean => a === '0.0.0.0' || a === '::';
 
@@ -71,6 +75,6 @@ export function advertisedAddresses(bound: string): string[] {
 }
 
 /** A random SCTP port in 10000-59999, as RSPLIB picks for its endpoints. */
-export function randomPort(): number {
-  return 10000 + Math.floor(Math.random() * 50000);
+export function randomPort(random: Random): number {
+  return 10000 + (random.u32() % 50000);
 }

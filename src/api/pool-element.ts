@@ -6,9 +6,10 @@
 import type { PoolElementEvent } from '../element/index.js';
 import { monotonicNow, type NodeRunner } from '../io/node-runner.js';
 import { parsePolicySpec } from '../policy/index.js';
+import { SCTP_DEFAULTS } from '../sctp/index.js';
 import type { PoolElementService } from '../services/index.js';
 import { PoolElementNode, type PoolElementNodeEvent } from '../stack/index.js';
-import type { PoolPolicy, TransportParameter } from '../wire/index.js';
+import { MAX_POOLHANDLESIZE, type PoolPolicy, type TransportParameter } from '../wire/index.js';
 import {
   type AnnounceSetting,
   ASAP_ANNOUNCE_GROUP,
@@ -43,7 +44,7 @@ export interface PoolElementOptions {
   readonly policy?: string | PoolPolicy;
   /** Local "IP" or "IP:PORT" of the data endpoint pool users connect to (port default random). */
   readonly local?: string;
-  /** SCTP port of the ASAP endpoint (registrar association, takeovers); default random. */
+  /** SCTP port of the ASAP endpoint (registrar association, takeovers); absent or 0: random. */
   readonly asapPort?: number;
   /** UDP port for SCTP over UDP (RFC 6951: 9899). */
   readonly udpPort?: number;
@@ -92,14 +93,14 @@ export class PoolElement extends TypedEmitter<PoolElementEvents> {
       typeof options.poolHandle === 'string'
         ? new TextEncoder().encode(options.poolHandle)
         : options.poolHandle;
-    if (poolHandle.length === 0 || poolHandle.length > 32) {
-      throw new InvalidArgumentError('poolHandle must be 1 to 32 bytes');
+    if (poolHandle.length === 0 || poolHandle.length > MAX_POOLHANDLESIZE) {
+      throw new InvalidArgumentError(`poolHandle must be 1 to ${MAX_POOLHANDLESIZE} bytes`);
     }
     const policy = resolvePolicy(options.policy);
     const local = parseHostPort(options.local ?? '0.0.0.0', 'local', 0);
-    const dataPort = local.port === 0 ? randomPort() : local.port;
-    const asapPort = options.asapPort ?? randomPort();
     const random = cryptoRandom();
+    const dataPort = local.port === 0 ? randomPort(random) : local.port;
+    const asapPort = options.asapPort || randomPort(random);
     const userTransport: TransportParameter = {
       kind: 'sctp',
       port: dataPort,
@@ -133,7 +134,7 @@ export class PoolElement extends TypedEmitter<PoolElementEvents> {
     let self: PoolElement | undefined;
     const runner = await startRunner<PoolElementNodeEvent>(node, {
       addresses: [local.host],
-      udpPort: options.udpPort ?? 9899,
+      udpPort: options.udpPort ?? SCTP_DEFAULTS.udpEncapsulationPort,
       ...(group
         ? { multicast: { asapAnnounce: { group: group.host, port: group.port, receive: true } } }
         : {}),

@@ -14,12 +14,14 @@ import {
   type SessionOptions,
 } from '../stack/index.js';
 import { type Resolution, USER_DEFAULTS } from '../user/index.js';
+import { MAX_POOLHANDLESIZE } from '../wire/index.js';
 import {
   type AnnounceSetting,
   ASAP_ANNOUNCE_GROUP,
   parseAnnounce,
   parseHostPort,
   parseRegistrars,
+  randomPort,
 } from './addresses.js';
 import {
   cryptoRandom,
@@ -128,7 +130,7 @@ export class PoolUser extends TypedEmitter<PoolUserEvents> {
     const local = parseHostPort(options.local ?? '0.0.0.0', 'local', 0);
     const requestTimeoutMs = options.requestTimeoutMs ?? POOL_USER_DEFAULTS.requestTimeoutMs;
     const node = new PoolUserNode({
-      sctp: endpointOptions(local.port || 10000 + (random.u32() % 50000), random, {
+      sctp: endpointOptions(local.port || randomPort(random), random, {
         ...POOL_USER_SCTP_DEFAULTS,
         ...options.sctp,
       }),
@@ -420,6 +422,7 @@ export class Session extends TypedEmitter<SessionEvents> {
 
 function toHandle(poolHandle: string | Uint8Array): Uint8Array {
   const h = typeof poolHandle === 'string' ? new TextEncoder().encode(poolHandle) : poolHandle;
-  if (h.length === 0 || h.length > 32) throw new InvalidArgumentError('poolHandle must be 1 to 32 bytes');
+  if (h.length === 0 || h.length > MAX_POOLHANDLESIZE)
+    throw new InvalidArgumentError(`poolHandle must be 1 to ${MAX_POOLHANDLESIZE} bytes`);
   return h;
 }

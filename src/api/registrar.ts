@@ -6,9 +6,10 @@
 import type { Handlespace } from '../handlespace/index.js';
 import { monotonicNow, type NodeRunner } from '../io/node-runner.js';
 import { Registrar as RegistrarCore, type RegistrarEvent } from '../registrar/index.js';
+import { SCTP_DEFAULTS } from '../sctp/index.js';
 import { RegistrarNode, type RegistrarNodeEvent } from '../stack/index.js';
 import { AddressScope, parseAddressScope } from '../wire/address-scope.js';
-import type { TransportParameter } from '../wire/index.js';
+import { type TransportParameter, WellKnownPort } from '../wire/index.js';
 import {
   type AnnounceSetting,
   ASAP_ANNOUNCE_GROUP,
@@ -87,8 +88,9 @@ export class Registrar extends TypedEmitter<RegistrarEvents> {
   }
 
   static async start(options: RegistrarOptions = {}): Promise<Registrar> {
-    const asap = parseHostPort(options.asap ?? '0.0.0.0:3863', 'asap', 3863);
-    const enrp = options.enrp === undefined ? undefined : parseHostPort(options.enrp, 'enrp', 9901);
+    const asap = parseHostPort(options.asap ?? '0.0.0.0', 'asap', WellKnownPort.Asap);
+    const enrp =
+      options.enrp === undefined ? undefined : parseHostPort(options.enrp, 'enrp', WellKnownPort.Enrp);
     const scope =
       options.minAddressScope === undefined
         ? AddressScope.SiteLocal
@@ -109,7 +111,7 @@ export class Registrar extends TypedEmitter<RegistrarEvents> {
       addresses: advertisedAddresses(hp.host),
     });
     const peers = (options.peers ?? []).map((p) => {
-      const hp = parseHostPort(p, 'peer', 9901);
+      const hp = parseHostPort(p, 'peer', WellKnownPort.Enrp);
       return { addresses: [hp.host], port: hp.port };
     });
     const core = new RegistrarCore(
@@ -150,7 +152,7 @@ export class Registrar extends TypedEmitter<RegistrarEvents> {
     let self: Registrar | undefined;
     const runner = await startRunner<RegistrarNodeEvent>(node, {
       addresses,
-      udpPort: options.udpPort ?? 9899,
+      udpPort: options.udpPort ?? SCTP_DEFAULTS.udpEncapsulationPort,
       multicast: {
         ...(asapGroup
           ? { asapAnnounce: { group: asapGroup.host, port: asapGroup.port, receive: false } }

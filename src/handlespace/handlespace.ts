@@ -21,6 +21,7 @@ import type { Instant } from '../base/time.js';
 import { NIL, RedBlackTree, RingStore, TreeNodeStore, WeightArena } from '../collections/index.js';
 import { SequenceCounter } from '../policy/index.js';
 import { finishPeChecksum, peChecksumContribution } from '../wire/checksum.js';
+import { MAX_POOLHANDLESIZE } from '../wire/constants.js';
 import {
   ErrorCause,
   type PoolElementId,
@@ -29,7 +30,7 @@ import {
   type RegistrarId,
 } from '../wire/types.js';
 import { ConnectionIndex } from './connection-index.js';
-import { DEFAULT_TRANSPORT_MISMATCH_CAUSE, MAX_POOL_HANDLE_LENGTH } from './defaults.js';
+import { DEFAULT_TRANSPORT_MISMATCH_CAUSE } from './defaults.js';
 import { type HandleTableExtract, type HandleTablePosition, handleTablePosition } from './handle-table.js';
 import { OwnershipIndex } from './ownership-index.js';
 import { PoolElementNode, transportUseOf } from './pool.js';
@@ -45,7 +46,7 @@ export interface HandlespaceOptions {
   readonly transportMismatchCause?: number;
   /** Default for `select`: how many selected PEs get their policy state advanced; 0 = policy default (1). */
   readonly maxIncrement?: number;
-  /** Longest pool handle accepted (default 32, RSPLIB's limit). */
+  /** Longest pool handle accepted (default MAX_POOLHANDLESIZE, RSPLIB's limit). */
   readonly maxPoolHandleLength?: number;
 }
 
@@ -74,7 +75,7 @@ export class Handlespace {
     this.ownRegistrarId = options.ownRegistrarId ?? 0;
     this.transportMismatchCause = options.transportMismatchCause ?? DEFAULT_TRANSPORT_MISMATCH_CAUSE;
     this.maxIncrement = options.maxIncrement ?? 0;
-    this.maxPoolHandleLength = options.maxPoolHandleLength ?? MAX_POOL_HANDLE_LENGTH;
+    this.maxPoolHandleLength = options.maxPoolHandleLength ?? MAX_POOLHANDLESIZE;
   }
 
   /** Number of PEs. */

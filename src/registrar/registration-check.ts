@@ -7,6 +7,7 @@
 import { err, ok, type Result } from '../base/index.js';
 import { type AddressScope, addressScope } from '../wire/address-scope.js';
 import type { AsapRegistration } from '../wire/asap-messages.js';
+import { MAX_POOLHANDLESIZE } from '../wire/constants.js';
 import { parseIpAddress } from '../wire/ip-address.js';
 import {
   ErrorCause,
@@ -14,9 +15,6 @@ import {
   type PoolElementParameter,
   type TransportParameter,
 } from '../wire/types.js';
-
-/** RSPLIB's handlespace limit (notes §2.3), which we share so that every registrar agrees. */
-export const MAX_POOL_HANDLE_LENGTH = 32;
 
 /** What a registrar knows about the association a message came in on. */
 export interface AssociationPeer {
@@ -36,8 +34,7 @@ export function checkRegistration(
   const pe = message.poolElement;
   if (pe.id === 0) return err(ErrorCause.RsplibInvalidId);
   const handleLength = message.poolHandle.length;
-  if (handleLength === 0 || handleLength > MAX_POOL_HANDLE_LENGTH)
-    return err(ErrorCause.RsplibInvalidPoolHandle);
+  if (handleLength === 0 || handleLength > MAX_POOLHANDLESIZE) return err(ErrorCause.RsplibInvalidPoolHandle);
   const user = checkUserTransport(pe.userTransport, peer, options);
   if (!user.ok) return user;
   const asapAddresses = peer.addresses.filter((a) => addressInfo(a).scope >= options.minAddressScope);

@@ -117,8 +117,12 @@ export const PolicyType = {
   PriorityLeastUsedDegradationDPF: 0xb0002005,
 } as const;
 
-/** RSPLIB's MAX_POOLHANDLESIZE: longer handles are refused (RFC 5354 sets no maximum). */
-export const MAX_POOL_HANDLE_LENGTH = 32;
+/**
+ * Longest pool handle in bytes (RSPLIB's MAX_POOLHANDLESIZE, notes §2.3): longer handles are refused
+ * everywhere (codec, handlespace, registrar, API) so that every registrar agrees; RFC 5354 §3.9 sets
+ * no maximum. The one home of this limit.
+ */
+export const MAX_POOLHANDLESIZE = 32;
 /** RSPLIB's MAX_PE_TRANSPORTADDRESSES. */
 export const MAX_TRANSPORT_ADDRESSES = 64;
 /** RFC 5354 allows one address in TCP/UDP/UDP-Lite/DCCP transports; RSPLIB tolerates two. */

@@ -6,7 +6,7 @@
  * its enumeration) gives 0x0003 (Invalid Values).
  */
 import {
-  MAX_POOL_HANDLE_LENGTH,
+  MAX_POOLHANDLESIZE,
   MAX_SINGLE_TRANSPORT_ADDRESSES,
   MAX_TRANSPORT_ADDRESSES,
   ParameterType,
@@ -36,12 +36,12 @@ function nested(r: TlvReader, skip: number): TlvReader {
 export function readPoolHandle(r: TlvReader): PoolHandle {
   r.expect(ParameterType.PoolHandle);
   const n = r.valueLength;
-  if (n < 1 || n > MAX_POOL_HANDLE_LENGTH) {
+  if (n < 1 || n > MAX_POOLHANDLESIZE) {
     r.ctx.fail(
       ErrorCause.RsplibInvalidValue,
       r.start,
       r.valueEnd,
-      `pool handle of ${n} bytes (allowed 1..${MAX_POOL_HANDLE_LENGTH})`,
+      `pool handle of ${n} bytes (allowed 1..${MAX_POOLHANDLESIZE})`,
     );
   }
   const handle = r.ctx.bytes.slice(r.valueStart, r.valueEnd);

@@ -1,26 +1,46 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from './command.js';
 
-type OptionSpec = {
+export type OptionSpec = {
   type: 'string' | 'boolean';
   short?: string;
   multiple?: boolean;
   default?: string | boolean;
 };
 
-/** node:util parseArgs with strict checking, turning its errors into one-line UsageErrors. */
+type Values<T extends Record<string, OptionSpec>> = {
+  [K in keyof T]?: T[K]['type'] extends 'boolean'
+    ? boolean
+    : T[K]['multiple'] extends true
+      ? string[]
+      : string;
+};
+
+/**
+ * node:util parseArgs with strict checking, turning its errors into one-line UsageErrors. A value
+ * option given twice is refused (parseArgs would keep the last one silently); only options declared
+ * `multiple` may repeat.
+ */
 export function parseCommandArgs<T extends Record<string, OptionSpec>>(
   args: readonly string[],
   options: T,
   allowPositionals: boolean,
-): { values: { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string }; positionals: string[] } {
+): { values: Values<T>; positionals: string[] } {
+  let parsed: ReturnType<typeof parseArgs>;
   try {
-    const parsed = parseArgs({ args: [...args], options, allowPositionals, strict: true });
-    return parsed as unknown as {
-      values: { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string };
-      positionals: string[];
-    };
+    parsed = parseArgs({ args: [...args], options, allowPositionals, strict: true, tokens: true });
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message.split('\n')[0]! : String(e));
   }
+  const seen = new Map<string, string>();
+  for (const t of parsed.tokens ?? []) {
+    if (t.kind !== 'option' || t.value === undefined || options[t.name]?.multiple) continue;
+    const earlier = seen.get(t.name);
+    if (earlier !== undefined)
+      throw new UsageError(
+        `--${t.name} given twice ('${earlier}' and '${t.value}'); it takes one value (give it once)`,
+      );
+    seen.set(t.name, t.value);
+  }
+  return { values: parsed.values as Values<T>, positionals: parsed.positionals };
 }

@@ -11,6 +11,11 @@ export interface Command {
   readonly summary: string;
   /** Full usage text, shown by `rserpool <command> --help` and after a usage error. */
   readonly usage: string;
+  /**
+   * The flags that choose this command's local addresses and ports, named when a bind fails
+   * ("--local or --udp-port"); absent for commands that bind nothing.
+   */
+  readonly addressFlags?: string;
   /** Runs the command; resolves to the process exit code. */
   run(args: readonly string[], io: CliIo): Promise<number>;
 }

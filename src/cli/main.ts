@@ -2,9 +2,9 @@
 /** `rserpool`: the command-line entry point. Dispatches to one subcommand per RSerPool task. */
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { InvalidArgumentError } from '../api/index.js';
 import { type CliIo, type Command, ExitCode, UsageError } from './command.js';
 import { commands } from './commands/index.js';
+import { bindFailure, bindFailureMessage, CliError } from './errors.js';
 
 export function packageVersion(): string {
   // dist/src/cli/main.js and src/cli/main.ts both sit three levels below the package root.
@@ -62,13 +62,64 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   try {
     return await command.run(rest, io);
   } catch (e) {
-    // A bad argument the API rejects (a policy spec, HOST:PORT, ...) is a usage error too.
-    if (e instanceof UsageError || e instanceof InvalidArgumentError) {
-      io.stderr.write(`rserpool ${command.name}: ${e.message}\n\n${command.usage}`);
-      return ExitCode.Usage;
-    }
-    throw e;
+    return reportFailure(command, e, io);
   }
+}
+
+/**
+ * The one-line report of a command that threw: usage errors (ours and the API's invalid arguments,
+ * with the API's option names turned into our flags) exit 2 with the usage; failures the user can act
+ * on (ours, a bind failure, any other API error) exit 1; anything else is a bug and goes on upwards.
+ */
+function reportFailure(command: Command, e: unknown, io: CliIo): number {
+  const say = (text: string): void => {
+    io.stderr.write(`rserpool ${command.name}: ${text}\n`);
+  };
+  if (e instanceof UsageError || apiErrorCode(e) === 'ERR_RSERPOOL_INVALID_ARGUMENT') {
+    io.stderr.write(`rserpool ${command.name}: ${apiNamesToFlags((e as Error).message)}\n\n${command.usage}`);
+    return ExitCode.Usage;
+  }
+  if (e instanceof CliError) {
+    say(e.message);
+    return ExitCode.Failure;
+  }
+  const bind = bindFailure(e);
+  if (bind) {
+    say(bindFailureMessage(bind, command.addressFlags ?? '--local'));
+    return ExitCode.Failure;
+  }
+  if (apiErrorCode(e) !== undefined) {
+    say((e as Error).message);
+    return ExitCode.Failure;
+  }
+  throw e;
+}
+
+/** The stable `code` of an API error (RserpoolError and its subclasses), if `e` is one. */
+function apiErrorCode(e: unknown): string | undefined {
+  const code = e instanceof Error ? (e as Error & { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('ERR_RSERPOOL_') ? code : undefined;
+}
+
+/** API option names as the CLI flags that set them, for messages the API words ("asap: ..."). */
+const FLAG_OF: Readonly<Record<string, string>> = {
+  asap: '--asap',
+  enrp: '--enrp',
+  peer: '--peer',
+  registrar: '--registrar',
+  local: '--local',
+  asapAnnounce: '--asap-announce',
+  enrpAnnounce: '--enrp-announce',
+  minAddressScope: '--min-address-scope',
+  policy: '--policy',
+  poolHandle: '--pool',
+  udpPort: '--udp-port',
+};
+
+export function apiNamesToFlags(message: string): string {
+  const m = /^(\w+):/.exec(message);
+  const flag = m ? FLAG_OF[m[1]!] : undefined;
+  return flag ? `${flag}:${message.slice(m![0].length)}` : message;
 }
 
 const processIo: CliIo = {

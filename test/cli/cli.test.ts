@@ -4,7 +4,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { commands } from '../../src/cli/commands/index.js';
+import { CLI_DEFAULTS, CORE_DEFAULTS_SHOWN } from '../../src/cli/defaults.js';
 import { mainUsage, packageVersion } from '../../src/cli/main.js';
+import { ELEMENT_DEFAULTS } from '../../src/element/index.js';
+import { ENRP_DEFAULTS } from '../../src/registrar/enrp/index.js';
+import { REGISTRAR_DEFAULTS } from '../../src/registrar/index.js';
+import { SCTP_DEFAULTS } from '../../src/sctp/index.js';
+import { SERVICE_DEFAULTS } from '../../src/services/index.js';
+import { parseAddressScope } from '../../src/wire/address-scope.js';
 import { runCli } from '../helpers/cli.js';
 import { type FixtureMessage, loadFixture } from '../wire/rsplib-fixtures.js';
 
@@ -211,32 +218,121 @@ describe('usage errors: one line, the usage, exit 2', () => {
     );
   });
 
-  it('bad HOST:PORT (API InvalidArgumentError)', async () => {
+  it('bad HOST:PORT: named by the flag typed, host names resolved or refused in one line', async () => {
     assertUsageError(
-      await runCli(['resolve', '--pool', 'EchoPool', '--registrar', 'registrar.example']),
+      await runCli(['resolve', '--pool', 'EchoPool', '--registrar', 'registrar.invalid']),
       'resolve',
-      /registrar: 'registrar.example' is not IP:PORT/,
+      /^rserpool resolve: --registrar: cannot resolve host name 'registrar.invalid' \(give an IP address/,
     );
     assertUsageError(
       await runCli(['resolve', '--pool', 'EchoPool', '--registrar', '127.0.0.1:99999']),
       'resolve',
-      /port between 0 and 65535/,
+      /--registrar: port 99999 of '127.0.0.1:99999' is not 1 to 65535/,
     );
     assertUsageError(
-      await runCli(['registrar', '--asap', 'nowhere:3863', '--asap-announce', 'off']),
+      await runCli(['registrar', '--asap', 'nowhere.invalid:3863', '--asap-announce', 'off']),
       'registrar',
-      /asap: 'nowhere:3863' is not IP:PORT/,
+      /^rserpool registrar: --asap: cannot resolve host name 'nowhere.invalid'/,
     );
     assertUsageError(
       await runCli(['registrar', '--asap', '127.0.0.1:3863', '--asap-announce', '10.0.0.1:3863']),
       'registrar',
-      /not an IPv4 multicast group/,
+      /--asap-announce: '10.0.0.1:3863' is not off, auto \(= 239.0.0.50:3863\) or a multicast GROUP:PORT/,
     );
+  });
+
+  it('bad enumerated values list the valid ones', async () => {
     assertUsageError(
       await runCli(['registrar', '--min-address-scope', 'planet', '--asap-announce', 'off']),
       'registrar',
-      /minAddressScope/,
+      /--min-address-scope: 'planet' is not one of loopback, site-local, global$/,
     );
+    const r = await runCli(['server', '--policy', 'Foo:3', '--asap-announce', 'off']);
+    assertUsageError(
+      r,
+      'server',
+      /^rserpool server: --policy: unknown policy "Foo" \(policies: RoundRobin, /,
+    );
+    assert.match(r.stderr.split('\n')[0]!, /LeastUsedDegradation/);
+  });
+});
+
+// Issue point 11: contradictory configuration is refused before anything starts.
+describe('contradictory configuration: exit 2, one line naming the flags', () => {
+  it('a value option given twice (the last one used to win silently)', async () => {
+    assertUsageError(
+      await runCli(['resolve', '--pool', 'A', '--pool', 'B', '--registrar', '127.0.0.1']),
+      'resolve',
+      /^rserpool resolve: --pool given twice \('A' and 'B'\); it takes one value \(give it once\)$/,
+    );
+    assertUsageError(
+      await runCli(['registrar', '--asap', '127.0.0.1:3863', '--asap', '127.0.0.2:3863']),
+      'registrar',
+      /--asap given twice/,
+    );
+    assertUsageError(
+      await runCli(['pingpong', '--registrar', '127.0.0.1', '--timeout', '1', '--timeout=2']),
+      'pingpong',
+      /--timeout given twice/,
+    );
+  });
+
+  it('repeatable options and repeated boolean flags stay allowed', async () => {
+    // Both --registrar values are checked (the second one is bad), so both were kept.
+    assertUsageError(
+      await runCli(['resolve', '--pool', 'A', '--registrar', '127.0.0.1', '--registrar', '127.0.0.1:0']),
+      'resolve',
+      /--registrar: port 0 of '127.0.0.1:0' is not 1 to 65535/,
+    );
+  });
+
+  it('ASAP and ENRP on the same SCTP port', async () => {
+    for (const enrp of ['127.0.0.1:3863', '127.0.0.2:3863'])
+      assertUsageError(
+        await runCli(['registrar', '--asap', '127.0.0.1:3863', '--enrp', enrp, '--asap-announce', 'off']),
+        'registrar',
+        new RegExp(
+          `--asap 127.0.0.1:3863 and --enrp ${enrp} both use SCTP port 3863 \\(give them different ports\\)$`,
+        ),
+      );
+  });
+
+  it('port 0 where a listener or a destination needs a port', async () => {
+    assertUsageError(
+      await runCli(['registrar', '--asap', '127.0.0.1:0', '--asap-announce', 'off']),
+      'registrar',
+      /--asap: port 0 of '127.0.0.1:0' is not 1 to 65535/,
+    );
+    assertUsageError(
+      await runCli(['registrar', '--enrp', '127.0.0.1:0', '--asap-announce', 'off']),
+      'registrar',
+      /--enrp: port 0/,
+    );
+    assertUsageError(
+      await runCli(['registrar', '--udp-port', '0']),
+      'registrar',
+      /--udp-port must be an integer from 1 to 65535/,
+    );
+    assertUsageError(
+      await runCli(['server', '--udp-port', '0']),
+      'server',
+      /--udp-port must be an integer from 1 to 65535/,
+    );
+    assertUsageError(
+      await runCli(['registrar', '--peer', '127.0.0.2:0', '--enrp', '127.0.0.1:9901']),
+      'registrar',
+      /--peer: port 0/,
+    );
+  });
+
+  it('a client with no registrar to ask (--asap-announce off and no --registrar)', async () => {
+    for (const command of ['terminal', 'pingpong', 'calcapp', 'resolve'])
+      assertUsageError(
+        await runCli([command, '--pool', 'P', '--asap-announce', 'off']),
+        command,
+        /no registrar to ask \(give --registrar HOST:PORT, or --asap-announce auto/,
+      );
+    assertUsageError(await runCli(['resolve', '--pool', 'P']), 'resolve', /no registrar to ask/);
   });
 });
 
@@ -325,4 +421,110 @@ describe('decode | encode round trip of RSPLIB messages', () => {
       assert.equal(e.stdout, `${m.hex}\n`);
     });
   }
+});
+
+// Issue point 12: every --help is true to the code.
+describe('help texts tell the truth', () => {
+  it('the defaults shown for the API and the cores are theirs (CORE_DEFAULTS_SHOWN mirrors them)', () => {
+    const D = CORE_DEFAULTS_SHOWN;
+    assert.equal(D.udpPort, SCTP_DEFAULTS.udpEncapsulationPort);
+    assert.equal(D.reregistrationIntervalMs, ELEMENT_DEFAULTS.reregistrationIntervalMs);
+    assert.equal(D.registrationLifeFactor, ELEMENT_DEFAULTS.registrationLifeFactor);
+    for (const k of [
+      'keepAliveIntervalMs',
+      'keepAliveTimeoutMs',
+      'maxBadPeReports',
+      'maxHResItems',
+      'maxIncrement',
+      'distanceStepMs',
+      'maxHandleResolutionRate',
+      'maxEndpointUnreachableRate',
+    ] as const)
+      assert.equal(D[k], REGISTRAR_DEFAULTS[k], k);
+    assert.equal(parseAddressScope(D.minAddressScope), REGISTRAR_DEFAULTS.minAddressScope);
+    assert.equal(D.peerHeartbeatCycleMs, Math.floor(ENRP_DEFAULTS.peerHeartbeatCycleMs));
+    for (const k of [
+      'peerMaxTimeLastHeardMs',
+      'peerMaxTimeNoResponseMs',
+      'mentorDiscoveryTimeoutMs',
+      'takeoverExpiryIntervalMs',
+    ] as const)
+      assert.equal(D[k], ENRP_DEFAULTS[k], k);
+  });
+
+  it('the usages show those defaults and those of the CLI', () => {
+    const D = CORE_DEFAULTS_SHOWN;
+    assert.match(
+      usageOf('registrar'),
+      new RegExp(
+        `--keepalive-interval MS\\s+Endpoint Keep Alive interval \\(default ${D.keepAliveIntervalMs}\\)`,
+      ),
+    );
+    assert.match(
+      usageOf('registrar'),
+      new RegExp(`--asap HOST:PORT\\s+ASAP endpoint \\(default ${D.asap}\\)`),
+    );
+    assert.match(
+      usageOf('server'),
+      new RegExp(`--rereg-interval MS\\s+re-registration interval \\(default ${D.reregistrationIntervalMs};`),
+    );
+    assert.match(
+      usageOf('server'),
+      new RegExp(`--udp-port N\\s+UDP port for SCTP over UDP \\(default ${D.udpPort};`),
+    );
+    for (const name of ['resolve', 'terminal', 'pingpong', 'calcapp', 'fractal'])
+      assert.match(
+        usageOf(name),
+        new RegExp(
+          `--timeout MS\\s+give up \\(exit 1\\) .*\\(default ${CLI_DEFAULTS.clientTimeoutMs}\\)`,
+          's',
+        ),
+        name,
+      );
+    assert.match(
+      usageOf('pingpong'),
+      new RegExp(`--interval MS\\s+time between Pings \\(default ${SERVICE_DEFAULTS.pingIntervalMs}\\)`),
+    );
+  });
+
+  it('options with a default are not shown as required; required ones say so', () => {
+    assert.match(usageOf('terminal'), /^Usage: rserpool terminal \[--pool HANDLE\]/);
+    assert.match(usageOf('terminal'), /--pool HANDLE\s+pool handle \(default EchoPool\)/);
+    assert.match(usageOf('server'), /^Usage: rserpool server \[--echo\|/);
+    assert.match(usageOf('resolve'), /--pool HANDLE\s+pool handle to resolve \(required\)/);
+    assert.match(
+      usageOf('resolve'),
+      /--registrar HOST:PORT\s+a registrar's ASAP endpoint \(required unless --asap-announce/,
+    );
+  });
+
+  it('every client and server command says host names are accepted', () => {
+    for (const name of [
+      'registrar',
+      'server',
+      'terminal',
+      'resolve',
+      'hsdump',
+      'pingpong',
+      'calcapp',
+      'fractal',
+    ])
+      assert.match(usageOf(name), /IP address or a host name/, name);
+  });
+
+  it('every command that needs more than itself has an example', () => {
+    for (const { name, usage } of commands) assert.match(usage, /\nExample:\n {2}.*rserpool /, name);
+  });
+
+  it('policies and scopes are listed from the code', () => {
+    for (const p of ['RoundRobin', 'WeightedRandom[:weight]', 'PriorityLeastUsedDegradationDPF'])
+      assert.ok(usageOf('server').includes(p), p);
+    assert.match(usageOf('registrar'), /--min-address-scope loopback\|site-local\|global/);
+  });
+
+  it('a host name is resolved: localhost reaches 127.0.0.1', async () => {
+    const r = await runCli(['resolve', '--pool', 'P', '--registrar', 'localhost:1', '--timeout', '200']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^rserpool resolve: no registrar answered at 127\.0\.0\.1:1 within 200 ms/);
+  });
 });

@@ -1,6 +1,8 @@
 import { PoolElement, PoolUser, Registrar, type Session } from '../../api/index.js';
+import { WellKnownPort } from '../../wire/index.js';
 import { parseCommandArgs } from '../args.js';
 import { type Command, ExitCode, UsageError } from '../command.js';
+import { CLI_DEFAULTS } from '../defaults.js';
 import { hex32 } from '../log.js';
 import { intOption } from '../options.js';
 
@@ -12,21 +14,25 @@ then sends requests through a session and shows which pool element answered. Par
 pool element serving it, with no goodbye, and the session fails over to another one.
 
 Options:
-  --requests N     requests to send (default 12)
-  --kill-after N   kill the serving pool element after N requests (default 4; 0 = never)
-  --interval MS    time between requests (default 400)
-  --port N         the registrar's ASAP SCTP port (default 3863)
-  --subnet A.B.C   the loopback /24 to use, as A.B.C.1-5 (default 127.0.0)
+  --requests N     requests to send (default ${CLI_DEFAULTS.demoRequests})
+  --kill-after N   kill the serving pool element after N requests (default ${CLI_DEFAULTS.demoKillAfter}; 0 = never)
+  --interval MS    time between requests (default ${CLI_DEFAULTS.demoIntervalMs})
+  --port N         the registrar's ASAP SCTP port (default ${WellKnownPort.Asap})
+  --subnet A.B.C   the loopback /24 to use, as A.B.C.1-5 (default ${CLI_DEFAULTS.demoSubnet})
   -h, --help       show this help
 
 Needs the loopback addresses A.B.C.1-5 (Linux has all of 127/8; on macOS add aliases with
-"sudo ifconfig lo0 alias 127.0.0.N up").
+"sudo ifconfig lo0 alias 127.0.0.N up"), and their UDP port 9899 free.
+
+Example:
+  rserpool demo --subnet 127.0.42 --requests 6 --kill-after 3
 `;
 
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'run the embedded demo: registrar, three pool elements, a pool user, a failover',
   usage,
+  addressFlags: '--subnet',
   async run(args, io) {
     const { values: v } = parseCommandArgs(
       args,
@@ -39,11 +45,11 @@ export const demoCommand: Command = {
       },
       false,
     );
-    const requests = intOption(v.requests, 'requests', 1, 10_000) ?? 12;
-    const killAfter = intOption(v['kill-after'], 'kill-after', 0, 10_000) ?? 4;
-    const intervalMs = intOption(v.interval, 'interval', 1, 60_000) ?? 400;
-    const port = intOption(v.port, 'port', 1, 65535) ?? 3863;
-    const subnet = v.subnet ?? '127.0.0';
+    const requests = intOption(v.requests, 'requests', 1, 10_000) ?? CLI_DEFAULTS.demoRequests;
+    const killAfter = intOption(v['kill-after'], 'kill-after', 0, 10_000) ?? CLI_DEFAULTS.demoKillAfter;
+    const intervalMs = intOption(v.interval, 'interval', 1, 60_000) ?? CLI_DEFAULTS.demoIntervalMs;
+    const port = intOption(v.port, 'port', 1, 65535) ?? WellKnownPort.Asap;
+    const subnet = v.subnet ?? CLI_DEFAULTS.demoSubnet;
     if (!/^127\.\d{1,3}\.\d{1,3}$/.test(subnet))
       throw new UsageError('--subnet must be a loopback prefix such as 127.0.0');
     const at = (host: number): string => `${subnet}.${host}`;

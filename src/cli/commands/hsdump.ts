@@ -1,8 +1,11 @@
 import { dumpHandlespace, type HandlespaceDump } from '../../api/index.js';
 import { formatPolicySpec } from '../../policy/index.js';
-import { PeChecksumAccumulator, type TransportParameter } from '../../wire/index.js';
+import { PeChecksumAccumulator, type TransportParameter, WellKnownPort } from '../../wire/index.js';
 import { parseCommandArgs } from '../args.js';
 import { type Command, ExitCode, UsageError } from '../command.js';
+import { CLI_DEFAULTS } from '../defaults.js';
+import { CliError } from '../errors.js';
+import { formatHostPort, hostPortFlag, localHostFlag } from '../flags.js';
 import { hex32 } from '../log.js';
 import { defined, intOption } from '../options.js';
 
@@ -11,12 +14,13 @@ const usage = `Usage: rserpool hsdump HOST:PORT [options]
 Fetches the whole handlespace of a registrar over ENRP (RFC 5353), like RSPLIB's hsdump: it poses as a
 peer registrar, sends Presence, List Request and Handle Table Request, and prints the registrar's peers
 and every pool with its pool elements, owners and PE checksums. HOST:PORT is the registrar's ENRP
-endpoint (port default 9901).
+endpoint (port default ${WellKnownPort.Enrp}): the registrar must run with --enrp (without it, it speaks
+no ENRP). HOST may be an IP address or a host name.
 
 Options:
   --json          print JSON
-  --local IP      local address to use (default 0.0.0.0)
-  --timeout MS    give up after MS (default 10000)
+  --local HOST    local address to use (default 0.0.0.0: any)
+  --timeout MS    give up (exit 1) after MS (default ${CLI_DEFAULTS.hsdumpTimeoutMs})
   -h, --help      show this help
 
 Example:
@@ -27,25 +31,51 @@ export const hsdumpCommand: Command = {
   name: 'hsdump',
   summary: "print a registrar's whole handlespace (over ENRP)",
   usage,
+  addressFlags: '--local',
   async run(args, io) {
     const { values: v, positionals } = parseCommandArgs(
       args,
       { json: { type: 'boolean' }, local: { type: 'string' }, timeout: { type: 'string' } },
       true,
     );
-    if (positionals.length !== 1) throw new UsageError('give the registrar ENRP endpoint HOST:PORT');
+    if (positionals.length !== 1) throw new UsageError("give the registrar's ENRP endpoint HOST:PORT");
+    const target = formatHostPort(
+      await hostPortFlag(positionals[0]!, 'HOST:PORT', { defaultPort: WellKnownPort.Enrp }),
+    );
+    const timeoutMs = intOption(v.timeout, 'timeout', 1, 600_000) ?? CLI_DEFAULTS.hsdumpTimeoutMs;
+    let dump: HandlespaceDump;
     try {
-      const dump = await dumpHandlespace(positionals[0]!, {
-        ...defined({ local: v.local, timeoutMs: intOption(v.timeout, 'timeout', 1, 600_000) }),
+      dump = await dumpHandlespace(target, {
+        timeoutMs,
+        ...defined({ local: await localHostFlag(v.local) }),
       });
-      io.stdout.write(v.json ? `${JSON.stringify(dumpToJson(dump), null, 2)}\n` : formatDump(dump));
-      return ExitCode.Ok;
     } catch (e) {
-      io.stderr.write(`rserpool hsdump: ${e instanceof Error ? e.message : String(e)}\n`);
-      return ExitCode.Failure;
+      throw hsdumpFailure(e, target, timeoutMs);
     }
+    io.stdout.write(v.json ? `${JSON.stringify(dumpToJson(dump), null, 2)}\n` : formatDump(dump));
+    return ExitCode.Ok;
   },
 };
+
+/**
+ * What a failed dump means for the user. An association that fails to come up (the registrar's host
+ * aborts the INIT: no SCTP endpoint on that port) or no answer at all both mostly mean that HOST:PORT is
+ * not an ENRP endpoint: a registrar speaks ENRP only when started with --enrp.
+ */
+function hsdumpFailure(e: unknown, target: string, timeoutMs: number): unknown {
+  const code = e instanceof Error ? (e as Error & { code?: unknown }).code : undefined;
+  if (typeof code !== 'string' || !code.startsWith('ERR_RSERPOOL_') || code === 'ERR_RSERPOOL_SOCKET')
+    return e;
+  const reason = (e as Error).message;
+  const enrp = `the registrar must run with --enrp ${target}, and HOST:PORT must be that endpoint, not its --asap one`;
+  if (/association|initFailed|abort/i.test(reason))
+    return new CliError(`no ENRP endpoint at ${target}: the association failed (${enrp})`);
+  if (/in time|timeout|timed out|answer/i.test(reason))
+    return new CliError(
+      `no ENRP answer from ${target} within ${timeoutMs} ms (is a registrar running there? ${enrp})`,
+    );
+  return new CliError(`${reason} (${enrp})`);
+}
 
 /** PE checksums by owner (RFC 5353 §3.6.2), computed from the dump. */
 export function ownerChecksums(dump: HandlespaceDump): Map<number, number> {

@@ -1,57 +1,83 @@
-import { Registrar, type RegistrarEvent } from '../../api/index.js';
+import {
+  ASAP_ANNOUNCE_GROUP,
+  ENRP_ANNOUNCE_GROUP,
+  type HostPort,
+  Registrar,
+  type RegistrarEvent,
+} from '../../api/index.js';
+import { WellKnownPort } from '../../wire/index.js';
 import { parseCommandArgs } from '../args.js';
-import { type Command, ExitCode } from '../command.js';
-import { createLogger, hex32, untilSignal } from '../log.js';
+import { type Command, ExitCode, UsageError } from '../command.js';
+import { CLI_DEFAULTS, CORE_DEFAULTS_SHOWN as D } from '../defaults.js';
+import {
+  ADDRESS_SCOPES,
+  announceFlag,
+  endpointsFlag,
+  formatHostPort,
+  hostPortFlag,
+  scopeFlag,
+} from '../flags.js';
+import { createLogger, hex32, RepeatLimiter, untilSignal } from '../log.js';
 import { defined, idOption, intOption } from '../options.js';
+
+const group = (g: HostPort): string => `${g.host}:${g.port}`;
 
 const usage = `Usage: rserpool registrar [options]
 
 Runs a pool registrar (ENRP server): pool elements register with it over ASAP (RFC 5352), pool users
 resolve pool handles at it, and with --enrp it keeps the handlespace in step with peer registrars over
-ENRP (RFC 5353). SCTP runs over UDP (RFC 6951, UDP port 9899). Stops on SIGINT or SIGTERM.
+ENRP (RFC 5353). SCTP runs over UDP (RFC 6951, UDP port ${D.udpPort}). Stops on SIGINT or SIGTERM.
+Repeated warnings (malformed messages, rejected registrations, failed sends) are logged once, then
+counted: one line per kind every ${CLI_DEFAULTS.logRepeatPeriodMs / 1000} s says how many more there were.
 
 ASAP:
-  --asap HOST:PORT               ASAP endpoint (default 0.0.0.0:3863)
+  --asap HOST:PORT               ASAP endpoint (default ${D.asap})
   --asap-announce off|auto|GROUP:PORT
-                                 ASAP Server Announces (default auto = 239.0.0.50:3863)
-  --keepalive-interval MS        Endpoint Keep Alive interval (default 5000)
-  --keepalive-timeout MS         wait for the Keep Alive Ack (default 5000)
-  --max-bad-pe-reports N         unreachable reports before a PE is removed (default 3)
-  --max-hres-items N             PEs per handle resolution by default (default 3, at most 128)
+                                 ASAP Server Announces (default auto = ${group(ASAP_ANNOUNCE_GROUP)})
+  --keepalive-interval MS        Endpoint Keep Alive interval (default ${D.keepAliveIntervalMs})
+  --keepalive-timeout MS         wait for the Keep Alive Ack (default ${D.keepAliveTimeoutMs})
+  --max-bad-pe-reports N         unreachable reports before a PE is removed (default ${D.maxBadPeReports})
+  --max-hres-items N             PEs per handle resolution by default (default ${D.maxHResItems}, at most 128)
   --max-increment N              selected PEs whose policy state advances per resolution
-                                 (default 0 = the policy's own, 1)
-  --distance-step MS             rounding of measured distances for DPF policies (default 50)
+                                 (default ${D.maxIncrement} = the policy's own, 1)
+  --distance-step MS             rounding of measured distances for DPF policies (default ${D.distanceStepMs})
   --max-hr-rate N                handle resolutions per second a pool user may make per pool;
-                                 more are answered "unknown pool handle" (default 0 = unlimited)
+                                 more are answered "unknown pool handle" (default ${D.maxHandleResolutionRate} = unlimited)
   --max-eu-rate N                endpoint-unreachable reports per second a pool user may send
-                                 per pool; more are ignored (default 0 = unlimited)
-  --min-address-scope loopback|site-local|global
-                                 narrowest PE address accepted (default site-local)
+                                 per pool; more are ignored (default ${D.maxEndpointUnreachableRate} = unlimited)
+  --min-address-scope ${ADDRESS_SCOPES.join('|')}
+                                 narrowest PE address accepted (default ${D.minAddressScope}; pool
+                                 elements on 127.x.y.z need loopback)
 ENRP:
-  --enrp HOST:PORT               ENRP endpoint; without it the registrar runs alone
+  --enrp HOST:PORT               ENRP endpoint (port default ${WellKnownPort.Enrp}); without it the registrar
+                                 runs alone (and rserpool hsdump cannot read it)
   --peer HOST:PORT               a peer registrar's ENRP endpoint (repeatable)
   --enrp-announce off|auto|GROUP:PORT
-                                 ENRP Presence multicast (default auto = 239.0.0.51:9901)
+                                 ENRP Presence multicast (default auto = ${group(ENRP_ANNOUNCE_GROUP)})
   --id ID                        registrar id, decimal or 0x hex (default random)
-  --peer-heartbeat-cycle MS      Presence period (default 2444)
-  --peer-max-time-last-heard MS  silence before a Presence with R is sent (default 5000)
-  --peer-max-time-no-response MS then the peer is taken over (default 5000)
-  --mentor-discovery-timeout MS  start-up phase (default 5000)
-  --takeover-expiry MS           wait for Init Takeover Acks (default 5000)
+  --peer-heartbeat-cycle MS      Presence period (default ${D.peerHeartbeatCycleMs})
+  --peer-max-time-last-heard MS  silence before a Presence with R is sent (default ${D.peerMaxTimeLastHeardMs})
+  --peer-max-time-no-response MS then the peer is taken over (default ${D.peerMaxTimeNoResponseMs})
+  --mentor-discovery-timeout MS  start-up phase (default ${D.mentorDiscoveryTimeoutMs})
+  --takeover-expiry MS           wait for Init Takeover Acks (default ${D.takeoverExpiryIntervalMs})
   --takeover-suggestion          enable the takeover-suggestion extension
 Other:
-  --udp-port N                   UDP port for SCTP over UDP (default 9899)
+  --udp-port N                   UDP port for SCTP over UDP (default ${D.udpPort}; 1-65535)
   --log-json                     JSON log lines even on a terminal
   -h, --help                     show this help
+HOST may be an IP address or a host name (resolved once, at start). ASAP and ENRP need SCTP ports of
+their own: --asap and --enrp must differ in port.
 
 Example:
   rserpool registrar --asap 127.0.0.1:3863 --min-address-scope loopback
+  rserpool registrar --asap 127.0.0.1:3863 --enrp 127.0.0.1:9901 --min-address-scope loopback
 `;
 
 export const registrarCommand: Command = {
   name: 'registrar',
   summary: 'run a pool registrar (ASAP and ENRP server)',
   usage,
+  addressFlags: '--asap/--enrp or --udp-port',
   async run(args) {
     const { values: v } = parseCommandArgs(
       args,
@@ -82,51 +108,57 @@ export const registrarCommand: Command = {
       },
       false,
     );
-    const log = createLogger(process.stderr, 'registrar', v['log-json'] === true || !process.stderr.isTTY);
-    const ms = (name: string, min: number, max: number) =>
-      intOption(v[name as keyof typeof v] as string | undefined, name, min, max);
-    const peers = (v.peer as unknown as string[] | undefined) ?? [];
-    const registrar = await Registrar.start({
-      ...defined({
-        id: idOption(v.id, 'id'),
-        asap: v.asap,
-        enrp: v.enrp,
-        asapAnnounce: v['asap-announce'],
-        enrpAnnounce: v['enrp-announce'],
-        udpPort: ms('udp-port', 0, 65535),
-        keepAliveIntervalMs: ms('keepalive-interval', 100, 300_000),
-        keepAliveTimeoutMs: ms('keepalive-timeout', 100, 60_000),
-        maxBadPeReports: ms('max-bad-pe-reports', 1, 1_000_000),
-        maxHResItems: ms('max-hres-items', 1, 128),
-        maxIncrement: ms('max-increment', 0, 128),
-        distanceStepMs: ms('distance-step', 1, 60_000),
-        maxHandleResolutionRate: ms('max-hr-rate', 0, 1_000_000_000),
-        maxEndpointUnreachableRate: ms('max-eu-rate', 0, 1_000_000_000),
-        minAddressScope: v['min-address-scope'],
-        peerHeartbeatCycleMs: ms('peer-heartbeat-cycle', 100, 300_000),
-        peerMaxTimeLastHeardMs: ms('peer-max-time-last-heard', 100, 300_000),
-        peerMaxTimeNoResponseMs: ms('peer-max-time-no-response', 100, 60_000),
-        mentorDiscoveryTimeoutMs: ms('mentor-discovery-timeout', 100, 60_000),
-        takeoverExpiryIntervalMs: ms('takeover-expiry', 100, 60_000),
-        supportTakeoverSuggestion: v['takeover-suggestion'],
-      }),
-      peers,
-      logger: log,
+    const asap = await hostPortFlag(v.asap ?? D.asap, '--asap', { defaultPort: WellKnownPort.Asap });
+    const enrp =
+      v.enrp === undefined
+        ? undefined
+        : await hostPortFlag(v.enrp, '--enrp', { defaultPort: WellKnownPort.Enrp });
+    if (enrp && enrp.port === asap.port)
+      throw new UsageError(
+        `--asap ${v.asap ?? D.asap} and --enrp ${v.enrp} both use SCTP port ${asap.port} (give them different ports)`,
+      );
+    const peers = await endpointsFlag(v.peer, '--peer', WellKnownPort.Enrp);
+    const ms = (name: keyof typeof v & string, min: number, max: number) =>
+      intOption(v[name] as string | undefined, name, min, max);
+    const options = defined({
+      id: idOption(v.id, 'id'),
+      asap: formatHostPort(asap),
+      enrp: enrp && formatHostPort(enrp),
+      asapAnnounce: announceFlag(v['asap-announce'], '--asap-announce'),
+      enrpAnnounce: announceFlag(v['enrp-announce'], '--enrp-announce'),
+      udpPort: ms('udp-port', 1, 65535),
+      keepAliveIntervalMs: ms('keepalive-interval', 100, 300_000),
+      keepAliveTimeoutMs: ms('keepalive-timeout', 100, 60_000),
+      maxBadPeReports: ms('max-bad-pe-reports', 1, 1_000_000),
+      maxHResItems: ms('max-hres-items', 1, 128),
+      maxIncrement: ms('max-increment', 0, 128),
+      distanceStepMs: ms('distance-step', 1, 60_000),
+      maxHandleResolutionRate: ms('max-hr-rate', 0, 1_000_000_000),
+      maxEndpointUnreachableRate: ms('max-eu-rate', 0, 1_000_000_000),
+      minAddressScope: scopeFlag(v['min-address-scope'], '--min-address-scope'),
+      peerHeartbeatCycleMs: ms('peer-heartbeat-cycle', 100, 300_000),
+      peerMaxTimeLastHeardMs: ms('peer-max-time-last-heard', 100, 300_000),
+      peerMaxTimeNoResponseMs: ms('peer-max-time-no-response', 100, 60_000),
+      mentorDiscoveryTimeoutMs: ms('mentor-discovery-timeout', 100, 60_000),
+      takeoverExpiryIntervalMs: ms('takeover-expiry', 100, 60_000),
+      supportTakeoverSuggestion: v['takeover-suggestion'],
     });
-    const asap = registrar.asapEndpoint;
+    const raw = createLogger(process.stderr, 'registrar', v['log-json'] === true || !process.stderr.isTTY);
+    const limiter = new RepeatLimiter(raw, CLI_DEFAULTS.logRepeatPeriodMs);
+    const log = limiter.logger;
+    const registrar = await Registrar.start({ ...options, peers, logger: log });
     log({
       level: 'info',
       message: 'registrar started',
       id: hex32(registrar.id),
-      asap: `${asap.host}:${asap.port}`,
-      ...(registrar.enrpEndpoint
-        ? { enrp: `${registrar.enrpEndpoint.host}:${registrar.enrpEndpoint.port}` }
-        : {}),
+      asap: formatHostPort(registrar.asapEndpoint),
+      ...(registrar.enrpEndpoint ? { enrp: formatHostPort(registrar.enrpEndpoint) } : {}),
     });
     registrar.on('event', (e) => logEvent(log, e));
     const signal = await untilSignal();
     log({ level: 'info', message: `stopping on ${signal}` });
     await registrar.close();
+    limiter.close();
     return ExitCode.Ok;
   },
 };

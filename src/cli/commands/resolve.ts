@@ -1,35 +1,42 @@
-import { PoolUser, type Resolution } from '../../api/index.js';
+import type { Resolution } from '../../api/index.js';
 import { formatPolicySpec } from '../../policy/index.js';
+import { WellKnownPort } from '../../wire/index.js';
 import { parseCommandArgs } from '../args.js';
+import { type ClientValues, clientSetup, resolveWithin, startPoolUser } from '../client-session.js';
 import { type Command, ExitCode } from '../command.js';
+import { CLI_DEFAULTS } from '../defaults.js';
 import { hex32 } from '../log.js';
-import { defined, intOption, required } from '../options.js';
+import { intOption, required } from '../options.js';
 
 const usage = `Usage: rserpool resolve --pool HANDLE --registrar HOST:PORT [options]
 
 Asks a registrar once to resolve a pool handle (ASAP Handle Resolution, RFC 5352 §3.3) and prints the
 pool elements it selected by the pool policy: identifier, home registrar, transport and policy.
-Exits 1 if the pool is unknown or no registrar answers.
+Exits 1 if the pool is unknown or no registrar answers within --timeout.
 
 Options:
-  --pool HANDLE           pool handle to resolve
-  --registrar HOST:PORT   registrar's ASAP endpoint (repeatable; port default 3863)
-  --items N               how many PEs to ask for (1-128; default: the registrar's default, 3)
+  --pool HANDLE           pool handle to resolve (required)
+  --registrar HOST:PORT   a registrar's ASAP endpoint (required unless --asap-announce is given;
+                          repeatable; port default ${WellKnownPort.Asap})
+  --items N               how many PEs to ask for (1-128; default: the registrar's default)
   --json                  print JSON
-  --timeout MS            give up after MS (default 10000)
-  --local IP              local address to use (default 0.0.0.0)
+  --timeout MS            give up (exit 1) after MS (default ${CLI_DEFAULTS.clientTimeoutMs})
+  --local HOST            local address to use (default 0.0.0.0: any)
   --asap-announce off|auto|GROUP:PORT
-                          learn registrars from announces too (default off here)
+                          learn registrars from ASAP announces too (default off here)
   -h, --help              show this help
+HOST may be an IP address or a host name (resolved once, at start).
 
 Example:
   rserpool resolve --pool EchoPool --registrar 127.0.0.1:3863 --items 5
+  rserpool resolve --pool EchoPool --registrar localhost --json
 `;
 
 export const resolveCommand: Command = {
   name: 'resolve',
   summary: 'resolve a pool handle once and print the pool elements',
   usage,
+  addressFlags: '--local',
   async run(args, io) {
     const { values: v } = parseCommandArgs(
       args,
@@ -46,40 +53,17 @@ export const resolveCommand: Command = {
     );
     const pool = required(v.pool, 'pool');
     const items = intOption(v.items, 'items', 1, 128);
-    const timeoutMs = intOption(v.timeout, 'timeout', 1, 600_000) ?? 10_000;
-    const user = await PoolUser.start({
-      registrars: (v.registrar as unknown as string[] | undefined) ?? [],
-      asapAnnounce: v['asap-announce'] ?? 'off',
-      ...defined({ local: v.local }),
-    });
+    const setup = await clientSetup({ ...(v as ClientValues), pool }, pool, 'off');
+    const user = await startPoolUser(setup);
     try {
-      const r = await withTimeout(user.resolve(pool, items === undefined ? {} : { items }), timeoutMs);
+      const r = await resolveWithin(user, setup, items);
       io.stdout.write(v.json ? `${JSON.stringify(resolutionToJson(r), null, 2)}\n` : formatResolution(r));
       return ExitCode.Ok;
-    } catch (e) {
-      io.stderr.write(`rserpool resolve: ${e instanceof Error ? e.message : String(e)}\n`);
-      return ExitCode.Failure;
     } finally {
       await user.close();
     }
   },
 };
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    p.then(
-      (x) => {
-        clearTimeout(t);
-        resolve(x);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e);
-      },
-    );
-  });
-}
 
 export function resolutionToJson(r: Resolution): unknown {
   return {

@@ -14,6 +14,7 @@ export interface HostPort {
 
 /** "10.0.0.1:3863", "[::1]:3863", or a bare host with `defaultPort`. Hosts must be IP addresses. */
 export function parseHostPort(text: string, what: string, defaultPort?: number): HostPort {
+  if (typeof text !== 'string') throw new InvalidArgumentError(`${what} must be a string "IP:PORT"`);
   const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(text) ?? /^([^:[\]]+)(?::(\d+))?$/.exec(text);
   const host = m?.[1];
   const portText = m?.[2];
@@ -30,6 +31,8 @@ export function parseHostPort(text: string, what: string, defaultPort?: number):
 export function parseRegistrars(
   list: readonly string[] | undefined,
 ): { addresses: string[]; port: number }[] {
+  if (list !== undefined && !Array.isArray(list))
+    throw new InvalidArgumentError('registrars must be an array of "IP:PORT" strings');
   return (list ?? []).map((r) => {
     const hp = parseHostPort(r, 'registrar', WellKnownPort.Asap);
     return { addresses: [hp.host], port: hp.port };
@@ -46,6 +49,7 @@ export function parseAnnounce(
 ): HostPort | undefined {
   if (setting === undefined || setting === 'off' || setting === 'none') return undefined;
   if (setting === 'auto') return auto;
+  if (typeof setting !== 'string') throw new InvalidArgumentError(`${what} must be off, auto or GROUP:PORT`);
   const hp = parseHostPort(setting, what, auto.port);
   const first = Number(hp.host.split('.')[0]);
   if (!(first >= 224 && first <= 239))

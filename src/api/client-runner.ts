@@ -7,7 +7,8 @@
 
 import { monotonicNow } from '../io/node-runner.js';
 import type { ClientAction, ClientInput } from '../services/index.js';
-import type { Session } from './pool-user.js';
+import { InvalidArgumentError } from './errors.js';
+import { Session } from './pool-user.js';
 
 export interface SansIoClient<E> {
   handle(input: ClientInput): ClientAction<E>[];
@@ -20,6 +21,18 @@ export function runClient<E>(
   client: SansIoClient<E>,
   onEvent: (event: E) => void,
 ): Promise<void> {
+  if (!(session instanceof Session))
+    return Promise.reject(new InvalidArgumentError('runClient session must be a Session'));
+  const c = client as Partial<SansIoClient<E>> | null;
+  if (
+    typeof c !== 'object' ||
+    c === null ||
+    typeof c.handle !== 'function' ||
+    typeof c.nextDeadline !== 'function'
+  )
+    return Promise.reject(new InvalidArgumentError('runClient client must have handle() and nextDeadline()'));
+  if (typeof onEvent !== 'function')
+    return Promise.reject(new InvalidArgumentError('runClient onEvent must be a function'));
   let timer: NodeJS.Timeout | undefined;
   const arm = (): void => {
     if (timer) clearTimeout(timer);

@@ -3,6 +3,12 @@ import { EventEmitter } from 'node:events';
 import type { Random } from '../base/index.js';
 import { CryptoRandom, hmacSha256 } from '../io/sctp-udp-socket.js';
 import type { EndpointOptions } from '../sctp/index.js';
+import { boolean, integer, ms, msOrZero, type Schema } from './validate.js';
+
+/** Retransmission limits beyond this are a mistake (RFC 9260 §16: 10, 5 and 8). */
+const MAX_RETRANSMISSIONS = 1_000;
+/** RFC 9260 §6.2: the SACK delay MUST NOT exceed 500 ms. */
+const SACK_DELAY_MAX_MS = 500;
 
 /** SCTP timers a component may tune (RFC 9260 §16 defaults otherwise). */
 export type SctpTuning = Partial<
@@ -20,6 +26,20 @@ export type SctpTuning = Partial<
     | 'sackDelayMs'
   >
 >;
+
+/** The checks of every SCTP tuning option (RFC 9260 §16 names; 0 turns the timer off where allowed). */
+export const SCTP_TUNING_SCHEMA: Schema<SctpTuning> = {
+  rtoInitialMs: ms,
+  rtoMinMs: ms,
+  rtoMaxMs: ms,
+  heartbeatIntervalMs: ms,
+  heartbeats: boolean,
+  associationMaxRetrans: integer(0, MAX_RETRANSMISSIONS),
+  pathMaxRetrans: integer(0, MAX_RETRANSMISSIONS),
+  maxInitRetransmits: integer(0, MAX_RETRANSMISSIONS),
+  autocloseMs: msOrZero,
+  sackDelayMs: integer(0, SACK_DELAY_MAX_MS),
+};
 
 /** Endpoint options for one SCTP port of a component. */
 export function endpointOptions(

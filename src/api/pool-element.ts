@@ -9,7 +9,7 @@ import { parsePolicySpec } from '../policy/index.js';
 import { SCTP_DEFAULTS } from '../sctp/index.js';
 import type { PoolElementService } from '../services/index.js';
 import { PoolElementNode, type PoolElementNodeEvent } from '../stack/index.js';
-import { MAX_POOLHANDLESIZE, type PoolPolicy, type TransportParameter } from '../wire/index.js';
+import type { PoolPolicy, TransportParameter } from '../wire/index.js';
 import {
   type AnnounceSetting,
   ASAP_ANNOUNCE_GROUP,
@@ -23,13 +23,32 @@ import {
   cryptoRandom,
   endpointOptions,
   type Logger,
+  SCTP_TUNING_SCHEMA,
   type SctpTuning,
   TypedEmitter,
   within,
 } from './common.js';
 import { ClosedError, InvalidArgumentError, RegistrationRejectedError, TimeoutError } from './errors.js';
 import { startRunner } from './runner.js';
-import { createService, type ServiceName } from './services.js';
+import { createService, SERVICE_NAMES, type ServiceName } from './services.js';
+import {
+  type Check,
+  checkOptions,
+  func,
+  integer,
+  ms,
+  msOrZero,
+  nested,
+  oneOf,
+  poolHandleBytes,
+  poolPolicy,
+  port,
+  required,
+  type Schema,
+  string,
+  stringList,
+  U32_MAX,
+} from './validate.js';
 
 export interface PoolElementOptions {
   /** The pool to join (text or bytes). */
@@ -88,14 +107,15 @@ export class PoolElement extends TypedEmitter<PoolElementEvents> {
     super();
   }
 
+  /**
+   * Binds the sockets and starts registering; rejects with InvalidArgumentError for a bad option,
+   * SocketError if a bind fails. Registration goes on in the background: see `waitRegistered`.
+   */
   static async start(options: PoolElementOptions): Promise<PoolElement> {
-    const poolHandle =
-      typeof options.poolHandle === 'string'
-        ? new TextEncoder().encode(options.poolHandle)
-        : options.poolHandle;
-    if (poolHandle.length === 0 || poolHandle.length > MAX_POOLHANDLESIZE) {
-      throw new InvalidArgumentError(`poolHandle must be 1 to ${MAX_POOLHANDLESIZE} bytes`);
-    }
+    checkOptions(options, 'PoolElement.start options', POOL_ELEMENT_SCHEMA);
+    required(options, 'poolHandle', 'PoolElement.start options');
+    required(options, 'service', 'PoolElement.start options');
+    const poolHandle = poolHandleBytes(options.poolHandle, 'PoolElement.start options.poolHandle');
     const policy = resolvePolicy(options.policy);
     const local = parseHostPort(options.local ?? '0.0.0.0', 'local', 0);
     const random = cryptoRandom();
@@ -167,7 +187,8 @@ export class PoolElement extends TypedEmitter<PoolElementEvents> {
    * RegistrationRejectedError on a rejection, TimeoutError after `timeoutMs` (no registrar reachable,
    * or none answering), ClosedError if the PE is or gets closed.
    */
-  waitRegistered(timeoutMs: number = POOL_ELEMENT_DEFAULTS.waitRegisteredTimeoutMs): Promise<void> {
+  async waitRegistered(timeoutMs: number = POOL_ELEMENT_DEFAULTS.waitRegisteredTimeoutMs): Promise<void> {
+    ms(timeoutMs, 'PoolElement.waitRegistered timeoutMs');
     if (this.closing) return Promise.reject(new ClosedError('pool element closed'));
     if (this.registeredOnce) return Promise.resolve();
     return new Promise((resolve, reject) => {
@@ -200,17 +221,18 @@ export class PoolElement extends TypedEmitter<PoolElementEvents> {
   /** Re-registers with a new policy (e.g. a new load for LeastUsed). */
   update(policy: string | PoolPolicy): void {
     if (this.closing) throw new ClosedError('pool element closed');
-    this.runner.act(
-      this.node.request({ kind: 'update', now: monotonicNow(), policy: resolvePolicy(policy) }),
-    );
+    if (policy === undefined) throw new InvalidArgumentError('PoolElement.update policy is required');
+    const resolved = resolvePolicy(policy);
+    this.runner.act(this.node.request({ kind: 'update', now: monotonicNow(), policy: resolved }));
   }
 
   /**
    * Deregisters, ends all sessions (SCTP SHUTDOWN, so pool users fail over at once) and closes the
    * sockets: within `timeoutMs` in all, whether or not the registrar answers. Calling `close` or `kill`
-   * again returns the same promise.
+   * again waits for the first call.
    */
-  close(timeoutMs: number = POOL_ELEMENT_DEFAULTS.closeTimeoutMs): Promise<void> {
+  async close(timeoutMs: number = POOL_ELEMENT_DEFAULTS.closeTimeoutMs): Promise<void> {
+    msOrZero(timeoutMs, 'PoolElement.close timeoutMs');
     this.closing ??= this.doClose(timeoutMs);
     this.rejectWaiters();
     return this.closing;
@@ -276,8 +298,45 @@ export class PoolElement extends TypedEmitter<PoolElementEvents> {
   }
 }
 
+/** A policy spec such as "LeastUsed:0.3" or a PoolPolicy object. */
+const policySetting: Check = (v, what) => {
+  if (typeof v !== 'string') poolPolicy(v, what);
+};
+
+/** A built-in service's name or an object implementing PoolElementService. */
+const serviceSetting: Check = (v, what) => {
+  if (typeof v === 'string') return oneOf(SERVICE_NAMES)(v, what);
+  const s = v as Partial<PoolElementService> | null;
+  if (
+    typeof s !== 'object' ||
+    s === null ||
+    typeof s.handle !== 'function' ||
+    typeof s.nextDeadline !== 'function'
+  )
+    throw new InvalidArgumentError(
+      `${what} must be one of ${SERVICE_NAMES.join(', ')} or a PoolElementService`,
+    );
+};
+
+const POOL_ELEMENT_SCHEMA: Schema<PoolElementOptions> = {
+  poolHandle: (v, what) => void poolHandleBytes(v, what),
+  service: serviceSetting,
+  registrars: stringList,
+  asapAnnounce: string,
+  policy: policySetting,
+  local: string,
+  asapPort: port,
+  udpPort: port,
+  id: integer(1, U32_MAX),
+  reregistrationIntervalMs: ms,
+  registrationLife: integer(1, U32_MAX),
+  sctp: nested(SCTP_TUNING_SCHEMA),
+  logger: func,
+};
+
 function resolvePolicy(policy: string | PoolPolicy | undefined): PoolPolicy {
   if (policy === undefined) return { name: 'RoundRobin' };
+  policySetting(policy, 'policy');
   if (typeof policy !== 'string') return policy;
   const r = parsePolicySpec(policy);
   if (!r.ok) throw new InvalidArgumentError(`policy: ${r.error}`);

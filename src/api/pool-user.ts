@@ -14,7 +14,7 @@ import {
   type SessionOptions,
 } from '../stack/index.js';
 import { type Resolution, USER_DEFAULTS } from '../user/index.js';
-import { MAX_POOLHANDLESIZE } from '../wire/index.js';
+import { MAX_HANDLE_RESOLUTION_ITEMS } from '../wire/index.js';
 import {
   type AnnounceSetting,
   ASAP_ANNOUNCE_GROUP,
@@ -27,6 +27,7 @@ import {
   cryptoRandom,
   endpointOptions,
   type Logger,
+  SCTP_TUNING_SCHEMA,
   type SctpTuning,
   TypedEmitter,
   within,
@@ -40,6 +41,26 @@ import {
   UnknownPoolHandleError,
 } from './errors.js';
 import { startRunner } from './runner.js';
+import {
+  boolean,
+  type Check,
+  checkOptions,
+  func,
+  integer,
+  ms,
+  msOrZero,
+  nested,
+  poolHandleBytes,
+  port,
+  type Schema,
+  string,
+  stringList,
+  U32_MAX,
+  u32,
+} from './validate.js';
+
+/** Streams are numbered 0..65535 (RFC 9260 §3.3.1). */
+const STREAM_MAX = 0xffff;
 
 export type { Resolution, ResolutionFailure } from '../user/index.js';
 
@@ -102,6 +123,65 @@ export interface OpenSessionOptions extends SessionOptions {
   readonly timeoutMs?: number;
 }
 
+const POOL_USER_SCHEMA: Schema<PoolUserOptions> = {
+  registrars: stringList,
+  asapAnnounce: string,
+  local: string,
+  udpPort: port,
+  requestTimeoutMs: ms,
+  sctp: nested(SCTP_TUNING_SCHEMA),
+  logger: func,
+};
+
+/** A Business Card of this PU (RFC 5352 §3.9): a pool handle and the PEs in failover order. */
+const businessCard: Check = (v, what) => {
+  if (typeof v !== 'object' || v === null) throw new InvalidArgumentError(`${what} must be a BusinessCard`);
+  const card = v as { poolHandle?: unknown; poolElements?: unknown };
+  if (!(card.poolHandle instanceof Uint8Array))
+    throw new InvalidArgumentError(`${what}.poolHandle must be bytes`);
+  poolHandleBytes(card.poolHandle, `${what}.poolHandle`);
+  if (!Array.isArray(card.poolElements))
+    throw new InvalidArgumentError(`${what}.poolElements must be an array`);
+};
+
+const OPEN_SESSION_SCHEMA: Schema<OpenSessionOptions> = {
+  resendOnFailover: boolean,
+  timeoutMs: ms,
+  reportUnreachable: boolean,
+  autoFailover: boolean,
+  retryDelayMs: msOrZero,
+  connectTimeoutMs: ms,
+  maxAttempts: integer(1, U32_MAX),
+  resolutionItems: integer(1, MAX_HANDLE_RESOLUTION_ITEMS),
+  maxBufferedMessages: integer(0, U32_MAX),
+  maxBufferedBytes: integer(0, Number.MAX_SAFE_INTEGER),
+  useBusinessCards: boolean,
+  ownBusinessCard: businessCard,
+};
+
+const RESOLVE_SCHEMA: Schema<ResolveOptions> = {
+  items: u32,
+};
+
+const SEND_SCHEMA: Schema<SendOptions> = {
+  ppid: u32,
+  stream: integer(0, STREAM_MAX),
+  unordered: boolean,
+};
+
+export interface ResolveOptions {
+  /** PEs wanted (the Handle Resolution option): 0 = the registrar's default, 0xffffffff = all. */
+  readonly items?: number;
+}
+
+export interface SendOptions {
+  /** SCTP payload protocol identifier (default 0; 11 is the ASAP control channel). */
+  readonly ppid?: number;
+  /** SCTP stream (default 0). */
+  readonly stream?: number;
+  readonly unordered?: boolean;
+}
+
 export interface PoolUserEvents extends Record<string, unknown[]> {
   warning: [string];
 }
@@ -124,7 +204,9 @@ export class PoolUser extends TypedEmitter<PoolUserEvents> {
     super();
   }
 
+  /** Binds the socket; rejects with InvalidArgumentError for a bad option, SocketError if the bind fails. */
   static async start(options: PoolUserOptions = {}): Promise<PoolUser> {
+    checkOptions(options, 'PoolUser.start options', POOL_USER_SCHEMA);
     const random = cryptoRandom();
     const registrars = parseRegistrars(options.registrars);
     const local = parseHostPort(options.local ?? '0.0.0.0', 'local', 0);
@@ -164,9 +246,10 @@ export class PoolUser extends TypedEmitter<PoolUserEvents> {
    * Settles within `requestTimeoutMs`: rejects with TimeoutError, UnknownPoolHandleError,
    * RegistrarError, or ClosedError when the pool user is closed meanwhile.
    */
-  async resolve(poolHandle: string | Uint8Array, options: { items?: number } = {}): Promise<Resolution> {
+  async resolve(poolHandle: string | Uint8Array, options: ResolveOptions = {}): Promise<Resolution> {
     this.checkOpen();
-    const handle = toHandle(poolHandle);
+    const handle = poolHandleBytes(poolHandle, 'PoolUser.resolve poolHandle');
+    checkOptions(options, 'PoolUser.resolve options', RESOLVE_SCHEMA);
     const requestId = this.node.nextRequestId();
     return new Promise((resolve, reject) => {
       this.waiters.set(requestId, { resolve, reject });
@@ -177,14 +260,18 @@ export class PoolUser extends TypedEmitter<PoolUserEvents> {
   /** Tells a registrar that a pool element is unreachable (RFC 5352 §3.5). */
   reportUnreachable(poolHandle: string | Uint8Array, poolElementId: number): void {
     this.checkOpen();
-    this.runner.act(this.node.reportUnreachable(monotonicNow(), toHandle(poolHandle), poolElementId));
+    const handle = poolHandleBytes(poolHandle, 'PoolUser.reportUnreachable poolHandle');
+    integer(1, U32_MAX)(poolElementId, 'PoolUser.reportUnreachable poolElementId');
+    this.runner.act(this.node.reportUnreachable(monotonicNow(), handle, poolElementId));
   }
 
   /** Opens a session to a pool; it connects to a pool element chosen by the pool policy. */
   openSession(poolHandle: string | Uint8Array, options: OpenSessionOptions = {}): Session {
     this.checkOpen();
+    const handle = poolHandleBytes(poolHandle, 'PoolUser.openSession poolHandle');
+    checkOptions(options, 'PoolUser.openSession options', OPEN_SESSION_SCHEMA);
     const { resendOnFailover, timeoutMs, ...sessionOptions } = options;
-    const { session, out } = this.node.openSession(monotonicNow(), toHandle(poolHandle), sessionOptions);
+    const { session, out } = this.node.openSession(monotonicNow(), handle, sessionOptions);
     const s = new Session(
       this,
       session,
@@ -198,9 +285,10 @@ export class PoolUser extends TypedEmitter<PoolUserEvents> {
 
   /**
    * Closes every session, rejects pending resolutions with ClosedError, and closes the socket once the
-   * SCTP shutdowns completed or `timeoutMs` passed. Calling it again returns the same promise.
+   * SCTP shutdowns completed or `timeoutMs` passed. Calling it again waits for the first call.
    */
-  close(timeoutMs: number = POOL_USER_DEFAULTS.closeTimeoutMs): Promise<void> {
+  async close(timeoutMs: number = POOL_USER_DEFAULTS.closeTimeoutMs): Promise<void> {
+    msOrZero(timeoutMs, 'PoolUser.close timeoutMs');
     this.closing ??= this.doClose(timeoutMs);
     return this.closing;
   }
@@ -299,7 +387,8 @@ export class Session extends TypedEmitter<SessionEvents> {
    * Resolves once a pool element serves the session (at once if one does). Rejects with TimeoutError
    * after `timeoutMs`, SessionFailedError if the session fails, ClosedError if it is closed.
    */
-  waitUp(timeoutMs: number = POOL_USER_DEFAULTS.waitUpTimeoutMs): Promise<{ pe: number }> {
+  async waitUp(timeoutMs: number = POOL_USER_DEFAULTS.waitUpTimeoutMs): Promise<{ pe: number }> {
+    ms(timeoutMs, 'Session.waitUp timeoutMs');
     if (this.state === 'closed') return Promise.reject(new ClosedError('session is closed'));
     if (this.state === 'failed') return Promise.reject(new SessionFailedError(this.failure ?? 'failed'));
     if (this.currentPe !== undefined && this.unservedTimer === undefined)
@@ -323,11 +412,13 @@ export class Session extends TypedEmitter<SessionEvents> {
   }
 
   /** Sends a message; while failing over it is queued and sent to the new pool element. */
-  send(
-    data: Uint8Array | string,
-    options: { ppid?: number; stream?: number; unordered?: boolean } = {},
-  ): void {
+  send(data: Uint8Array | string, options: SendOptions = {}): void {
     if (this.state !== 'open') throw new ClosedError('session is closed');
+    if (typeof data !== 'string' && !(data instanceof Uint8Array))
+      throw new InvalidArgumentError(
+        `Session.send data must be a string or a Uint8Array, got ${typeof data}`,
+      );
+    checkOptions(options, 'Session.send options', SEND_SCHEMA);
     const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
     this.user.sessionInput(this.id, {
       kind: 'send',
@@ -341,6 +432,7 @@ export class Session extends TypedEmitter<SessionEvents> {
 
   /** Moves to another pool element now (e.g. the application found this one too slow). */
   failover(reportUnreachable = true): void {
+    boolean(reportUnreachable, 'Session.failover reportUnreachable');
     if (this.state === 'open')
       this.user.sessionInput(this.id, { kind: 'failover', now: monotonicNow(), reportUnreachable });
   }
@@ -418,11 +510,4 @@ export class Session extends TypedEmitter<SessionEvents> {
     if (this.unservedTimer) clearTimeout(this.unservedTimer);
     this.unservedTimer = undefined;
   }
-}
-
-function toHandle(poolHandle: string | Uint8Array): Uint8Array {
-  const h = typeof poolHandle === 'string' ? new TextEncoder().encode(poolHandle) : poolHandle;
-  if (h.length === 0 || h.length > MAX_POOLHANDLESIZE)
-    throw new InvalidArgumentError(`poolHandle must be 1 to ${MAX_POOLHANDLESIZE} bytes`);
-  return h;
 }

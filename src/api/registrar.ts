@@ -9,7 +9,7 @@ import { Registrar as RegistrarCore, type RegistrarEvent } from '../registrar/in
 import { SCTP_DEFAULTS } from '../sctp/index.js';
 import { RegistrarNode, type RegistrarNodeEvent } from '../stack/index.js';
 import { AddressScope, parseAddressScope } from '../wire/address-scope.js';
-import { type TransportParameter, WellKnownPort } from '../wire/index.js';
+import { MAX_HANDLE_RESOLUTION_ITEMS, type TransportParameter, WellKnownPort } from '../wire/index.js';
 import {
   type AnnounceSetting,
   ASAP_ANNOUNCE_GROUP,
@@ -19,9 +19,32 @@ import {
   parseAnnounce,
   parseHostPort,
 } from './addresses.js';
-import { cryptoRandom, endpointOptions, type Logger, type SctpTuning, TypedEmitter } from './common.js';
+import {
+  cryptoRandom,
+  endpointOptions,
+  type Logger,
+  SCTP_TUNING_SCHEMA,
+  type SctpTuning,
+  TypedEmitter,
+} from './common.js';
 import { InvalidArgumentError } from './errors.js';
 import { startRunner } from './runner.js';
+import {
+  boolean,
+  checkOptions,
+  finiteNumber,
+  func,
+  integer,
+  ms,
+  msOrZero,
+  nested,
+  port,
+  type Schema,
+  string,
+  stringList,
+  U32_MAX,
+  u32,
+} from './validate.js';
 
 export type { RegistrarEvent } from '../registrar/index.js';
 
@@ -65,6 +88,38 @@ export interface RegistrarOptions {
   readonly logger?: Logger;
 }
 
+/** Rates are per second; more than this is no limit at all. */
+const MAX_RATE = 1e9;
+
+/** The check of every registrar option (the CLI's ranges are within these). */
+const REGISTRAR_SCHEMA: Schema<RegistrarOptions> = {
+  id: u32,
+  asap: string,
+  enrp: string,
+  peers: stringList,
+  asapAnnounce: string,
+  enrpAnnounce: string,
+  udpPort: port,
+  keepAliveIntervalMs: ms,
+  keepAliveTimeoutMs: ms,
+  maxBadPeReports: integer(1, U32_MAX),
+  maxHResItems: integer(1, MAX_HANDLE_RESOLUTION_ITEMS),
+  maxIncrement: integer(0, MAX_HANDLE_RESOLUTION_ITEMS),
+  distanceStepMs: ms,
+  maxHandleResolutionRate: finiteNumber(0, MAX_RATE),
+  maxEndpointUnreachableRate: finiteNumber(0, MAX_RATE),
+  minAddressScope: string,
+  serverAnnounceCycleMs: msOrZero,
+  peerHeartbeatCycleMs: ms,
+  peerMaxTimeLastHeardMs: ms,
+  peerMaxTimeNoResponseMs: ms,
+  mentorDiscoveryTimeoutMs: ms,
+  takeoverExpiryIntervalMs: ms,
+  supportTakeoverSuggestion: boolean,
+  sctp: nested(SCTP_TUNING_SCHEMA),
+  logger: func,
+};
+
 export interface RegistrarEvents extends Record<string, unknown[]> {
   event: [RegistrarEvent];
   warning: [string];
@@ -87,7 +142,9 @@ export class Registrar extends TypedEmitter<RegistrarEvents> {
     super();
   }
 
+  /** Binds the sockets; rejects with InvalidArgumentError for a bad option, SocketError if a bind fails. */
   static async start(options: RegistrarOptions = {}): Promise<Registrar> {
+    checkOptions(options, 'Registrar.start options', REGISTRAR_SCHEMA);
     const asap = parseHostPort(options.asap ?? '0.0.0.0', 'asap', WellKnownPort.Asap);
     const enrp =
       options.enrp === undefined ? undefined : parseHostPort(options.enrp, 'enrp', WellKnownPort.Enrp);
@@ -195,9 +252,10 @@ export class Registrar extends TypedEmitter<RegistrarEvents> {
   /**
    * Stops: the ENRP side says goodbye as RFC 5353 allows, every association is shut down (PEs and peers
    * learn at once instead of by timeout), and the sockets close once the shutdowns completed or
-   * `timeoutMs` passed, whether peers answer or not. Calling it again returns the same promise.
+   * `timeoutMs` passed, whether peers answer or not. Calling it again waits for the first call.
    */
-  close(timeoutMs: number = REGISTRAR_DEFAULTS.closeTimeoutMs): Promise<void> {
+  async close(timeoutMs: number = REGISTRAR_DEFAULTS.closeTimeoutMs): Promise<void> {
+    msOrZero(timeoutMs, 'Registrar.close timeoutMs');
     this.closing ??= this.doClose(timeoutMs);
     return this.closing;
   }

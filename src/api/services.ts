@@ -12,6 +12,7 @@ import {
   type PingPongServiceOptions,
   type PoolElementService,
 } from '../services/index.js';
+import { checkOptions, object, oneOf, type Schema } from './validate.js';
 
 export const SERVICE_NAMES = [
   'echo',
@@ -30,7 +31,12 @@ export interface ServiceOptions {
   readonly fractal?: FractalServiceOptions;
 }
 
+const SERVICE_OPTIONS_SCHEMA: Schema<ServiceOptions> = { pingpong: object, calcapp: object, fractal: object };
+
+/** A built-in service by name; InvalidArgumentError for an unknown name or bad options. */
 export function createService(name: ServiceName, options: ServiceOptions = {}): PoolElementService {
+  oneOf(SERVICE_NAMES)(name, 'service name');
+  checkOptions(options, 'service options', SERVICE_OPTIONS_SCHEMA);
   switch (name) {
     case 'echo':
       return new EchoService();

@@ -1,11 +1,13 @@
 /**
  * ASAP message codec (RFC 5352 §2.2): `decodeAsap` never throws on any input; `encodeAsap` writes the
- * RFC form (plus what a decoded message preserved, see asap-messages.ts) and asserts on invalid input.
+ * RFC form (plus what a decoded message preserved, see asap-messages.ts) and throws InvalidArgumentError
+ * on invalid input.
  */
 import { ByteWriter, type Result } from '../base/index.js';
 import type { AsapMessage } from './asap-messages.js';
 import { AsapMessageType, MAX_HANDLE_RESOLUTION_ITEMS, MessageFlag, ParameterType } from './constants.js';
 import type { DecodeError } from './decode-error.js';
+import { encodeGuarded, requireBytes } from './guards.js';
 import {
   checkHeader,
   finishMessage,
@@ -47,7 +49,9 @@ import {
   type TransportParameter,
 } from './types.js';
 
+/** Decodes untrusted bytes; never throws on them (InvalidArgumentError if `bytes` is not a Uint8Array). */
 export function decodeAsap(bytes: Uint8Array): Result<AsapMessage, DecodeError> {
+  requireBytes(bytes, 'decodeAsap');
   return runDecoder(new DecodeContext(bytes), decodeBody);
 }
 
@@ -207,7 +211,12 @@ function decodeServerAnnounce(r: TlvReader, registrarId: number): AsapMessage {
 
 const writer = new ByteWriter(2048);
 
+/** Encodes a message; InvalidArgumentError if it is not a valid ASAP message. */
 export function encodeAsap(m: AsapMessage): Uint8Array {
+  return encodeGuarded(m, 'encodeAsap', encodeUnchecked);
+}
+
+function encodeUnchecked(m: AsapMessage): Uint8Array {
   const w = writer;
   w.length = 0;
   w.u8(0).u8(0).u16(0);

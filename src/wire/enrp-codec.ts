@@ -1,12 +1,13 @@
 /**
  * ENRP message codec (RFC 5353 §2): `decodeEnrp` never throws on any input; `encodeEnrp` writes the RFC
- * form and asserts on invalid input. Pool Elements in ENRP must carry their ASAP transport (RFC 5354
+ * form and throws InvalidArgumentError on invalid input. Pool Elements in ENRP must carry their ASAP transport (RFC 5354
  * §3.10; RSPLIB rejects Handle Table entries without it), and a pool entry needs at least one PE.
  */
 import { ByteWriter, type Result } from '../base/index.js';
 import { EnrpMessageType, MessageFlag, ParameterType, UpdateAction } from './constants.js';
 import type { DecodeError } from './decode-error.js';
 import type { EnrpMessage, EnrpPoolEntry } from './enrp-messages.js';
+import { encodeGuarded, requireBytes } from './guards.js';
 import {
   checkHeader,
   finishMessage,
@@ -33,7 +34,9 @@ import {
 import { DecodeContext, TlvReader } from './tlv-reader.js';
 import { ErrorCause, type PoolElementParameter, type ServerInformation } from './types.js';
 
+/** Decodes untrusted bytes; never throws on them (InvalidArgumentError if `bytes` is not a Uint8Array). */
 export function decodeEnrp(bytes: Uint8Array): Result<EnrpMessage, DecodeError> {
+  requireBytes(bytes, 'decodeEnrp');
   return runDecoder(new DecodeContext(bytes), decodeBody);
 }
 
@@ -177,7 +180,12 @@ function flagsOf(m: EnrpMessage): number {
   }
 }
 
+/** Encodes a message; InvalidArgumentError if it is not a valid ENRP message. */
 export function encodeEnrp(m: EnrpMessage): Uint8Array {
+  return encodeGuarded(m, 'encodeEnrp', encodeUnchecked);
+}
+
+function encodeUnchecked(m: EnrpMessage): Uint8Array {
   const type = TYPE[m.kind];
   if (type === undefined) throw new TypeError(`encodeEnrp: unknown message kind ${String(m.kind)}`);
   const w = writer;

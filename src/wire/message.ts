@@ -5,6 +5,7 @@ import type { AsapMessage } from './asap-messages.js';
 import type { DecodeError } from './decode-error.js';
 import { decodeEnrp, encodeEnrp } from './enrp-codec.js';
 import type { EnrpMessage } from './enrp-messages.js';
+import { requireProtocol } from './guards.js';
 
 export type Protocol = 'asap' | 'enrp';
 
@@ -19,10 +20,12 @@ export function decodeMessage(
   protocol: Protocol,
   bytes: Uint8Array,
 ): Result<AsapMessage | EnrpMessage, DecodeError> {
+  requireProtocol(protocol, 'decodeMessage');
   return protocol === 'asap' ? decodeAsap(bytes) : decodeEnrp(bytes);
 }
 
 export function encodeMessage<P extends Protocol>(protocol: P, message: MessageOf<P>): Uint8Array;
 export function encodeMessage(protocol: Protocol, message: AsapMessage | EnrpMessage): Uint8Array {
+  requireProtocol(protocol, 'encodeMessage');
   return protocol === 'asap' ? encodeAsap(message as AsapMessage) : encodeEnrp(message as EnrpMessage);
 }

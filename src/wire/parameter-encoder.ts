@@ -3,10 +3,11 @@
  * enclosing TLV's length covers the padding of its nested parameters (as RSPLIB writes it; identical to
  * the RFC form whenever the last nested parameter is a multiple of 4 long, which holds for all but
  * Operation Error, whose length excludes the last cause's padding as in RSPLIB's ENRP Error).
- * Invalid typed input (a malformed address text, an unknown policy name) is a programming error: assert.
+ * Invalid typed input (a malformed address text, an unknown policy name) is a programming error: assert;
+ * the entry points (guards.ts) report it as InvalidArgumentError.
  */
-import { assert, type ByteWriter } from '../base/index.js';
-import { ParameterType, TransportUseCode } from './constants.js';
+import { assert, type ByteWriter, InvalidArgumentError } from '../base/index.js';
+import { MAX_POOLHANDLESIZE, ParameterType, TransportUseCode } from './constants.js';
 import { ipAddressBytes } from './ip-address.js';
 import { policyFieldValue, policyLayoutByName } from './policy-parameter.js';
 import type {
@@ -41,6 +42,11 @@ function bytesTlv(w: ByteWriter, type: number, value: Uint8Array): void {
 }
 
 export function writePoolHandle(w: ByteWriter, handle: Uint8Array): void {
+  // Our decoder and every RSPLIB registrar refuse a longer handle: never put one on the wire.
+  if (handle.length === 0 || handle.length > MAX_POOLHANDLESIZE)
+    throw new InvalidArgumentError(
+      `pool handle of ${handle.length} bytes (allowed 1..${MAX_POOLHANDLESIZE})`,
+    );
   bytesTlv(w, ParameterType.PoolHandle, handle);
 }
 

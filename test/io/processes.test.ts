@@ -1,10 +1,11 @@
 // The `rserpool` CLI as separate processes over loopback SCTP/UDP: a registrar, two echo servers,
 // `resolve`, `terminal`, a server's SIGTERM (deregistration) and SIGKILL (keep-alive timeout), the
-// registrar's SIGTERM, and the `demo` command.
+// registrar's SIGTERM, the `demo` command, and a server whose registrar is unreachable or rejects it.
 //
 // Addresses and ports of this file: 127.0.1.1-5 with ASAP port 44863 (the registrar at 127.0.1.1), so
 // that it can run beside test/api (127.0.0.x, port 43863). Each component owns UDP 9899 on its address.
-// The demo runs on 127.0.12.1-5 (its --subnet option).
+// The demo runs on 127.0.12.1-5 (its --subnet option); the servers without a working registrar on
+// 127.0.2.x.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type CliProcess, CliProcesses, type LogLine } from '../helpers/cli-process.js';
@@ -183,5 +184,60 @@ describe('demo command as a process', () => {
     assert.match(r.stdout, /12 of 12 requests answered/);
     assert.match(r.stdout, /killing pool element/);
     assert.match(r.stdout, /1 failover\(s\)/);
+  });
+});
+
+// Issue points 9 and 10 for `server`: addresses 127.0.2.x (nothing listens at 127.0.2.9).
+describe('server without a working registrar', () => {
+  it('unreachable registrar: says it is not registered (and retries); SIGTERM does not claim "deregistered"', async () => {
+    const server = start('server, no registrar', [
+      'server',
+      '--registrar',
+      '127.0.2.9:3863',
+      '--local',
+      '127.0.2.2',
+      '--asap-announce',
+      'off',
+      '--log-json',
+    ]);
+    const { line } = await server.waitLog((l) => l.message === 'not registered yet', 20_000);
+    assert.match(String(line.reason), /no registrar answered at 127\.0\.2\.9:3863 \(still trying;/);
+    server.kill('SIGTERM');
+    assert.deepEqual(await server.exited, { code: 0, signal: null });
+    const messages = server.logs.map((l) => l.line.message);
+    assert.ok(
+      messages.includes('stopping on SIGTERM (not registered: nothing to deregister)'),
+      messages.join(),
+    );
+    assert.ok(!messages.some((m) => /deregister(ed|ing)/.test(m) && !m.includes('nothing')), messages.join());
+  });
+
+  it('a registration rejected for a loopback address exits 1 naming the flags of both sides', async () => {
+    const registrar = start('registrar, site-local', [
+      'registrar',
+      '--asap',
+      '127.0.2.1:3863',
+      '--asap-announce',
+      'off',
+      '--log-json',
+    ]);
+    await registrar.waitLog((l) => l.message === 'registrar started', 15_000);
+    const server = start('server, loopback', [
+      'server',
+      '--registrar',
+      '127.0.2.1:3863',
+      '--local',
+      '127.0.2.3',
+      '--asap-announce',
+      'off',
+      '--log-json',
+    ]);
+    assert.deepEqual(await server.exited, { code: 1, signal: null });
+    const last = server.stderrText.trim().split('\n').at(-1)!;
+    assert.match(last, /^rserpool server: registration rejected by the registrar \(cause 0xf008, /);
+    assert.match(last, /run the registrar with --min-address-scope loopback/);
+    assert.match(last, /with --local\)$/);
+    registrar.kill('SIGTERM');
+    await registrar.exited;
   });
 });

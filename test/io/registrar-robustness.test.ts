@@ -10,6 +10,7 @@ import { SeededRandom } from '../../src/base/index.js';
 import { SctpUdpSocket } from '../../src/io/sctp-udp-socket.js';
 import { type AsapMessage, decodeAsap } from '../../src/wire/index.js';
 import { mutate } from '../fuzz/mutate.js';
+import { CliProcesses } from '../helpers/cli-process.js';
 import { loadFixture } from '../wire/rsplib-fixtures.js';
 
 const NET = '127.0.88';
@@ -361,3 +362,55 @@ describe('registrar robustness: D-errors crafted ASAP messages and a fuzz storm 
 function text2bytes(s: string): Uint8Array {
   return new TextEncoder().encode(s);
 }
+
+// Issue point 13: a `rserpool registrar` process flooded with malformed ASAP messages logs the first
+// one, then counts: one summary line per kind and period (and at the end), not one line per message.
+// Addresses: the registrar at 127.0.89.1, the flooding client at 127.0.89.50.
+describe('registrar process under a flood of malformed messages: log lines stay bounded', () => {
+  const children = new CliProcesses();
+  after(() => children.killAll());
+
+  test('2,000 malformed messages: at most a few log lines; the summary counts them all', async () => {
+    const FLOOD = 2_000;
+    const registrar = children.start('registrar, flooded', [
+      'registrar',
+      '--asap',
+      '127.0.89.1:3863',
+      '--asap-announce',
+      'off',
+      '--log-json',
+    ]);
+    await registrar.waitLog((l) => l.message === 'registrar started', 15_000);
+    const socket = await SctpUdpSocket.open({ addresses: ['127.0.89.50'], udpPort: 0, port: 41_089 });
+    try {
+      const up = new Promise<void>((resolve) => socket.once('up', () => resolve()));
+      const assoc = socket.connect({ addresses: ['127.0.89.1'], port: 3863, udpPort: 9899 });
+      await up;
+      let answers = 0;
+      socket.on('data', () => {
+        answers++;
+      });
+      // A Server Announce whose length field claims 12 bytes in a 4-byte message: malformed.
+      const bad = new Uint8Array([0x0a, 0x00, 0x00, 0x0c]);
+      const t0 = Date.now();
+      for (let i = 0; i < FLOOD; i++) socket.send(assoc, bad, { ppid: ASAP_PPID });
+      // The registrar answers each with an ASAP Error: once all are in, it has handled the flood.
+      await registrar.waitFor(() => (answers >= FLOOD ? true : undefined), 60_000, `${FLOOD} answers`);
+      registrar.kill('SIGTERM');
+      assert.deepEqual(await registrar.exited, { code: 0, signal: null });
+      // The first line, one summary per 10 s period begun (however slow the machine), one at the end.
+      const periods = Math.ceil((Date.now() - t0) / 10_000);
+      const lines = registrar.logs.filter((l) => l.line.message === 'malformed message answered');
+      assert.ok(
+        lines.length >= 2 && lines.length <= 2 + periods,
+        `${lines.length} lines, ${periods} periods`,
+      );
+      const counted = lines.slice(1).reduce((n, l) => n + Number(l.line['repeated']), 0);
+      assert.equal(counted, FLOOD - 1, 'the summaries count every repeat');
+      assert.equal(lines.at(-1)!.line['periodMs'], 10_000);
+      assert.ok(registrar.logs.length < 6 + periods, `${registrar.logs.length} log lines in all`);
+    } finally {
+      await socket.close(500);
+    }
+  });
+});

@@ -17,6 +17,9 @@ export interface PeFarmOptions {
   readonly addresses: string;
   readonly count: number;
   readonly reregistrationIntervalMs: number;
+  /** A freed address is reused after this long; more than the registrars' keep-alive interval +
+   * timeout (default 8 s). */
+  readonly addressRestMs?: number;
   /** A file for every PE event as a JSON line. */
   readonly trace?: string;
 }
@@ -44,6 +47,7 @@ export class PeFarmProcess {
       String(options.count),
       '--rereg-interval',
       String(options.reregistrationIntervalMs),
+      ...(options.addressRestMs === undefined ? [] : ['--address-rest', String(options.addressRestMs)]),
       ...(options.trace ? ['--trace', options.trace] : []),
     ];
     this.child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -62,7 +66,8 @@ export class PeFarmProcess {
   /** PE events by kind since the start, as of the last status. */
   events: Record<string, number> = {};
 
-  async status(timeoutMs = 10_000): Promise<FarmPe[]> {
+  /** `timeoutMs` only guards against a hung farm: 1,000 PEs in a starved process answer slowly. */
+  async status(timeoutMs = 30_000): Promise<FarmPe[]> {
     this.command({ cmd: 'status' });
     const r = await this.next('status', timeoutMs);
     if (r.type !== 'status') return [];
@@ -73,7 +78,8 @@ export class PeFarmProcess {
   /** Runs `ops` churn operations `everyMs` apart; resolves with what was done. */
   async churn(ops: number, everyMs: number, registrars: number[]): Promise<FarmReply> {
     this.command({ cmd: 'churn', ops, everyMs, registrars });
-    return this.next('churned', ops * everyMs + 20_000);
+    // The pacing is the farm's; the slack covers starting and closing PEs on a loaded machine.
+    return this.next('churned', ops * everyMs + 60_000);
   }
 
   /** Kills every PE (no deregistration) and ends the farm. */

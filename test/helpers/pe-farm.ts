@@ -7,7 +7,7 @@
  * PE an operation hits also depends on which are registered at that moment, i.e. on timing).
  *
  * Run: node --import tsx test/helpers/pe-farm.ts --seed N --registrars IP:PORT,... --addresses
- *      127.0.20.1-127.0.23.250 [--count N] [--rereg-interval MS] [--trace FILE]
+ *      127.0.20.1-127.0.23.250 [--count N] [--rereg-interval MS] [--address-rest MS] [--trace FILE]
  * Ends on the `exit` command or when stdin closes (the test died): PEs are killed, not deregistered.
  */
 import { appendFileSync } from 'node:fs';
@@ -54,8 +54,7 @@ interface Member {
 }
 
 const POOLS = 10;
-/** A freed address is reused only after this long: a PE that crashed there is gone from the
- * registrars by then (keep-alive interval + timeout), so its successor never sees its keep-alives. */
+/** Default of --address-rest (see `Farm.addressRestMs`). */
 const ADDRESS_REST_MS = 8_000;
 const hex32 = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 const send = (reply: FarmReply): void => void process.stdout.write(`${JSON.stringify(reply)}\n`);
@@ -83,6 +82,10 @@ class Farm {
     addresses: string[],
     private readonly registrars: string[],
     private readonly reregistrationIntervalMs: number,
+    /** A freed address is reused only after this long: a PE that crashed there is gone from the
+     * registrars by then (more than their keep-alive interval + timeout), so its successor never
+     * sees its keep-alives. */
+    private readonly addressRestMs: number,
   ) {
     this.random = new SeededRandom(seed);
     this.free = addresses.map((address) => ({ address, since: 0 }));
@@ -117,7 +120,7 @@ class Farm {
       const live = [...this.members].filter((m) => m.registered);
       const victim = live[randomBelow(this.random, live.length)];
       const address = this.free[0];
-      if (r < 0.5 && address && address.since + ADDRESS_REST_MS < Date.now() && registrars.length > 0) {
+      if (r < 0.5 && address && address.since + this.addressRestMs < Date.now() && registrars.length > 0) {
         pending.push(this.add(registrars[randomBelow(this.random, registrars.length)]!));
         counts.added++;
       } else if (victim && r < 0.85) {
@@ -181,6 +184,7 @@ async function main(): Promise<void> {
       addresses: { type: 'string' },
       count: { type: 'string' },
       'rereg-interval': { type: 'string' },
+      'address-rest': { type: 'string' },
       trace: { type: 'string' },
     },
   });
@@ -189,6 +193,7 @@ async function main(): Promise<void> {
     addressRange(values.addresses ?? '127.0.20.1-127.0.23.250'),
     (values.registrars ?? '').split(',').filter((r) => r !== ''),
     Number(values['rereg-interval'] ?? 30_000),
+    Number(values['address-rest'] ?? ADDRESS_REST_MS),
   );
   if (values.trace) {
     const file = values.trace;

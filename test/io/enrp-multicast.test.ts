@@ -19,11 +19,18 @@ import { type CliProcess, CliProcesses } from '../helpers/cli-process.js';
 const REGISTRARS = ['127.0.28.1', '127.0.28.2', '127.0.28.3'];
 const IDS = ['0x7e280001', '0x7e280002', '0x7e280003'];
 const GROUP = '239.0.0.61:9961';
-const FAST = [
-  ...['--peer-heartbeat-cycle', '300', '--peer-max-time-last-heard', '1000'],
-  ...['--peer-max-time-no-response', '1000', '--mentor-discovery-timeout', '1000'],
+/**
+ * Presence every 500 ms, so peering is quick; a silent peer is declared dead only after 3 s + 2 s, so a
+ * registrar starved on a loaded machine is not taken over (its PE would change home, and the test
+ * checks the homes).
+ */
+const TIMERS = [
+  ...['--peer-heartbeat-cycle', '500', '--peer-max-time-last-heard', '3000'],
+  ...['--peer-max-time-no-response', '2000', '--mentor-discovery-timeout', '1000'],
 ];
-const BOUND_MS = 20_000;
+/** Hang guards only: every wait polls for its state. Start-up of a process takes seconds under load. */
+const BOUND_MS = 45_000;
+const START_BOUND_MS = 60_000;
 
 interface Dump {
   registrarId: string;
@@ -38,7 +45,7 @@ const start = (name: string, args: readonly string[]): CliProcess => children.st
 async function dump(ip: string): Promise<Dump | undefined> {
   try {
     return dumpToJson(
-      await dumpHandlespace(`${ip}:9901`, { local: '127.0.28.100', timeoutMs: 3_000 }),
+      await dumpHandlespace(`${ip}:9901`, { local: '127.0.28.100', timeoutMs: 10_000 }),
     ) as Dump;
   } catch {
     return undefined;
@@ -73,11 +80,13 @@ describe('ENRP Presence over UDP multicast on loopback (no static peers)', () =>
           ...['registrar', '--asap', `${ip}:3863`, '--enrp', `${ip}:9901`, '--id', IDS[i]!],
           ...['--asap-announce', 'off', '--enrp-announce', GROUP, '--min-address-scope', 'loopback'],
           '--log-json',
-          ...FAST,
+          ...TIMERS,
         ]),
       );
     }
-    await Promise.all(registrars.map((r) => r.waitLog((l) => l.message === 'registrar started', 15_000)));
+    await Promise.all(
+      registrars.map((r) => r.waitLog((l) => l.message === 'registrar started', START_BOUND_MS)),
+    );
   });
 
   after(async () => {
@@ -112,7 +121,7 @@ describe('ENRP Presence over UDP multicast on loopback (no static peers)', () =>
         ...['--asap-announce', 'off', '--log-json'],
       ]),
     );
-    await Promise.all(servers.map((s) => s.waitLog((l) => l.message === 'registered', 10_000)));
+    await Promise.all(servers.map((s) => s.waitLog((l) => l.message === 'registered', START_BOUND_MS)));
     const t0 = Date.now();
     const dumps = await eventually(
       'the registrations everywhere',

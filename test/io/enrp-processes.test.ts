@@ -3,30 +3,35 @@
 // (same PEs, same checksums), then SIGKILL of one registrar: exactly one survivor takes its PEs over
 // and no PE is lost.
 //
+// The test waits for states, not for time: every wait polls until what it wants holds, and its bound is
+// only a hang guard. The protocol timers are short enough for a quick test and long enough that no
+// process starved on a loaded machine is declared dead (which would move PEs the test does not expect).
+//
 // Addresses of this file: registrars 127.0.13.1-3 (ASAP 3863, ENRP 9901), PEs 127.0.13.11-16,
-// hsdump clients 127.0.13.30+. Each component owns UDP 9899 on its own address.
+// in-process dumps from 127.0.13.30, hsdump processes 127.0.13.31+. Each component owns UDP 9899 on
+// its own address.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type CliProcess, CliProcesses } from '../helpers/cli-process.js';
+import { dumpHandlespace } from '../../src/api/index.js';
+import { dumpToJson } from '../../src/cli/commands/hsdump.js';
+import { type CliProcess, CliProcesses, type LogLine } from '../helpers/cli-process.js';
 
 const REGISTRARS = ['127.0.13.1', '127.0.13.2', '127.0.13.3'];
 const IDS = ['0x7e000001', '0x7e000002', '0x7e000003'];
-const FAST = [
-  '--peer-heartbeat-cycle',
-  '300',
-  '--peer-max-time-last-heard',
-  '1000',
-  '--peer-max-time-no-response',
-  '1000',
-  '--mentor-discovery-timeout',
-  '1000',
-  '--takeover-expiry',
-  '1000',
-  '--keepalive-interval',
-  '500',
-  '--keepalive-timeout',
-  '500',
+const TIMERS = [
+  // A silent peer is declared dead after 3 s + 2 s. With 1 s + 1 s, a registrar starved for two
+  // seconds under load was taken over by a live peer.
+  ...['--peer-heartbeat-cycle', '500', '--peer-max-time-last-heard', '3000'],
+  ...['--peer-max-time-no-response', '2000', '--mentor-discovery-timeout', '1000'],
+  // Acks come from live peers at once; a starved one must not make the takeover expire.
+  ...['--takeover-expiry', '3000'],
+  // A PE whose ack is late because its process was starved would be removed and re-register.
+  ...['--keepalive-interval', '1000', '--keepalive-timeout', '3000'],
 ];
+/** Hang guards: process start-up (spawn and tsx take seconds on a loaded machine) and the steps. */
+const START_BOUND_MS = 60_000;
+const STEP_BOUND_MS = 45_000;
+const DUMP_TIMEOUT_MS = 10_000;
 
 interface Dump {
   registrarId: string;
@@ -37,16 +42,24 @@ interface Dump {
 const children = new CliProcesses();
 const start = (name: string, args: readonly string[]): CliProcess => children.start(name, args);
 
-let dumpAddress = 30;
+/** An in-process dump for polling: a `rserpool hsdump` process per poll costs seconds of CPU. */
+async function dump(registrar: string): Promise<Dump | undefined> {
+  try {
+    const d = await dumpHandlespace(`${registrar}:9901`, {
+      local: '127.0.13.30',
+      timeoutMs: DUMP_TIMEOUT_MS,
+    });
+    return dumpToJson(d) as Dump;
+  } catch {
+    return undefined;
+  }
+}
+
+let dumpAddress = 31;
 async function hsdump(registrar: string): Promise<Dump | undefined> {
   const p = start('hsdump', [
-    'hsdump',
-    `${registrar}:9901`,
-    '--json',
-    '--local',
-    `127.0.13.${dumpAddress++}`,
-    '--timeout',
-    '3000',
+    ...['hsdump', `${registrar}:9901`, '--json', '--local', `127.0.13.${dumpAddress++}`],
+    ...['--timeout', String(DUMP_TIMEOUT_MS)],
   ]);
   const { code } = await p.exited;
   return code === 0 ? (JSON.parse(p.stdout) as Dump) : undefined;
@@ -92,13 +105,15 @@ describe('ENRP with separate registrar processes on loopback', () => {
           'loopback',
           '--log-json',
           ...peers,
-          ...FAST,
+          ...TIMERS,
         ]),
       );
     }
-    await Promise.all(registrars.map((r) => r.waitLog((l) => l.message === 'registrar started', 10_000)));
-    for (let k = 0; k < 6; k++) {
-      const pe = start(`server ${k}`, [
+    await Promise.all(
+      registrars.map((r) => r.waitLog((l) => l.message === 'registrar started', START_BOUND_MS)),
+    );
+    const servers = Array.from({ length: 6 }, (_, k) =>
+      start(`server ${k}`, [
         'server',
         '--echo',
         '--registrar',
@@ -110,9 +125,9 @@ describe('ENRP with separate registrar processes on loopback', () => {
         '--rereg-interval',
         '2000',
         '--log-json',
-      ]);
-      await pe.waitLog((l) => l.message === 'registered', 10_000);
-    }
+      ]),
+    );
+    await Promise.all(servers.map((s) => s.waitLog((l) => l.message === 'registered', START_BOUND_MS)));
   });
 
   after(async () => {
@@ -120,16 +135,15 @@ describe('ENRP with separate registrar processes on loopback', () => {
   });
 
   it('every registrar holds the same six PEs with equal checksums (hsdump of each)', async () => {
-    const dumps = await eventually(
-      'equal handlespaces',
-      async () => {
-        const ds = await Promise.all(REGISTRARS.map(hsdump));
-        if (ds.some((d) => d === undefined)) return undefined;
-        const views = ds.map((d) => pesIn(d!).join());
-        return views.every((v) => v === views[0]) && pesIn(ds[0]!).length === 6 ? (ds as Dump[]) : undefined;
-      },
-      20_000,
-    );
+    const equal = (dumpOf: (ip: string) => Promise<Dump | undefined>) => async () => {
+      const ds = await Promise.all(REGISTRARS.map(dumpOf));
+      if (ds.some((d) => d === undefined)) return undefined;
+      const views = ds.map((d) => pesIn(d!).join());
+      return views.every((v) => v === views[0]) && pesIn(ds[0]!).length === 6 ? (ds as Dump[]) : undefined;
+    };
+    await eventually('equal handlespaces', equal(dump), STEP_BOUND_MS);
+    // Then the same through the CLI (normally at the first try).
+    const dumps = await eventually('equal handlespaces by hsdump', equal(hsdump), STEP_BOUND_MS);
     const sums = dumps.map((d) => JSON.stringify(d.checksumsByOwner));
     assert.ok(
       sums.every((s) => s === sums[0]),
@@ -139,20 +153,24 @@ describe('ENRP with separate registrar processes on loopback', () => {
   });
 
   it('SIGKILL of a registrar: one survivor takes its PEs over, no PE is lost', async () => {
-    // The hsdumps below poll the survivors during the takeover: as observers (no Server Information)
-    // they must not hold it up.
     registrars[0]!.kill('SIGKILL');
+    // No dumps until a survivor has taken R1 over: each dump client is a peer the takeover waits for
+    // (Init Takeover Ack) until its association has ended, which under load can outlast the takeover
+    // expiry, and the takeover is abandoned.
+    const taken = (l: LogLine): boolean =>
+      l.message === 'takeoverDone' && (l.event as { target: number }).target === Number(IDS[0]);
+    await Promise.any(registrars.slice(1).map((r) => r.waitLog(taken, STEP_BOUND_MS)));
     const dumps = await eventually(
       'takeover',
       async () => {
-        const ds = await Promise.all(REGISTRARS.slice(1).map(hsdump));
+        const ds = await Promise.all(REGISTRARS.slice(1).map(dump));
         if (ds.some((d) => d === undefined)) return undefined;
         const ok = ds.every(
           (d) => pesIn(d!).length === 6 && pesIn(d!).every((pe) => !pe.endsWith(`@${IDS[0]}`)),
         );
         return ok && pesIn(ds[0]!).join() === pesIn(ds[1]!).join() ? (ds as Dump[]) : undefined;
       },
-      25_000,
+      STEP_BOUND_MS,
     );
     const owners = new Set(dumps[0]!.pools.flatMap((p) => p.poolElements.map((e) => e.home)));
     assert.equal(owners.size, 2, 'the PEs belong to the two survivors only');

@@ -3,6 +3,7 @@
  * rejection), never a misbehaving peer. Their one home is base/ (the codec throws them too).
  */
 export {
+  AssociationLostError,
   ClosedError,
   InvalidArgumentError,
   RegistrarError,

@@ -1,10 +1,13 @@
 /** `dumpHandlespace`: a registrar's whole handlespace over ENRP, like RSPLIB's hsdump. */
 import { createSocket } from 'node:dgram';
-import { monotonicNow, NodeRunner } from '../io/node-runner.js';
+import { monotonicNow } from '../io/node-runner.js';
 import { type HandlespaceDump, type HandlespaceDumpEvent, HandlespaceDumpNode } from '../stack/index.js';
-import { parseHostPort } from './addresses.js';
-import { cryptoRandom, endpointOptions, type SctpTuning } from './common.js';
-import { RserpoolError, SocketError } from './errors.js';
+import { WellKnownPort } from '../wire/index.js';
+import { parseHostPort, randomPort } from './addresses.js';
+import { cryptoRandom, endpointOptions, SCTP_TUNING_SCHEMA, type SctpTuning } from './common.js';
+import { AssociationLostError, SocketError, TimeoutError } from './errors.js';
+import { startRunner } from './runner.js';
+import { checkOptions, ms, nested, port, type Schema, string } from './validate.js';
 
 export type { HandlespaceDump } from '../stack/index.js';
 
@@ -13,32 +16,47 @@ export interface DumpOptions {
   readonly local?: string;
   /** UDP port (default 0: any free one). */
   readonly udpPort?: number;
+  /** Reject with TimeoutError when the dump has not ended by then (default 10,000 ms). */
   readonly timeoutMs?: number;
   readonly sctp?: SctpTuning;
 }
 
-/** Fetches the handlespace of the registrar whose ENRP endpoint is `registrar` ("IP:PORT", port 9901). */
+const DUMP_SCHEMA: Schema<DumpOptions> = {
+  local: string,
+  udpPort: port,
+  timeoutMs: ms,
+  sctp: nested(SCTP_TUNING_SCHEMA),
+};
+
+const DEFAULT_DUMP_TIMEOUT_MS = 10_000;
+
+/**
+ * Fetches the handlespace of the registrar whose ENRP endpoint is `registrar` ("IP:PORT", port 9901).
+ * Rejects with InvalidArgumentError (bad argument), SocketError (bind failed) or TimeoutError.
+ */
 export async function dumpHandlespace(
   registrar: string,
   options: DumpOptions = {},
 ): Promise<HandlespaceDump> {
-  const target = parseHostPort(registrar, 'registrar', 9901);
+  checkOptions(options, 'dumpHandlespace options', DUMP_SCHEMA);
+  string(registrar, 'registrar');
+  const target = parseHostPort(registrar, 'registrar', WellKnownPort.Enrp);
   const local = parseHostPort(options.local ?? '0.0.0.0', 'local', 0);
   // Our Presence names our address; with a wildcard that is the one the kernel routes to the registrar.
   const address = isWildcard(local.host) ? await sourceAddressTowards(target.host) : local.host;
   const random = cryptoRandom();
   const node = new HandlespaceDumpNode({
-    sctp: endpointOptions(10000 + (random.u32() % 50000), random, options.sctp),
+    sctp: endpointOptions(randomPort(random), random, options.sctp),
     registrar: { addresses: [target.host], port: target.port },
     localAddresses: [address],
     random,
-    timeoutMs: options.timeoutMs ?? 10_000,
+    timeoutMs: options.timeoutMs ?? DEFAULT_DUMP_TIMEOUT_MS,
   });
   let settle: ((e: HandlespaceDumpEvent) => void) | undefined;
   const result = new Promise<HandlespaceDumpEvent>((resolve) => {
     settle = resolve;
   });
-  const runner = await NodeRunner.start<HandlespaceDumpEvent>(node, {
+  const runner = await startRunner<HandlespaceDumpEvent>(node, {
     addresses: [address],
     udpPort: options.udpPort ?? 0,
     onEvent: (e) => settle?.(e),
@@ -46,8 +64,10 @@ export async function dumpHandlespace(
   try {
     runner.act(node.start(monotonicNow()));
     const e = await result;
-    if (e.kind === 'failed')
-      throw new RserpoolError('ERR_RSERPOOL_TIMEOUT', `hsdump of ${registrar}: ${e.reason}`);
+    if (e.kind === 'failed') {
+      const message = `hsdump of ${registrar}: ${e.reason}`;
+      throw e.cause === 'lost' ? new AssociationLostError(message) : new TimeoutError(message);
+    }
     await new Promise((r) => setTimeout(r, 20)); // let the SHUTDOWN leave
     return e.dump;
   } finally {

@@ -22,6 +22,8 @@ export const RserpoolErrorCode = {
   SessionFailed: 'ERR_RSERPOOL_SESSION_FAILED',
   /** A local socket could not be bound (address in use, address not on this host). */
   Socket: 'ERR_RSERPOOL_SOCKET',
+  /** The association to the peer could not be set up or was lost before the call was answered. */
+  AssociationLost: 'ERR_RSERPOOL_ASSOCIATION_LOST',
 } as const;
 
 export type RserpoolErrorCode = (typeof RserpoolErrorCode)[keyof typeof RserpoolErrorCode];
@@ -117,5 +119,15 @@ export class SocketError extends RserpoolError {
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(RserpoolErrorCode.Socket, message, options);
+  }
+}
+
+/** The association failed (no answer to INIT, ABORT) before the answer came: the reason says which. */
+export class AssociationLostError extends RserpoolError {
+  override readonly name: string = 'AssociationLostError';
+  declare readonly code: typeof RserpoolErrorCode.AssociationLost;
+
+  constructor(message: string) {
+    super(RserpoolErrorCode.AssociationLost, message);
   }
 }

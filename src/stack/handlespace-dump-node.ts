@@ -28,7 +28,12 @@ export interface HandlespaceDump {
 
 export type HandlespaceDumpEvent =
   | { readonly kind: 'done'; readonly dump: HandlespaceDump }
-  | { readonly kind: 'failed'; readonly reason: string };
+  | {
+      readonly kind: 'failed';
+      /** `timeout`: no complete answer in time (or only rejections); `lost`: the association failed. */
+      readonly cause: 'timeout' | 'lost';
+      readonly reason: string;
+    };
 
 export interface HandlespaceDumpOptions {
   readonly sctp: EndpointOptions;
@@ -104,6 +109,7 @@ export class HandlespaceDumpNode {
     if (this.finished) return;
     if (this.deadline !== undefined && now >= this.deadline) {
       this.fail(
+        'timeout',
         this.retryAt === undefined
           ? 'no complete answer in time'
           : 'the registrar kept rejecting the requests',
@@ -148,7 +154,8 @@ export class HandlespaceDumpNode {
   private onEvent(_now: Instant, assoc: AssocId, event: SctpEvent): void {
     if (assoc !== this.assoc) return;
     if (event.kind === 'up') this.ask();
-    else if (event.kind === 'lost' && !this.finished) this.fail(`association lost (${event.cause.kind})`);
+    else if (event.kind === 'lost' && !this.finished)
+      this.fail('lost', `association lost (${event.cause.kind})`);
   }
 
   private onDeliver(now: Instant, ppid: number, bytes: Uint8Array): void {
@@ -229,9 +236,9 @@ export class HandlespaceDumpNode {
     if (this.assoc !== undefined) this.host.shutdown(now, this.assoc);
   }
 
-  private fail(reason: string): void {
+  private fail(cause: 'timeout' | 'lost', reason: string): void {
     this.finished = true;
-    this.out.push({ kind: 'event', event: { kind: 'failed', reason } });
+    this.out.push({ kind: 'event', event: { kind: 'failed', cause, reason } });
   }
 }
 

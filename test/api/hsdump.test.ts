@@ -55,8 +55,38 @@ describe('dumpHandlespace (hsdump) against our registrar over loopback', () => {
     assert.equal(ownerChecksums(dump).get(registrar.id), registrar.handlespace.ownChecksum);
   });
 
+  it('rejects with AssociationLostError when the address has no ENRP endpoint (a registrar without --enrp)', async () => {
+    const plain = await Registrar.start({
+      asap: '127.0.4.20:3863',
+      asapAnnounce: 'off',
+      enrpAnnounce: 'off',
+      minAddressScope: 'loopback',
+    });
+    try {
+      await assert.rejects(dumpHandlespace('127.0.4.20:9901', { local: '127.0.4.11', timeoutMs: 30_000 }), {
+        name: 'AssociationLostError',
+        code: 'ERR_RSERPOOL_ASSOCIATION_LOST',
+      });
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it('refuses bad arguments with InvalidArgumentError', async () => {
+    for (const [registrar, options] of [
+      [undefined, {}],
+      ['127.0.4.1:9901', { timeoutMs: -1 }],
+      ['127.0.4.1:9901', { udpPort: 70_000 }],
+      ['127.0.4.1:9901', { tiemoutMs: 5 }],
+    ] as const)
+      await assert.rejects(dumpHandlespace(registrar as unknown as string, options as object), {
+        code: 'ERR_RSERPOOL_INVALID_ARGUMENT',
+      });
+  });
+
   it('rejects when nothing answers', async () => {
     await assert.rejects(dumpHandlespace('127.0.4.200:9901', { local: '127.0.4.10', timeoutMs: 1_500 }), {
+      name: 'TimeoutError',
       code: 'ERR_RSERPOOL_TIMEOUT',
     });
   });

@@ -178,6 +178,7 @@ describe('error classes', () => {
       ['RegistrationRejectedError', 'ERR_RSERPOOL_REGISTRATION_REJECTED'],
       ['SessionFailedError', 'ERR_RSERPOOL_SESSION_FAILED'],
       ['SocketError', 'ERR_RSERPOOL_SOCKET'],
+      ['AssociationLostError', 'ERR_RSERPOOL_ASSOCIATION_LOST'],
     ] as const;
     assert.deepEqual(new Set(Object.values(root.RserpoolErrorCode)), new Set(classes.map(([, c]) => c)));
     for (const [name, code] of classes) {

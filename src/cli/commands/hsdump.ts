@@ -68,9 +68,9 @@ function hsdumpFailure(e: unknown, target: string, timeoutMs: number): unknown {
     return e;
   const reason = (e as Error).message;
   const enrp = `the registrar must run with --enrp ${target}, and HOST:PORT must be that endpoint, not its --asap one`;
-  if (/association|initFailed|abort/i.test(reason))
+  if (code === 'ERR_RSERPOOL_ASSOCIATION_LOST' || /association|initFailed|abort/i.test(reason))
     return new CliError(`no ENRP endpoint at ${target}: the association failed (${enrp})`);
-  if (/in time|timeout|timed out|answer/i.test(reason))
+  if (code === 'ERR_RSERPOOL_TIMEOUT' || /in time|timeout|timed out|answer/i.test(reason))
     return new CliError(
       `no ENRP answer from ${target} within ${timeoutMs} ms (is a registrar running there? ${enrp})`,
     );

@@ -2,6 +2,7 @@
 export * from './addresses.js';
 export * from './client-runner.js';
 export type { Logger, LogRecord, SctpTuning } from './common.js';
+export * from './defaults.js';
 export * from './errors.js';
 export * from './handlespace-dump.js';
 export * from './pool-element.js';

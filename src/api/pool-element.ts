@@ -28,6 +28,7 @@ import {
   TypedEmitter,
   within,
 } from './common.js';
+import { OPTION_DEFAULTS } from './defaults.js';
 import { ClosedError, InvalidArgumentError, RegistrationRejectedError, TimeoutError } from './errors.js';
 import { startRunner } from './runner.js';
 import { createService, SERVICE_NAMES, type ServiceName } from './services.js';
@@ -335,7 +336,7 @@ const POOL_ELEMENT_SCHEMA: Schema<PoolElementOptions> = {
 };
 
 function resolvePolicy(policy: string | PoolPolicy | undefined): PoolPolicy {
-  if (policy === undefined) return { name: 'RoundRobin' };
+  if (policy === undefined) return { name: OPTION_DEFAULTS.policy };
   policySetting(policy, 'policy');
   if (typeof policy !== 'string') return policy;
   const r = parsePolicySpec(policy);

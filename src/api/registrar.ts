@@ -27,6 +27,7 @@ import {
   type SctpTuning,
   TypedEmitter,
 } from './common.js';
+import { OPTION_DEFAULTS } from './defaults.js';
 import { InvalidArgumentError } from './errors.js';
 import { startRunner } from './runner.js';
 import {
@@ -145,7 +146,7 @@ export class Registrar extends TypedEmitter<RegistrarEvents> {
   /** Binds the sockets; rejects with InvalidArgumentError for a bad option, SocketError if a bind fails. */
   static async start(options: RegistrarOptions = {}): Promise<Registrar> {
     checkOptions(options, 'Registrar.start options', REGISTRAR_SCHEMA);
-    const asap = parseHostPort(options.asap ?? '0.0.0.0', 'asap', WellKnownPort.Asap);
+    const asap = parseHostPort(options.asap ?? OPTION_DEFAULTS.asap, 'asap', WellKnownPort.Asap);
     const enrp =
       options.enrp === undefined ? undefined : parseHostPort(options.enrp, 'enrp', WellKnownPort.Enrp);
     const scope =

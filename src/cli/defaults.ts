@@ -1,3 +1,5 @@
+import { OPTION_DEFAULTS } from '../api/index.js';
+
 /**
  * Defaults the command line itself applies (the API's and the protocol cores' defaults live with
  * them). The help texts interpolate these, so that what `--help` shows is what the code does.
@@ -31,36 +33,5 @@ export const CLI_DEFAULTS = {
   demoSubnet: '127.0.0',
 } as const;
 
-/**
- * Defaults the API and the protocol cores apply, as the help texts show them. The CLI may not import
- * the core layers (docs/architecture.md), and api/ does not re-export their constants; so they are
- * mirrored here, once, and test/cli/help.test.ts fails as soon as one differs from its home
- * (REGISTRAR_DEFAULTS, ENRP_DEFAULTS, ELEMENT_DEFAULTS, SCTP_DEFAULTS, the API's option defaults).
- */
-export const CORE_DEFAULTS_SHOWN = {
-  /** SCTP_DEFAULTS.udpEncapsulationPort, the API's udpPort default of registrars and pool elements. */
-  udpPort: 9899,
-  /** PoolElement: policy without --policy. */
-  policy: 'RoundRobin',
-  /** ELEMENT_DEFAULTS. */
-  reregistrationIntervalMs: 30_000,
-  registrationLifeFactor: 3,
-  /** Registrar: the ASAP endpoint without --asap. */
-  asap: '0.0.0.0:3863',
-  /** REGISTRAR_DEFAULTS. */
-  keepAliveIntervalMs: 5_000,
-  keepAliveTimeoutMs: 5_000,
-  maxBadPeReports: 3,
-  maxHResItems: 3,
-  maxIncrement: 0,
-  distanceStepMs: 50,
-  maxHandleResolutionRate: 0,
-  maxEndpointUnreachableRate: 0,
-  minAddressScope: 'site-local',
-  /** ENRP_DEFAULTS (the heartbeat cycle rounded to whole ms). */
-  peerHeartbeatCycleMs: 2444,
-  peerMaxTimeLastHeardMs: 5_000,
-  peerMaxTimeNoResponseMs: 5_000,
-  mentorDiscoveryTimeoutMs: 5_000,
-  takeoverExpiryIntervalMs: 5_000,
-} as const;
+/** Defaults the API and the protocol cores apply, as the help texts show them (their home is the API). */
+export const CORE_DEFAULTS_SHOWN = OPTION_DEFAULTS;

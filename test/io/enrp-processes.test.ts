@@ -11,6 +11,7 @@
 // in-process dumps from 127.0.13.30, hsdump processes 127.0.13.31+. Each component owns UDP 9899 on
 // its own address.
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { dumpHandlespace } from '../../src/api/index.js';
 import { dumpToJson } from '../../src/cli/commands/hsdump.js';
@@ -28,6 +29,12 @@ const TIMERS = [
   // A PE whose ack is late because its process was starved would be removed and re-register.
   ...['--keepalive-interval', '1000', '--keepalive-timeout', '3000'],
 ];
+/**
+ * The PEs register with a life of three intervals; peers drop a dead registrar's PEs when that runs
+ * out. It must outlast the failure detection and the takeover, or a PE whose only registrar died is
+ * gone before anybody can take it over (2 s, i.e. a life of 6 s, lost one under load).
+ */
+const REREG_MS = 10_000;
 /** Hang guards: process start-up (spawn and tsx take seconds on a loaded machine) and the steps. */
 const START_BOUND_MS = 60_000;
 const STEP_BOUND_MS = 45_000;
@@ -68,19 +75,18 @@ async function hsdump(registrar: string): Promise<Dump | undefined> {
 const pesIn = (d: Dump): string[] =>
   d.pools.flatMap((p) => p.poolElements.map((e) => `${e.id}@${e.home}`)).sort();
 
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs: number,
-): Promise<T> {
+/** Polls `probe` until it returns a value rather than the reason why not; fails with the last reason. */
+async function eventually<T>(what: string, probe: () => Promise<T | string>, timeoutMs: number): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (typeof v !== 'string') return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${v}`);
     await new Promise((r) => setTimeout(r, 300));
   }
 }
+
+const views = (ds: (Dump | undefined)[]): string => JSON.stringify(ds.map((d) => (d ? pesIn(d) : 'no dump')));
 
 describe('ENRP with separate registrar processes on loopback', () => {
   const registrars: CliProcess[] = [];
@@ -123,7 +129,7 @@ describe('ENRP with separate registrar processes on loopback', () => {
         '--asap-announce',
         'off',
         '--rereg-interval',
-        '2000',
+        String(REREG_MS),
         '--log-json',
       ]),
     );
@@ -132,14 +138,21 @@ describe('ENRP with separate registrar processes on loopback', () => {
 
   after(async () => {
     await children.killAll();
+    // ENRP_PROCESSES_LOG_DIR=<dir>: keep every process's log there (debugging).
+    const dir = process.env.ENRP_PROCESSES_LOG_DIR;
+    if (dir) {
+      mkdirSync(dir, { recursive: true });
+      for (const [k, p] of children.all.entries())
+        writeFileSync(`${dir}/${k}-${p.name.replace(/ /g, '-')}.log`, p.stderrText);
+    }
   });
 
   it('every registrar holds the same six PEs with equal checksums (hsdump of each)', async () => {
     const equal = (dumpOf: (ip: string) => Promise<Dump | undefined>) => async () => {
       const ds = await Promise.all(REGISTRARS.map(dumpOf));
-      if (ds.some((d) => d === undefined)) return undefined;
-      const views = ds.map((d) => pesIn(d!).join());
-      return views.every((v) => v === views[0]) && pesIn(ds[0]!).length === 6 ? (ds as Dump[]) : undefined;
+      if (ds.some((d) => d === undefined)) return views(ds);
+      const each = ds.map((d) => pesIn(d!).join());
+      return each.every((v) => v === each[0]) && pesIn(ds[0]!).length === 6 ? (ds as Dump[]) : views(ds);
     };
     await eventually('equal handlespaces', equal(dump), STEP_BOUND_MS);
     // Then the same through the CLI (normally at the first try).
@@ -164,11 +177,11 @@ describe('ENRP with separate registrar processes on loopback', () => {
       'takeover',
       async () => {
         const ds = await Promise.all(REGISTRARS.slice(1).map(dump));
-        if (ds.some((d) => d === undefined)) return undefined;
+        if (ds.some((d) => d === undefined)) return views(ds);
         const ok = ds.every(
           (d) => pesIn(d!).length === 6 && pesIn(d!).every((pe) => !pe.endsWith(`@${IDS[0]}`)),
         );
-        return ok && pesIn(ds[0]!).join() === pesIn(ds[1]!).join() ? (ds as Dump[]) : undefined;
+        return ok && pesIn(ds[0]!).join() === pesIn(ds[1]!).join() ? (ds as Dump[]) : views(ds);
       },
       STEP_BOUND_MS,
     );

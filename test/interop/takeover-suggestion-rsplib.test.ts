@@ -3,12 +3,15 @@
 // (Handle Update with T); RSPLIB claimed it (Keep Alive with H) but sent no Handle Update; the PE closed
 // its association to ours, ours removed it and announced a delete, RSPLIB deleted it too (it deletes
 // whatever the owner, notes §9 quirk 11): the live PE was missing from both handlespaces for 29 s.
-// Fixed in 4092788 (src/registrar/enrp/handle-update.ts).
+// Fixed in src/registrar/enrp/handle-update.ts: no delete for a PE that moved, and a PE we suggested away
+// stays ours (without an association) until the new home's Handle Update claims it, because RSPLIB keeps
+// counting a PE it claimed on a suggestion as the old home's until the PE re-registers with it; had we
+// dropped it from our own PEs, both sides' checksum audits would have purged it (seen: lost for 30 s).
 //
 // (a) ours suggests its PE to RSPLIB: the PE moves to RSPLIB's registrar and is in both handlespaces at
 //     every poll, before, during and for several keep-alive cycles after the move; its home is RSPLIB's
 //     in both; ours sends no delete Handle Update for it.
-//     Marked todo (STILL_LOST below): against live RSPLIB the PE is still lost from both for about 30 s.
+//     The PE re-registers every 5 s (--rereg-interval), so A's claim by Handle Update comes soon.
 // (b) the other direction: RSPLIB has the option too (`-supporttakeoversuggestion`, notes §1.2) and
 //     suggests an rspserver to ours; ours claims it, and it stays in both handlespaces with home ours.
 //     Should RSPLIB, the old home, delete the PE it lost (quirk 15), ours must answer with an add; in
@@ -64,17 +67,6 @@ const OUR_OPTIONS = [
 /** After the move: keep polling this long (several keep-alive cycles of 1 s) and at least this often. */
 const AFTER_MOVE_MS = 8_000;
 const AFTER_MOVE_POLLS = 4;
-
-/**
- * Why (a) is marked todo: 4092788 stops our delete, but the PE is still lost from both handlespaces until it
- * re-registers at A (30 s), as seen in every run. RSPLIB 3.4.4 claims a suggested PE (Keep Alive with H) but
- * does not make it its own in its handlespace: its Presence keeps own checksum 0xffff. We hand the PE over
- * to A on the association loss, so our Presence's own checksum no longer counts it; A audits us (Handle
- * Table Request with W), finds it missing and purges it; we audit A (its checksum lacks the PE) and purge
- * it too. Only the PE's re-registration at A (its new home) brings it back, by A's Handle Update.
- */
-const STILL_LOST =
-  'RSPLIB does not re-home a PE it claimed on a suggestion until it re-registers; both audits purge it (about 30 s)';
 
 /** Both registrars' view of one PE at one poll: its home, or undefined when absent. */
 interface Poll {
@@ -199,13 +191,21 @@ describe('takeover suggestion with a live RSPLIB registrar', {
     await closeInteropRig({ dir, vm });
   });
 
-  test('(a) ours suggests its PE to RSPLIB: the PE moves and is never missing from either handlespace', {
-    todo: STILL_LOST,
-  }, async () => {
+  test('(a) ours suggests its PE to RSPLIB: the PE moves and is never missing from either handlespace', async () => {
     const t0 = Date.now();
     server = startCli(vm, [
       'server',
-      ...['--echo', '--pool', POOL, '--policy', 'RoundRobin', '--id', `0x${hex(OUR_PE)}`],
+      ...[
+        '--echo',
+        '--pool',
+        POOL,
+        '--policy',
+        'RoundRobin',
+        '--id',
+        `0x${hex(OUR_PE)}`,
+        '--rereg-interval',
+        '5000',
+      ],
       ...['--registrar', `${vm.hostIp}:3863`, '--local', ip11, '--asap-announce', 'off', '--log-json'],
     ]);
     await server.waitFor(/"message":"registered"/, 30_000);

@@ -127,21 +127,49 @@ describe('Registrar (ASAP + ENRP core)', () => {
     const handedOver = (out: RegistrarAction[]) =>
       out.flatMap((a) => (a.kind === 'notify' && a.event.kind === 'elementHandedOver' ? [a.event] : []));
 
-    it('suggested away (T) and then gone from our association: kept as the new home PE, no delete', () => {
+    it('suggested away (T) and then gone from our association: still ours, no delete, until the peer claims it', () => {
       const r = withPeer({ supportTakeoverSuggestion: true });
       // PEER xor 0x01 beats ours: the Handle Update carries T.
       const [add] = updates(registered(r, 0x01));
       assert.equal(add?.takeoverSuggested, true);
+      const ownChecksum = r.handlespace.checksumOf(ID);
       // PEER claims it (Keep Alive with H, no Handle Update, as RSPLIB does); the PE leaves us.
       const lost = r.handle({ kind: 'assocLost', now: 50, assoc: 10 });
       assert.deepEqual(updates(lost), [], 'no delete: RSPLIB would drop the live PE');
-      assert.deepEqual(handedOver(lost), [
+      // RSPLIB keeps counting it as ours until the PE re-registers there: so do we, or audits purge it.
+      const pe = r.handlespace.find(POOL, 0x01);
+      assert.equal(pe?.homeRegistrarId, ID);
+      assert.equal(pe?.connection, undefined);
+      assert.equal(r.handlespace.checksumOf(ID), ownChecksum, "PEER's audit of our PEs still matches");
+      // The PE re-registers at PEER, whose Handle Update now names it as home: it is PEER's here.
+      const claim: EnrpMessage = {
+        kind: 'handleUpdate',
+        senderId: PEER,
+        receiverId: ID,
+        takeoverSuggested: false,
+        action: 'addPe',
+        poolHandle: POOL,
+        poolElement: element(0x01, PEER),
+      };
+      const out = r.handle({ kind: 'received', now: 60, assoc: 2, protocol: 'enrp', message: claim });
+      assert.deepEqual(handedOver(out), [
         { kind: 'elementHandedOver', poolHandle: POOL, id: 0x01, to: PEER },
       ]);
-      const pe = r.handlespace.find(POOL, 0x01);
-      assert.equal(pe?.homeRegistrarId, PEER);
-      assert.equal(pe?.connection, undefined);
-      assert.equal(r.handlespace.checksumOf(PEER), pe && r.handlespace.checksum, 'audits of PEER match');
+      assert.equal(r.handlespace.find(POOL, 0x01)?.homeRegistrarId, PEER);
+    });
+
+    it('suggested away and never claimed: deleted as ours after one registration life', () => {
+      const r = withPeer({ supportTakeoverSuggestion: true });
+      registered(r, 0x01);
+      r.handle({ kind: 'assocLost', now: 50, assoc: 10 });
+      const life = r.handlespace.find(POOL, 0x01)?.registrationLife ?? 0;
+      assert.ok(life > 0);
+      const out = r.handle({ kind: 'tick', now: 50 + life });
+      assert.deepEqual(
+        updates(out).map((u) => [u.action, u.receiverId]),
+        [['deletePe', PEER]],
+      );
+      assert.equal(r.handlespace.find(POOL, 0x01), undefined);
     });
 
     it('announced by a peer as its own and then gone from our association: kept as the peer PE', () => {

@@ -5,9 +5,13 @@
  *
  * A PE of ours may move to another home: the peer we suggested it to claims it (Keep Alive with H), or a
  * peer announces it as its own. The PE then closes its association to us. That loss is not the PE's end:
- * we do not announce a delete (RSPLIB deletes whatever the owner, notes quirks 11 and 15, and RSPLIB sends
- * no Handle Update after claiming a suggested PE), we keep it as the new home's PE, and the audits of
- * RFC 5353 §3.6 correct us should it not have arrived there.
+ * we do not announce a delete (RSPLIB deletes whatever the owner, notes quirks 11 and 15).
+ * - A peer that announced the PE as its own gets it: the PE becomes that peer's here.
+ * - A PE we suggested away stays ours here, without an association, until a peer's Handle Update claims
+ *   it or one registration life passes (then we delete it as its owner). RSPLIB claims a suggested PE
+ *   without a Handle Update and keeps counting it as the old home's until the PE re-registers: were we
+ *   to drop it from our own PEs, the checksum audits of both sides would purge the live PE (field test:
+ *   gone from both handlespaces for 30 s).
  */
 import type { Instant } from '../../base/index.js';
 import { type PoolElementEntry, poolElementParameter } from '../../handlespace/index.js';
@@ -20,8 +24,10 @@ import type { Peer } from './peer-table.js';
 import type { Takeover } from './takeover.js';
 
 export class HandleUpdates {
-  /** PEs of ours that may have moved (key: handle and id) to the registrar named. */
-  private readonly movedTo = new Map<string, RegistrarId>();
+  /** PEs of ours that may move (key: handle and id): to the registrar named, suggested by us or claimed. */
+  private readonly movedTo = new Map<string, { readonly to: RegistrarId; readonly claimed: boolean }>();
+  /** PEs suggested away whose association to us ended: ours here until a peer claims them. */
+  private readonly held = new Set<string>();
 
   constructor(
     private readonly ctx: EnrpContext,
@@ -38,11 +44,13 @@ export class HandleUpdates {
   ): void {
     const action = change === 'removed' ? 'deletePe' : 'addPe';
     // A (re-)registration with us, or its end: whatever move was expected did not happen.
-    this.movedTo.delete(moveKey(poolHandle, element.id));
+    const key = moveKey(poolHandle, element.id);
+    this.movedTo.delete(key);
+    this.held.delete(key);
     let suggested: RegistrarId | undefined;
     if (change === 'added' && this.ctx.options.supportTakeoverSuggestion) {
       suggested = this.takeover.suggestionTarget(element.id);
-      if (suggested !== undefined) this.movedTo.set(moveKey(poolHandle, element.id), suggested);
+      if (suggested !== undefined) this.movedTo.set(key, { to: suggested, claimed: false });
     }
     for (const peer of this.ctx.peers.live()) {
       const message = this.update(peer.id, action, { poolHandle, element });
@@ -51,9 +59,10 @@ export class HandleUpdates {
   }
 
   /**
-   * Our PE `element` lost its association: if it was moving to a live peer, it becomes that peer's PE
-   * here (expiring after one registration life unless that peer's updates or table refresh it) and
-   * true is returned: no delete goes out.
+   * Our PE `element` lost its association: if it was moving to a live peer, true is returned and no
+   * delete goes out. Claimed by that peer, it becomes the peer's PE here; suggested by us, it stays ours
+   * without an association (see the header). Either way it expires after one registration life unless a
+   * Handle Update refreshes or claims it.
    */
   handOver(
     now: Instant,
@@ -63,11 +72,32 @@ export class HandleUpdates {
     out: EnrpAction[],
   ): boolean {
     const key = moveKey(poolHandle, element.id);
-    const to = this.movedTo.get(key);
+    const move = this.movedTo.get(key);
     this.movedTo.delete(key);
-    if (to === undefined || reason !== 'associationLost' || !this.ctx.peers.isLive(to)) return false;
-    if (this.learn(now, poolHandle, { ...element, homeRegistrarId: to }) === undefined) return false;
-    this.ctx.notify(out, { kind: 'elementHandedOver', poolHandle, id: element.id, to });
+    if (move === undefined || reason !== 'associationLost' || !this.ctx.peers.isLive(move.to)) return false;
+    const home = move.claimed ? move.to : this.ctx.registrarId;
+    if (this.learn(now, poolHandle, { ...element, homeRegistrarId: home }) === undefined) return false;
+    if (move.claimed)
+      this.ctx.notify(out, { kind: 'elementHandedOver', poolHandle, id: element.id, to: move.to });
+    else this.held.add(key);
+    return true;
+  }
+
+  /** A peer's add of a PE we hold for a move (suggested away, no association): the peer's now. */
+  private claimHeld(now: Instant, m: EnrpHandleUpdate, owner: RegistrarId, out: EnrpAction[]): boolean {
+    const key = moveKey(m.poolHandle, m.poolElement.id);
+    const existing = this.ctx.handlespace.find(m.poolHandle, m.poolElement.id);
+    if (!this.held.has(key) || existing === undefined || existing.connection !== undefined) return false;
+    if (owner === this.ctx.registrarId) return false;
+    if (this.learn(now, m.poolHandle, { ...m.poolElement, homeRegistrarId: owner }) === undefined)
+      return false;
+    this.held.delete(key);
+    this.ctx.notify(out, {
+      kind: 'elementHandedOver',
+      poolHandle: m.poolHandle,
+      id: m.poolElement.id,
+      to: owner,
+    });
     return true;
   }
 
@@ -110,6 +140,7 @@ export class HandleUpdates {
       return;
     }
     const owner = pe.homeRegistrarId === 0 ? peer.id : pe.homeRegistrarId;
+    if (this.claimHeld(now, m, owner, out)) return;
     // notes §5: an add claiming us as home is ignored; we are the authority on our own PEs. So is an
     // add of a PE we own: it may be the old home's update delivered late (SCTP retransmits it after a
     // partition heals) and overwriting our takeover claim would lose the PE. If the PE really moved, our
@@ -118,7 +149,7 @@ export class HandleUpdates {
       ignored('ownElement');
       // The peer calls our PE its own: if the PE moved there, its association to us ends; see handOver.
       if (owner !== this.ctx.registrarId && this.ctx.peers.isLive(owner))
-        this.movedTo.set(moveKey(m.poolHandle, pe.id), owner);
+        this.movedTo.set(moveKey(m.poolHandle, pe.id), { to: owner, claimed: true });
       return;
     }
     const entry = this.learn(now, m.poolHandle, { ...pe, homeRegistrarId: owner });

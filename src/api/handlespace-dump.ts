@@ -29,6 +29,8 @@ const DUMP_SCHEMA: Schema<DumpOptions> = {
 };
 
 const DEFAULT_DUMP_TIMEOUT_MS = 10_000;
+/** At most this long for the association's shutdown after the dump (one RTO.Initial covers a loss). */
+const SHUTDOWN_WAIT_MS = 1_000;
 
 /**
  * Fetches the handlespace of the registrar whose ENRP endpoint is `registrar` ("IP:PORT", port 9901).
@@ -52,14 +54,19 @@ export async function dumpHandlespace(
     random,
     timeoutMs: options.timeoutMs ?? DEFAULT_DUMP_TIMEOUT_MS,
   });
-  let settle: ((e: HandlespaceDumpEvent) => void) | undefined;
-  const result = new Promise<HandlespaceDumpEvent>((resolve) => {
+  type Outcome = Exclude<HandlespaceDumpEvent, { kind: 'closed' }>;
+  let settle: ((e: Outcome) => void) | undefined;
+  let closed: (() => void) | undefined;
+  const shutdown = new Promise<void>((resolve) => {
+    closed = resolve;
+  });
+  const result = new Promise<Outcome>((resolve) => {
     settle = resolve;
   });
   const runner = await startRunner<HandlespaceDumpEvent>(node, {
     addresses: [address],
     udpPort: options.udpPort ?? 0,
-    onEvent: (e) => settle?.(e),
+    onEvent: (e) => (e.kind === 'closed' ? closed?.() : settle?.(e)),
   });
   try {
     runner.act(node.start(monotonicNow()));
@@ -68,11 +75,21 @@ export async function dumpHandlespace(
       const message = `hsdump of ${registrar}: ${e.reason}`;
       throw e.cause === 'lost' ? new AssociationLostError(message) : new TimeoutError(message);
     }
-    await new Promise((r) => setTimeout(r, 20)); // let the SHUTDOWN leave
+    // The registrar forgets a peer that leaves at once, but only once the shutdown completes: closing
+    // the socket before would leave it retransmitting SHUTDOWN ACK and probing us until its timeouts.
+    await raceTimeout(shutdown, SHUTDOWN_WAIT_MS);
     return e.dump;
   } finally {
     await runner.close();
   }
+}
+
+function raceTimeout(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
 const isWildcard = (ip: string): boolean => ip === '0.0.0.0' || ip === '::';

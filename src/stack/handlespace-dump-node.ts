@@ -33,7 +33,9 @@ export type HandlespaceDumpEvent =
       /** `timeout`: no complete answer in time (or only rejections); `lost`: the association failed. */
       readonly cause: 'timeout' | 'lost';
       readonly reason: string;
-    };
+    }
+  /** After `done`: the association's shutdown completed (or it was lost), so the registrar knows we left. */
+  | { readonly kind: 'closed' };
 
 export interface HandlespaceDumpOptions {
   readonly sctp: EndpointOptions;
@@ -153,6 +155,8 @@ export class HandlespaceDumpNode {
 
   private onEvent(_now: Instant, assoc: AssocId, event: SctpEvent): void {
     if (assoc !== this.assoc) return;
+    if (this.finished && (event.kind === 'shutdownComplete' || event.kind === 'lost'))
+      this.out.push({ kind: 'event', event: { kind: 'closed' } });
     if (event.kind === 'up') this.ask();
     else if (event.kind === 'lost' && !this.finished)
       this.fail('lost', `association lost (${event.cause.kind})`);

@@ -55,6 +55,18 @@ describe('dumpHandlespace (hsdump) against our registrar over loopback', () => {
     assert.equal(ownerChecksums(dump).get(registrar.id), registrar.handlespace.ownChecksum);
   });
 
+  it('leaves the registrar as a peer as soon as it is done (the shutdown completes before it returns)', async () => {
+    const removed = new Promise<number>((resolve) =>
+      registrar.on('event', (e) => {
+        if (e.kind === 'peerRemoved' && e.reason === 'associationLost') resolve(e.registrarId);
+      }),
+    );
+    await dumpHandlespace(`${IP}:9901`, { local: '127.0.4.12', timeoutMs: 5_000 });
+    // Without the completed shutdown the registrar keeps the dump as a peer until peerMaxTimeNoResponse.
+    const id = await Promise.race([removed, new Promise<undefined>((r) => setTimeout(r, 4_000, undefined))]);
+    assert.notEqual(id, undefined, 'the registrar forgot the dump when its association closed');
+  });
+
   it('rejects with AssociationLostError when the address has no ENRP endpoint (a registrar without --enrp)', async () => {
     const plain = await Registrar.start({
       asap: '127.0.4.20:3863',

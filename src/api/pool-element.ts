@@ -174,8 +174,9 @@ export class PoolElement extends TypedEmitter<PoolElementEvents> {
     return this.node.core.id;
   }
 
+  /** Registered with a registrar: true from the first Registration Response, also while re-registering. */
   get registered(): boolean {
-    return this.node.core.phase === 'registered';
+    return this.node.core.registered;
   }
 
   /** The home registrar's id as last heard (0 until its first Keep Alive names it), if any. */

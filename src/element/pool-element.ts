@@ -92,6 +92,8 @@ interface Home {
 export class PoolElement {
   private phase_: PoolElementPhase = 'idle';
   private home: Home | undefined;
+  /** The current home answered a registration of ours (false while hunting or registering anew). */
+  private homeAcknowledged = false;
   private policy: PoolPolicy;
   private userTransport: TransportParameter;
   private readonly hunt: RegistrarHunt;
@@ -118,6 +120,11 @@ export class PoolElement {
 
   get phase(): PoolElementPhase {
     return this.phase_;
+  }
+
+  /** Registered with the home registrar, also while a re-registration with it is under way. */
+  get registered(): boolean {
+    return this.phase_ === 'registered' || (this.phase_ === 'registering' && this.homeAcknowledged);
   }
 
   get id(): PoolElementId {
@@ -267,6 +274,7 @@ export class PoolElement {
     const reregistration = this.everRegistered;
     this.everRegistered = true;
     this.failedAttempts = 0;
+    this.homeAcknowledged = true;
     this.phase_ = 'registered';
     this.reregisterAt = now + this.reregistrationIntervalMs;
     const registrarId = this.home?.registrarId ?? 0;
@@ -309,6 +317,7 @@ export class PoolElement {
   private onAssocLost(now: Instant, assoc: AssociationId): PoolElementAction[] {
     if (assoc !== this.home?.assoc) return [];
     this.home = undefined;
+    this.homeAcknowledged = false;
     this.responseDeadline = undefined;
     this.reregisterAt = undefined; // the hunt registers anew; a stale T4 would spin in the past
     if (this.phase_ === 'deregistering') return this.finish();
@@ -337,6 +346,7 @@ export class PoolElement {
     const out: PoolElementAction[] = [];
     if (this.home) out.push({ kind: 'close', assoc: this.home.assoc });
     this.home = undefined;
+    this.homeAcknowledged = false;
     if (this.phase_ === 'deregistering') return [...out, ...this.finish()];
     this.failedAttempts++;
     if (this.failedAttempts === ELEMENT_DEFAULTS.maxRegistrationAttempts) {

@@ -87,6 +87,26 @@ describe('PoolElement registration (RFC 5352 §3.1)', () => {
     assert.equal(again.poolElement.homeRegistrarId, 0xa0000001);
   });
 
+  it('stays registered while a re-registration is under way, not while registering anew after a loss', () => {
+    const pe = element();
+    const ref = connectRef(pe.handle({ kind: 'register', now: 0 }));
+    pe.handle({ kind: 'connected', now: 5, ref, assoc: 1 });
+    assert.equal(pe.registered, false, 'the first registration is not answered yet');
+    const ok: AsapMessage = {
+      kind: 'registrationResponse',
+      reject: false,
+      poolHandle: handle,
+      poolElementId: ID,
+    };
+    pe.handle({ kind: 'received', now: 10, assoc: 1, message: ok });
+    assert.equal(pe.registered, true);
+    pe.handle({ kind: 'tick', now: 30_010 }); // T4: the re-registration goes out
+    assert.equal(pe.phase, 'registering');
+    assert.equal(pe.registered, true, 'a re-registration does not end the registration (field test)');
+    pe.handle({ kind: 'assocLost', now: 30_020, assoc: 1 });
+    assert.equal(pe.registered, false);
+  });
+
   it('a rejected registration is not retried until the PE corrects it', () => {
     const pe = element();
     const ref = connectRef(pe.handle({ kind: 'register', now: 0 }));

@@ -124,6 +124,16 @@ describe('Registrar (ASAP + ENRP core)', () => {
     }
     const updates = (out: RegistrarAction[]) =>
       enrpOut(out).flatMap((u) => (u.message.kind === 'handleUpdate' ? [u.message] : []));
+    /** PEER's Handle Update for PE `id`, naming PEER as its home. */
+    const peerUpdate = (action: 'addPe' | 'deletePe', id: number): EnrpMessage => ({
+      kind: 'handleUpdate',
+      senderId: PEER,
+      receiverId: ID,
+      takeoverSuggested: false,
+      action,
+      poolHandle: POOL,
+      poolElement: element(id, PEER),
+    });
     const handedOver = (out: RegistrarAction[]) =>
       out.flatMap((a) => (a.kind === 'notify' && a.event.kind === 'elementHandedOver' ? [a.event] : []));
 
@@ -142,15 +152,7 @@ describe('Registrar (ASAP + ENRP core)', () => {
       assert.equal(pe?.connection, undefined);
       assert.equal(r.handlespace.checksumOf(ID), ownChecksum, "PEER's audit of our PEs still matches");
       // The PE re-registers at PEER, whose Handle Update now names it as home: it is PEER's here.
-      const claim: EnrpMessage = {
-        kind: 'handleUpdate',
-        senderId: PEER,
-        receiverId: ID,
-        takeoverSuggested: false,
-        action: 'addPe',
-        poolHandle: POOL,
-        poolElement: element(0x01, PEER),
-      };
+      const claim = peerUpdate('addPe', 0x01);
       const out = r.handle({ kind: 'received', now: 60, assoc: 2, protocol: 'enrp', message: claim });
       assert.deepEqual(handedOver(out), [
         { kind: 'elementHandedOver', poolHandle: POOL, id: 0x01, to: PEER },
@@ -175,15 +177,7 @@ describe('Registrar (ASAP + ENRP core)', () => {
     it('announced by a peer as its own and then gone from our association: kept as the peer PE', () => {
       const r = withPeer();
       registered(r, 0x77);
-      const claim: EnrpMessage = {
-        kind: 'handleUpdate',
-        senderId: PEER,
-        receiverId: ID,
-        takeoverSuggested: false,
-        action: 'addPe',
-        poolHandle: POOL,
-        poolElement: element(0x77, PEER),
-      };
+      const claim = peerUpdate('addPe', 0x77);
       r.handle({ kind: 'received', now: 10, assoc: 2, protocol: 'enrp', message: claim });
       assert.equal(r.handlespace.find(POOL, 0x77)?.homeRegistrarId, ID, 'ours while it is with us');
       const lost = r.handle({ kind: 'assocLost', now: 50, assoc: 10 });
@@ -205,15 +199,7 @@ describe('Registrar (ASAP + ENRP core)', () => {
     it("answers a peer's delete of a live PE of ours with an add (RSPLIB as the old home, quirk 15)", () => {
       const r = withPeer();
       registered(r, 0x77);
-      const del: EnrpMessage = {
-        kind: 'handleUpdate',
-        senderId: PEER,
-        receiverId: ID,
-        takeoverSuggested: false,
-        action: 'deletePe',
-        poolHandle: POOL,
-        poolElement: element(0x77, PEER),
-      };
+      const del = peerUpdate('deletePe', 0x77);
       const out = r.handle({ kind: 'received', now: 10, assoc: 2, protocol: 'enrp', message: del });
       const [u] = updates(out);
       assert.equal(u?.action, 'addPe');

@@ -70,8 +70,11 @@ const REGISTERED_BOUND_MS = 60_000;
 /** Failure detection, the takeover itself and the PEs' answers to the Keep Alives with H. */
 const TAKEOVER_BOUND_MS = FAILURE_DETECTION_MS + 20_000;
 const RESYNC_BOUND_MS = 30_000;
-/** From the end of the last churn to equal handlespaces everywhere: a crashed PE takes up to 10 s. */
-const CONVERGE_BOUND_MS = 45_000;
+/**
+ * From the end of the last churn to equal handlespaces everywhere: a crashed PE takes up to 10 s; after
+ * the partition with takeovers on both sides, 20-24 s were measured under load.
+ */
+const CONVERGE_BOUND_MS = 60_000;
 /** Hang guards for process start-up and hsdump, never reached unless something hangs. */
 const START_BOUND_MS = 60_000;
 const DUMP_TIMEOUT_MS = 20_000;
@@ -338,7 +341,7 @@ describe(`ENRP at scale with processes: 5 registrars, ${PE_COUNT} PEs (seed ${SE
     const elsewhere = owned.filter((pe) => view.get(pe) !== winner);
     assert.deepEqual(elsewhere, [], `seed ${SEED}: R2's PEs not owned by the winner ${winner}`);
     note(
-      `R2 (${owned.length} PEs) taken over by ${winner} (${done[0]!.elements} PEs); all agree ${r.ms} ms after the kill`,
+      `R2 (${owned.length} PEs) taken over by ${winner} (${done[0]!.elements} PEs); all agree ${Date.now() - killedAt} ms after the kill`,
     );
     const c = await farm!.churn(40, 50, survivors);
     await eventually('convergence after churn without R2', () => check(survivors), CONVERGE_BOUND_MS);

@@ -38,8 +38,13 @@ export function runClient<E>(
     if (timer) clearTimeout(timer);
     timer = undefined;
     const at = client.nextDeadline();
+    // The tick waits for the poll phase (setImmediate), as NodeRunner's does: after a stall, a reply
+    // already waiting in the socket is handled before the client's timeout fires.
     if (at !== undefined)
-      timer = setTimeout(() => feed({ kind: 'tick', now: monotonicNow() }), Math.max(0, at - monotonicNow()));
+      timer = setTimeout(
+        () => setImmediate(() => feed({ kind: 'tick', now: monotonicNow() })),
+        Math.max(0, at - monotonicNow()),
+      );
   };
   const feed = (input: ClientInput): void => {
     for (const a of client.handle(input)) {

@@ -262,8 +262,12 @@ export class SctpUdpSocket extends EventEmitter<SctpUdpSocketEvents> {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.timerAt = undefined;
-      this.input({ kind: 'tick', now: this.now() });
-      this.arm();
+      // After the poll phase, as NodeRunner does: datagrams that arrived during a stall come first.
+      setImmediate(() => {
+        if (this.closed) return;
+        this.input({ kind: 'tick', now: this.now() });
+        this.arm();
+      });
     }, delay);
     this.timer.unref?.();
   }

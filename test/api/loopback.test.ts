@@ -62,18 +62,19 @@ describe('API over real loopback sockets', () => {
     const up = new Promise<{ pe: number }>((resolve) => session.once('up', resolve));
     session.send('one');
     const { pe } = await up;
-    await waitFor(() => replies.includes('one'), 3_000);
+    await waitFor(() => replies.includes('one'), 30_000);
     const victim = pes.find((p) => p.id === pe)!;
     const failedOver = new Promise<{ pe: number }>((resolve) => session.once('failoverComplete', resolve));
     await victim.close(500);
     const next = await failedOver;
     assert.notEqual(next.pe, pe);
     session.send('two');
-    await waitFor(() => replies.includes('two'), 3_000);
+    await waitFor(() => replies.includes('two'), 30_000);
     session.close();
   });
 });
 
+/** Polls for a state; `timeoutMs` only guards against a hang. */
 async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!condition()) {

@@ -1,8 +1,8 @@
 /**
  * A pool user on real sockets: resolves pool handles through a registrar and opens sessions to pools
  * that fail over transparently (RFC 5352 §3.8). Messages that were in flight on an association that
- * died are sent again on the new pool element (unless `resendOnFailover` is false), so every message
- * reaches a pool element at least once.
+ * died are sent again on the new pool element by the session core (unless `resendOnFailover` is
+ * false), so every message reaches a pool element at least once (docs/sessions.md, delivery guarantee).
  */
 import { monotonicNow, type NodeRunner } from '../io/node-runner.js';
 import type { PoolUserSessionEvent } from '../session/index.js';
@@ -112,9 +112,8 @@ export const POOL_USER_DEFAULTS = {
   waitUpTimeoutMs: 10_000,
 } as const;
 
+/** Session options; `resendOnFailover` (resend messages in flight on a failed association to the next PE) defaults to true here. */
 export interface OpenSessionOptions extends SessionOptions {
-  /** Re-send messages in flight on a failed association to the next PE (default true). */
-  readonly resendOnFailover?: boolean;
   /**
    * The session fails (event `failed`, reason "timeout ...") when it has had no pool element for this
    * long: since `openSession`, or since a failover began; e.g. no registrar or no PE is reachable.
@@ -270,14 +269,12 @@ export class PoolUser extends TypedEmitter<PoolUserEvents> {
     this.checkOpen();
     const handle = poolHandleBytes(poolHandle, 'PoolUser.openSession poolHandle');
     checkOptions(options, 'PoolUser.openSession options', OPEN_SESSION_SCHEMA);
-    const { resendOnFailover, timeoutMs, ...sessionOptions } = options;
-    const { session, out } = this.node.openSession(monotonicNow(), handle, sessionOptions);
-    const s = new Session(
-      this,
-      session,
-      resendOnFailover ?? true,
-      timeoutMs ?? POOL_USER_DEFAULTS.sessionTimeoutMs,
-    );
+    const { timeoutMs, ...sessionOptions } = options;
+    const { session, out } = this.node.openSession(monotonicNow(), handle, {
+      ...sessionOptions,
+      resendOnFailover: sessionOptions.resendOnFailover ?? true,
+    });
+    const s = new Session(this, session, timeoutMs ?? POOL_USER_DEFAULTS.sessionTimeoutMs);
     this.sessions.set(session, s);
     this.runner.act(out);
     return s;
@@ -353,6 +350,12 @@ export interface SessionEvents extends Record<string, unknown[]> {
   cookie: [Uint8Array];
   failoverNeeded: [{ reason: string; pe: number }];
   failoverComplete: [{ pe: number; cookieEchoed: boolean }];
+  /**
+   * A message that will not reach a pool element: the queue was full (`bufferFull`, see
+   * `maxBufferedMessages`), the session ended (`closed`), or its association failed and
+   * `resendOnFailover` is false (`associationFailed`).
+   */
+  sendFailed: [{ bytes: Uint8Array; ppid: number; stream: number; reason: string }];
   closed: [];
   failed: [string];
 }
@@ -367,7 +370,6 @@ export class Session extends TypedEmitter<SessionEvents> {
   constructor(
     private readonly user: PoolUser,
     readonly id: SessionId,
-    private readonly resendOnFailover: boolean,
     private readonly timeoutMs: number,
   ) {
     super();
@@ -469,9 +471,7 @@ export class Session extends TypedEmitter<SessionEvents> {
         this.emit('failoverComplete', { pe: e.pe, cookieEchoed: e.cookieEchoed });
         break;
       case 'sendFailed':
-        if (this.resendOnFailover && e.reason === 'associationFailed' && this.state === 'open') {
-          this.send(e.bytes, { ppid: e.ppid, stream: e.stream });
-        }
+        this.emit('sendFailed', { bytes: e.bytes, ppid: e.ppid, stream: e.stream, reason: e.reason });
         break;
       case 'closed':
         // After our own timeout the session already ended as failed.

@@ -14,6 +14,8 @@ export const SESSION_DEFAULTS = {
   maxBufferedBytes: 1 << 20,
   /** Send Endpoint Unreachable for a PE we fail over from (RFC 5352 §3.5; RSPLIB's calcappclient does, rspterminal does not). */
   reportUnreachable: true,
+  /** Send unacknowledged messages of a failed association again on the next PE (the core's default; `PoolUser` sessions default to true). */
+  resendOnFailover: false,
   /** Fail over without waiting for the application (RSPLIB's rsp_forcefailover needs a call; its tools call it at once). */
   autoFailover: true,
 } as const;

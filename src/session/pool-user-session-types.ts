@@ -25,6 +25,14 @@ export interface PoolUserSessionConfig {
   readonly resolutionItems?: number;
   readonly maxBufferedMessages?: number;
   readonly maxBufferedBytes?: number;
+  /**
+   * Send again, on the next PE, the messages the transport hands back unacknowledged when an
+   * association of this session fails (its `sendFailed` reports), with their ppid, stream and
+   * `unordered` flag: at-least-once delivery to a PE. They share the queue and its bounds
+   * (`maxBufferedMessages`/`maxBufferedBytes`); beyond, `sendFailed {reason: 'bufferFull'}`.
+   * Default false (the application resends from its cookie state).
+   */
+  readonly resendOnFailover?: boolean;
   /** Use a received Business Card's failover order before a fresh resolution (default true). */
   readonly useBusinessCards?: boolean;
   /** This PU is also a PE: its card, sent on every association after the Cookie Echo (RFC 5352 §3.9). */
@@ -63,6 +71,7 @@ export type PoolUserSessionInput =
       readonly assoc: AssociationId;
       readonly ppid: number;
       readonly stream: number;
+      readonly unordered?: boolean;
       readonly bytes: Uint8Array;
     }
   /** The application asks for a failover (rsp_forcefailover); `reportUnreachable` defaults to the config. */

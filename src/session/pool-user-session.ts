@@ -65,6 +65,8 @@ export class PoolUserSession {
   private readonly formerAssocs = new Set<AssociationId>();
   private readonly queue: Queued[] = [];
   private queuedBytes = 0;
+  /** The queue's first `resends` messages are resent ones: they go before those queued since the failure. */
+  private resends = 0;
   private reportOnFailover = true;
   private readonly cfg: Required<Omit<PoolUserSessionConfig, 'ownBusinessCard' | 'ids' | 'poolHandle'>>;
 
@@ -79,6 +81,7 @@ export class PoolUserSession {
       maxBufferedMessages: config.maxBufferedMessages ?? SESSION_DEFAULTS.maxBufferedMessages,
       maxBufferedBytes: config.maxBufferedBytes ?? SESSION_DEFAULTS.maxBufferedBytes,
       useBusinessCards: config.useBusinessCards ?? true,
+      resendOnFailover: config.resendOnFailover ?? SESSION_DEFAULTS.resendOnFailover,
     };
     this.ownCard = config.ownBusinessCard;
   }
@@ -143,7 +146,12 @@ export class PoolUserSession {
       case 'peerShutdown':
         return input.assoc === this.assoc ? this.trigger(input.now, 'peerShutdown', false) : [];
       case 'sendFailed':
-        return this.onSendFailed(input.now, input.assoc, input.ppid, input.stream, input.bytes);
+        return this.onSendFailed(input.now, input.assoc, {
+          ppid: input.ppid,
+          stream: input.stream,
+          unordered: input.unordered ?? false,
+          bytes: input.bytes,
+        });
       case 'failover':
         return this.onFailoverRequest(input.now, input.reportUnreachable ?? this.cfg.reportUnreachable);
       case 'sendBusinessCard':
@@ -162,16 +170,15 @@ export class PoolUserSession {
   /** After close/failed: abort late associations, fail late sends. */
   private afterEnd(input: PoolUserSessionInput): Out {
     if (input.kind === 'connected') return [{ kind: 'abort', assoc: input.assoc }];
-    if (input.kind === 'send') return [this.sendFailedEvent(input.ppid, input.stream, input.bytes, 'closed')];
+    if (input.kind === 'send') return [this.sendFailedEvent(input, 'closed')];
     return [];
   }
 
   private sendFailedEvent(
-    ppid: number,
-    stream: number,
-    bytes: Uint8Array,
+    m: { readonly ppid: number; readonly stream: number; readonly bytes: Uint8Array },
     reason: 'associationFailed' | 'bufferFull' | 'closed',
   ): PoolUserSessionAction {
+    const { ppid, stream, bytes } = m;
     return { kind: 'notify', event: { kind: 'sendFailed', ppid, stream, bytes, reason } };
   }
 
@@ -179,15 +186,17 @@ export class PoolUserSession {
     if (this.phase === 'up' && this.assoc !== undefined) {
       return [{ kind: 'send', assoc: this.assoc, ppid, stream, unordered, bytes }];
     }
-    if (
-      this.queue.length >= this.cfg.maxBufferedMessages ||
-      this.queuedBytes + bytes.length > this.cfg.maxBufferedBytes
-    ) {
-      return [this.sendFailedEvent(ppid, stream, bytes, 'bufferFull')];
-    }
+    if (!this.hasRoom(bytes)) return [this.sendFailedEvent({ ppid, stream, bytes }, 'bufferFull')];
     this.queue.push({ ppid, stream, unordered, bytes });
     this.queuedBytes += bytes.length;
     return [];
+  }
+
+  private hasRoom(bytes: Uint8Array): boolean {
+    return (
+      this.queue.length < this.cfg.maxBufferedMessages &&
+      this.queuedBytes + bytes.length <= this.cfg.maxBufferedBytes
+    );
   }
 
   private onDelivered(ppid: number, stream: number, unordered: boolean, bytes: Uint8Array): Out {
@@ -285,9 +294,10 @@ export class PoolUserSession {
   }
 
   private dropQueue(reason: 'closed'): Out {
-    const out: Out = this.queue.map((q) => this.sendFailedEvent(q.ppid, q.stream, q.bytes, reason));
+    const out: Out = this.queue.map((q) => this.sendFailedEvent(q, reason));
     this.queue.length = 0;
     this.queuedBytes = 0;
+    this.resends = 0;
     return out;
   }
 
@@ -313,6 +323,7 @@ export class PoolUserSession {
     for (const q of this.queue) out.push({ kind: 'send', assoc, ...q });
     this.queue.length = 0;
     this.queuedBytes = 0;
+    this.resends = 0;
     const event: PoolUserSessionEvent = this.everUp
       ? { kind: 'failoverComplete', pe: pe.id, cookieEchoed }
       : { kind: 'up', pe: pe.id };
@@ -380,20 +391,28 @@ export class PoolUserSession {
     return [...out, ...this.select(now, false)];
   }
 
-  private onSendFailed(
-    now: Instant,
-    assoc: AssociationId,
-    ppid: number,
-    stream: number,
-    bytes: Uint8Array,
-  ): Out {
+  /**
+   * The transport hands back a message of this session's association unacknowledged. It fails the
+   * current association over; the message is sent again on the next PE (`resendOnFailover`), ahead of
+   * those queued since the failure, or else reported to the application.
+   */
+  private onSendFailed(now: Instant, assoc: AssociationId, m: Queued): Out {
     if (assoc !== this.assoc && !this.formerAssocs.has(assoc)) return [];
-    const out: Out = [];
-    // Our own control messages are not the application's to hear about.
-    if (ppid !== CONTROL_CHANNEL_PPID)
-      out.push(this.sendFailedEvent(ppid, stream, bytes, 'associationFailed'));
-    if (assoc === this.assoc) out.push(...this.trigger(now, 'sendFailed', this.cfg.reportUnreachable));
-    return out;
+    const out: Out =
+      assoc === this.assoc ? this.trigger(now, 'sendFailed', this.cfg.reportUnreachable) : [];
+    // Our own control messages are not the application's: the Cookie Echo is sent anew anyway.
+    if (m.ppid === CONTROL_CHANNEL_PPID) return out;
+    if (!this.cfg.resendOnFailover) return [this.sendFailedEvent(m, 'associationFailed'), ...out];
+    return [...out, ...this.resend(m)];
+  }
+
+  /** A message to send again: at once if a new PE is up, else queued after the earlier resends. */
+  private resend(m: Queued): Out {
+    if (this.phase === 'up' && this.assoc !== undefined) return [{ kind: 'send', assoc: this.assoc, ...m }];
+    if (!this.hasRoom(m.bytes)) return [this.sendFailedEvent(m, 'bufferFull')];
+    this.queue.splice(this.resends++, 0, m);
+    this.queuedBytes += m.bytes.length;
+    return [];
   }
 
   private onClose(): Out {

@@ -209,6 +209,7 @@ export class PoolUserNode {
             assoc,
             ppid: event.ppid,
             stream: event.stream,
+            unordered: event.unordered,
             bytes: event.bytes,
           });
         }

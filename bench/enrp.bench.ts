@@ -22,7 +22,7 @@
  *   npm run bench:enrp -- --quick smaller sizes (10,000-PE download, 2,000-PE takeover)
  */
 import { performance } from 'node:perf_hooks';
-import { RegistrarSim } from '../test/helpers/registrar-sim.js';
+import { RegistrarScope } from '../src/testing/index.js';
 import { type Metric, note, report } from './harness.js';
 
 const quick = process.argv.includes('--quick');
@@ -47,7 +47,8 @@ function propagation(): void {
   const registeredAt = new Map<number, number>();
   const seen = new Map<number, number>();
   const delays: number[] = [];
-  const sim = new RegistrarSim({
+  const sim = new RegistrarScope({
+    measure: () => performance.now(),
     seed: 1,
     registrars: 5,
     latencyMs: 1,
@@ -105,7 +106,8 @@ function propagation(): void {
 function download(total: number): void {
   let doneAt: number | undefined;
   let responses = 0;
-  const sim = new RegistrarSim({
+  const sim = new RegistrarScope({
+    measure: () => performance.now(),
     seed: 2,
     registrars: 2,
     latencyMs: 0.05,
@@ -167,7 +169,8 @@ function takeover(total: number): void {
   let adopted = 0;
   let lastAdoptedAt = 0;
   let winnerId = 0;
-  const sim = new RegistrarSim({
+  const sim = new RegistrarScope({
+    measure: () => performance.now(),
     seed: 3,
     registrars: 3,
     latencyMs: 0.05,

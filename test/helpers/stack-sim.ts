@@ -6,9 +6,9 @@
 
 import type { TimerEntry } from '../../src/collections/timer-queue.js';
 import type { NodeInput, NodeOutput } from '../../src/stack/index.js';
-import type { SimTask } from './sim-clock.js';
-import { SimClock } from './sim-clock.js';
-import { addressOf, parseAddress, SimNetwork } from './sim-network.js';
+import type { SimTask } from '../../src/testing/clock.js';
+import { SimClock } from '../../src/testing/clock.js';
+import { addressOf, parseAddress, SimNetwork } from '../../src/testing/network.js';
 
 export interface SimulatedNode<E> {
   handle(input: NodeInput): NodeOutput<E>[];

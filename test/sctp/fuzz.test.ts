@@ -12,8 +12,8 @@ import { ChunkType } from '../../src/sctp/wire/chunk-types.js';
 import { encodeInit } from '../../src/sctp/wire/chunks.js';
 import { writeChecksum } from '../../src/sctp/wire/crc32c.js';
 import { PacketBuilder } from '../../src/sctp/wire/packet.js';
-import { SimClock } from '../helpers/sim-clock.js';
-import { parseAddress, SimNetwork } from '../helpers/sim-network.js';
+import { SimClock } from '../../src/testing/clock.js';
+import { parseAddress, SimNetwork } from '../../src/testing/network.js';
 import { SimSctpNode, testMac } from './sim-node.js';
 
 function conversation(seed: number) {

@@ -6,8 +6,8 @@ import { SeededRandom } from '../../src/base/random.js';
 import type { TimerEntry } from '../../src/collections/timer-queue.js';
 import { SctpEndpoint } from '../../src/sctp/endpoint.js';
 import type { AssocId, EndpointOptions, SctpAction, SctpEvent, SctpInput } from '../../src/sctp/types.js';
-import type { SimClock, SimTask } from '../helpers/sim-clock.js';
-import { addressOf, parseAddress, type SimNetwork } from '../helpers/sim-network.js';
+import type { SimClock, SimTask } from '../../src/testing/clock.js';
+import { addressOf, parseAddress, type SimNetwork } from '../../src/testing/network.js';
 
 /** A deterministic keyed hash standing in for HMAC in tests (not cryptographic). */
 export function testMac(key: Uint8Array, data: Uint8Array): Uint8Array {

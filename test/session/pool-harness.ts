@@ -24,8 +24,8 @@ import {
   type PoolUserSessionEvent,
   SequentialIdAllocator,
 } from '../../src/session/index.js';
+import { SimClock, type SimTask } from '../../src/testing/clock.js';
 import type { PoolElementParameter } from '../../src/wire/index.js';
-import { SimClock, type SimTask } from '../helpers/sim-clock.js';
 import { clientInputOf } from './client-binding.js';
 
 export interface Client<E> {

@@ -1,8 +1,8 @@
 /** Association life cycle on the simulated network: simultaneous open, restart, dead peer, shutdown. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SimClock } from '../helpers/sim-clock.js';
-import { type LinkConditions, SimNetwork } from '../helpers/sim-network.js';
+import { SimClock } from '../../src/testing/clock.js';
+import { type LinkConditions, SimNetwork } from '../../src/testing/network.js';
 import { SimSctpNode } from '../sctp/sim-node.js';
 
 function pair(seed = 1, cond: Partial<LinkConditions> = {}, opts = {}) {

@@ -1,8 +1,8 @@
 /** One listening endpoint (a registrar) with hundreds of peers on a lossy network. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SimClock } from '../helpers/sim-clock.js';
-import { SimNetwork } from '../helpers/sim-network.js';
+import { SimClock } from '../../src/testing/clock.js';
+import { SimNetwork } from '../../src/testing/network.js';
 import { SimSctpNode } from '../sctp/sim-node.js';
 
 test('150 peers associate with one endpoint under 5% loss, exchange messages, stay up for an hour', () => {

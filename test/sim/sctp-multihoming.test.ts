@@ -1,8 +1,8 @@
 /** Multi-homing (RFC 9260 §6.4, §8.2): path monitoring, failover to an alternate path and back. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SimClock } from '../helpers/sim-clock.js';
-import { SimNetwork } from '../helpers/sim-network.js';
+import { SimClock } from '../../src/testing/clock.js';
+import { SimNetwork } from '../../src/testing/network.js';
 import { SimSctpNode } from '../sctp/sim-node.js';
 
 function setup(seed = 1) {

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SeededRandom } from '../../src/base/random.js';
-import { SimClock } from '../helpers/sim-clock.js';
-import { SimNetwork } from '../helpers/sim-network.js';
+import { SimClock } from '../../src/testing/clock.js';
+import { SimNetwork } from '../../src/testing/network.js';
 import { SimSctpNode } from '../sctp/sim-node.js';
 
 function scenario(seed: number): string | undefined {

@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ChunkType } from '../../src/sctp/wire/chunk-types.js';
 import { decodePacket } from '../../src/sctp/wire/packet.js';
-import { SimClock } from '../helpers/sim-clock.js';
-import { SimNetwork } from '../helpers/sim-network.js';
+import { SimClock } from '../../src/testing/clock.js';
+import { SimNetwork } from '../../src/testing/network.js';
 import { SimSctpNode } from '../sctp/sim-node.js';
 
 const MESSAGES = 600;

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SeededRandom } from '../../src/base/random.js';
-import { SimClock } from '../helpers/sim-clock.js';
-import { type LinkConditions, SimNetwork } from '../helpers/sim-network.js';
+import { SimClock } from '../../src/testing/clock.js';
+import { type LinkConditions, SimNetwork } from '../../src/testing/network.js';
 import { SimSctpNode } from '../sctp/sim-node.js';
 
 function message(stream: number, seq: number, size: number): Uint8Array {

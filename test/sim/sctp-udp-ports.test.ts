@@ -1,8 +1,8 @@
 /** The UDP port convention (docs/sctp.md): several components behind one IP address. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SimClock } from '../helpers/sim-clock.js';
-import { SimNetwork } from '../helpers/sim-network.js';
+import { SimClock } from '../../src/testing/clock.js';
+import { SimNetwork } from '../../src/testing/network.js';
 import { SimSctpNode } from '../sctp/sim-node.js';
 
 function host(jitterMs = 0) {

@@ -398,8 +398,7 @@ export class PoolUserSession {
    */
   private onSendFailed(now: Instant, assoc: AssociationId, m: Queued): Out {
     if (assoc !== this.assoc && !this.formerAssocs.has(assoc)) return [];
-    const out: Out =
-      assoc === this.assoc ? this.trigger(now, 'sendFailed', this.cfg.reportUnreachable) : [];
+    const out: Out = assoc === this.assoc ? this.trigger(now, 'sendFailed', this.cfg.reportUnreachable) : [];
     // Our own control messages are not the application's: the Cookie Echo is sent anew anyway.
     if (m.ppid === CONTROL_CHANNEL_PPID) return out;
     if (!this.cfg.resendOnFailover) return [this.sendFailedEvent(m, 'associationFailed'), ...out];

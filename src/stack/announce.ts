@@ -1,4 +1,5 @@
 /** ASAP Server Announces received over UDP multicast, as the registrar hunt wants them. */
+import type { Instant } from '../base/index.js';
 import type { AnnounceInfo } from '../hunt/index.js';
 import { decodeAsap } from '../wire/index.js';
 import type { MulticastChannel } from './node-types.js';
@@ -16,5 +17,15 @@ export function announceFrom(
     registrarId: r.value.registrarId,
     transports: r.value.transports,
     source: { address: from.ip, port: from.port },
+  };
+}
+
+/** The multicast route of a node whose core hunts for a registrar: announces go to the core. */
+export function announceRoute(
+  toCore: (now: Instant, input: { kind: 'announce'; now: Instant; announce: AnnounceInfo }) => void,
+): (now: Instant, channel: MulticastChannel, from: { ip: string; port: number }, bytes: Uint8Array) => void {
+  return (now, channel, from, bytes) => {
+    const announce = announceFrom(channel, from, bytes);
+    if (announce) toCore(now, { kind: 'announce', now, announce });
   };
 }

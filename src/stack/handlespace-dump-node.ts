@@ -4,19 +4,11 @@
  * Table Request (RFC 5353 §3.3-§3.4), follows the M flag with further requests, and ends when the last
  * response arrives. A sans-I/O node like the others: datagrams and ticks in, transmits out.
  */
-import type { Instant, Random } from '../base/index.js';
-import { type AssocId, type EndpointOptions, SctpEndpoint, type SctpEvent } from '../sctp/index.js';
-import {
-  decodeEnrp,
-  type EnrpMessage,
-  type EnrpPoolEntry,
-  encodeEnrp,
-  type IpAddress,
-  type RegistrarId,
-  type ServerInformation,
-} from '../wire/index.js';
-import { type NodeInput, type NodeOutput, PPID_ENRP } from './node-types.js';
-import { SctpHost } from './sctp-host.js';
+import type { AssociationId, Instant, Random } from '../base/index.js';
+import { type EndpointOptions, SctpEndpoint, type SctpEvent } from '../sctp/index.js';
+import type { EnrpMessage, EnrpPoolEntry, IpAddress, RegistrarId, ServerInformation } from '../wire/index.js';
+import type { NodeInput, NodeOutput } from './node-types.js';
+import { type RoutedMessage, Router } from './router.js';
 
 export interface HandlespaceDump {
   readonly registrarId: RegistrarId;
@@ -57,8 +49,8 @@ const EMPTY_PE_CHECKSUM = 0xffff;
 
 export class HandlespaceDumpNode {
   readonly ownId: RegistrarId;
-  private readonly host: SctpHost;
-  private assoc: AssocId | undefined;
+  private readonly router: Router<HandlespaceDumpEvent>;
+  private assoc: AssociationId | undefined;
   private registrarId: RegistrarId = 0;
   private ownChecksum: number | undefined;
   private peers: ServerInformation[] = [];
@@ -70,44 +62,38 @@ export class HandlespaceDumpNode {
   /** A rejected request (the registrar is in its start-up phase) is asked again at this instant. */
   private retryAt: Instant | undefined;
   private listRetry = false;
-  private out: NodeOutput<HandlespaceDumpEvent>[] = [];
   private now: Instant = 0;
 
   constructor(private readonly options: HandlespaceDumpOptions) {
     this.ownId = 1 + (options.random.u32() % 0xfffffffe);
-    this.host = new SctpHost(new SctpEndpoint({ listen: false, ...options.sctp }), {
-      deliver: (now, _assoc, ppid, _stream, bytes) => this.onDeliver(now, ppid, bytes),
-      event: (now, assoc, event) => this.onEvent(now, assoc, event),
-    });
+    this.router = new Router([
+      {
+        endpoint: new SctpEndpoint({ listen: false, ...options.sctp }),
+        message: (now, _assoc, m) => this.onMessage(now, m),
+        event: (_now, assoc, event) => this.onEvent(assoc, event),
+      },
+    ]);
   }
 
   nextDeadline(): Instant | undefined {
-    const d = this.host.endpoint.nextDeadline();
-    if (this.finished) return d;
-    let next = d;
-    for (const t of [this.deadline, this.retryAt])
-      if (t !== undefined && (next === undefined || t < next)) next = t;
-    return next;
+    return this.finished ? this.router.nextDeadline() : this.router.nextDeadline(this.deadline, this.retryAt);
   }
 
   start(now: Instant): NodeOutput<HandlespaceDumpEvent>[] {
     return this.run(now, () => {
       this.deadline = now + (this.options.timeoutMs ?? 10_000);
-      const { assoc, established } = this.host.connect(now, this.options.registrar);
-      this.assoc = assoc;
+      const { id, established } = this.router.connect(now, 0, this.options.registrar);
+      this.assoc = id;
       if (established) this.ask();
     });
   }
 
   handle(input: NodeInput): NodeOutput<HandlespaceDumpEvent>[] {
-    return this.run(input.now, () => {
-      if (input.kind === 'datagram') this.host.datagram(input.now, input.from, input.bytes);
-      else if (input.kind === 'tick') this.onTick(input.now);
-    });
+    this.now = input.now;
+    return this.router.handle(input, { tick: (now) => this.onTick(now) });
   }
 
   private onTick(now: Instant): void {
-    this.host.tick(now);
     if (this.finished) return;
     if (this.deadline !== undefined && now >= this.deadline) {
       this.fail(
@@ -126,11 +112,8 @@ export class HandlespaceDumpNode {
   }
 
   private run(now: Instant, f: () => void): NodeOutput<HandlespaceDumpEvent>[] {
-    this.out = [];
     this.now = now;
-    f();
-    this.host.drain(now, this.out);
-    return this.out;
+    return this.router.run(now, f);
   }
 
   /** Presence first: RSPLIB registrars (and ours) answer tables only to known peers. */
@@ -150,23 +133,22 @@ export class HandlespaceDumpNode {
   }
 
   private send(m: EnrpMessage): void {
-    if (this.assoc !== undefined) this.host.send(this.now, this.assoc, PPID_ENRP, encodeEnrp(m));
+    if (this.assoc !== undefined)
+      this.router.sendMessage(this.now, this.assoc, { protocol: 'enrp', message: m });
   }
 
-  private onEvent(_now: Instant, assoc: AssocId, event: SctpEvent): void {
+  private onEvent(assoc: AssociationId, event: SctpEvent): void {
     if (assoc !== this.assoc) return;
     if (this.finished && (event.kind === 'shutdownComplete' || event.kind === 'lost'))
-      this.out.push({ kind: 'event', event: { kind: 'closed' } });
+      this.router.emit({ kind: 'closed' });
     if (event.kind === 'up') this.ask();
     else if (event.kind === 'lost' && !this.finished)
       this.fail('lost', `association lost (${event.cause.kind})`);
   }
 
-  private onDeliver(now: Instant, ppid: number, bytes: Uint8Array): void {
-    if (ppid !== PPID_ENRP || this.finished) return;
-    const r = decodeEnrp(bytes);
-    if (!r.ok) return;
-    const m = r.value;
+  private onMessage(now: Instant, routed: RoutedMessage): void {
+    if (routed.protocol !== 'enrp' || !routed.result.ok || this.finished) return;
+    const m = routed.result.value;
     this.answerAsPeer(m);
     if (m.kind === 'presence') {
       this.registrarId = m.senderId;
@@ -236,13 +218,13 @@ export class HandlespaceDumpNode {
       peers: this.peers,
       pools: mergePools(this.pools),
     };
-    this.out.push({ kind: 'event', event: { kind: 'done', dump } });
-    if (this.assoc !== undefined) this.host.shutdown(now, this.assoc);
+    this.router.emit({ kind: 'done', dump });
+    if (this.assoc !== undefined) this.router.shutdown(now, this.assoc);
   }
 
   private fail(cause: 'timeout' | 'lost', reason: string): void {
     this.finished = true;
-    this.out.push({ kind: 'event', event: { kind: 'failed', cause, reason } });
+    this.router.emit({ kind: 'failed', cause, reason });
   }
 }
 

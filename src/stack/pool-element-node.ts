@@ -1,9 +1,10 @@
 /**
  * A pool element as one sans-I/O node: the PE core on an ASAP SCTP endpoint (registrar association,
  * takeover Keep Alives) and a service on a data SCTP endpoint (the user transport pool users connect
- * to, with the ASAP control channel on PPID 11). Both endpoints share one UDP socket.
+ * to, with the ASAP control channel on PPID 11). Both endpoints share one UDP socket; the router binds
+ * them.
  */
-import { type AssociationId, earliest, type Instant, type Random } from '../base/index.js';
+import type { AssociationId, Instant, Random } from '../base/index.js';
 import {
   PoolElement,
   type PoolElementAction,
@@ -11,14 +12,12 @@ import {
   type PoolElementEvent,
   type PoolElementInput,
 } from '../element/index.js';
-import type { RegistrarEndpoint } from '../hunt/index.js';
-import { type AssocId, type EndpointOptions, SctpEndpoint, type SctpEvent } from '../sctp/index.js';
+import { type EndpointOptions, SctpEndpoint, type SctpEvent } from '../sctp/index.js';
 import type { PoolElementService, ServiceEvent, ServiceInput, WallClock } from '../services/index.js';
-import { type AsapMessage, decodeAsap, encodeAsap } from '../wire/index.js';
-import { announceFrom } from './announce.js';
-import { EndpointPair } from './endpoint-pair.js';
-import { type MulticastChannel, type NodeInput, type NodeOutput, PPID_ASAP } from './node-types.js';
-import { SctpHost } from './sctp-host.js';
+import type { AsapMessage } from '../wire/index.js';
+import { announceRoute } from './announce.js';
+import { type NodeInput, type NodeOutput, PPID_ASAP } from './node-types.js';
+import { type RoutedMessage, Router } from './router.js';
 
 export type PoolElementNodeEvent =
   | { readonly kind: 'element'; readonly event: PoolElementEvent }
@@ -53,12 +52,7 @@ const STREAM_WINDOW_BYTES = 64 * 1024;
 
 export class PoolElementNode {
   readonly core: PoolElement;
-  private readonly asap: SctpHost;
-  private readonly data: SctpHost;
-  private readonly pair: EndpointPair;
-  private readonly connects = new Map<AssociationId, number>();
-  private readonly refs = new Map<number, AssociationId>();
-  private out: NodeOutput<PoolElementNodeEvent>[] = [];
+  private readonly router: Router<PoolElementNodeEvent>;
   /** Sessions that got a Cookie Echo already: RFC 5352 §3.8 hands only the first to the application. */
   private readonly echoed = new Set<AssociationId>();
   /** Streaming sessions (they answered a `writable`): offered room again as their queue drains. */
@@ -69,114 +63,85 @@ export class PoolElementNode {
     readonly service: PoolElementService,
   ) {
     this.core = new PoolElement(options.element, options.random);
-    this.asap = new SctpHost(new SctpEndpoint({ listen: true, ...options.asap }), {
-      deliver: (now, assoc, ppid, _s, bytes) =>
-        this.onAsapDeliver(now, EndpointPair.id(ASAP, assoc), ppid, bytes),
-      event: (now, assoc, event) => this.onAsapEvent(now, EndpointPair.id(ASAP, assoc), event),
-    });
-    this.data = new SctpHost(new SctpEndpoint({ listen: true, ...options.data }), {
-      deliver: (now, assoc, ppid, stream, bytes) => this.onDataDeliver(now, assoc, ppid, stream, bytes),
-      event: (now, assoc, event) => this.onDataEvent(now, assoc, event),
-    });
-    this.pair = new EndpointPair([this.asap, this.data]);
+    this.router = new Router([
+      {
+        endpoint: new SctpEndpoint({ listen: true, ...options.asap }),
+        decodes: [PPID_ASAP],
+        message: (now, assoc, m) => {
+          if (m.protocol === 'asap' && m.result.ok)
+            this.toCore(now, { kind: 'received', now, assoc, message: m.result.value });
+        },
+        event: (now, assoc, event, ref) => this.onAsapEvent(now, assoc, event, ref),
+      },
+      {
+        endpoint: new SctpEndpoint({ listen: true, ...options.data }),
+        decodes: [PPID_ASAP],
+        message: (now, session, m) => this.onDataMessage(now, session, m),
+        event: (now, session, event) => this.onDataEvent(now, session, event),
+      },
+    ]);
   }
 
   /** The SCTP port pool users connect to (the user transport). */
   get dataPort(): number {
-    return this.data.endpoint.cfg.port;
+    return this.router.endpoint(DATA).cfg.port;
   }
 
   get asapPort(): number {
-    return this.asap.endpoint.cfg.port;
+    return this.router.endpoint(ASAP).cfg.port;
   }
 
   nextDeadline(): Instant | undefined {
-    return earliest(this.core.nextDeadline(), this.pair.nextDeadline(), this.service.nextDeadline());
+    return this.router.nextDeadline(this.core.nextDeadline(), this.service.nextDeadline());
   }
 
   /** Application requests: register, update policy or transport, deregister. */
   request(r: PoolElementRequest): NodeOutput<PoolElementNodeEvent>[] {
-    return this.run(r.now, () => this.apply(r.now, this.core.handle(r)));
+    return this.router.run(r.now, () => this.toCore(r.now, r));
   }
 
   /** Ends every session (the service closes them); call after deregistering, before closing sockets. */
   shutdownSessions(now: Instant): NodeOutput<PoolElementNodeEvent>[] {
-    return this.run(now, () => this.serve(now, { kind: 'shutdown', now }));
+    return this.router.run(now, () => this.serve(now, { kind: 'shutdown', now }));
   }
 
   handle(input: NodeInput): NodeOutput<PoolElementNodeEvent>[] {
-    return this.run(input.now, () => {
-      const now = input.now;
-      if (input.kind === 'datagram') this.pair.hostFor(input.bytes).datagram(now, input.from, input.bytes);
-      else if (input.kind === 'multicast') this.onAnnounce(now, input.from, input.bytes, input.channel);
-      else {
-        this.pair.tick(now);
-        this.apply(now, this.core.handle({ kind: 'tick', now }));
+    return this.router.handle(input, {
+      multicast: announceRoute((now, input) => this.toCore(now, input)),
+      tick: (now) => {
+        this.toCore(now, { kind: 'tick', now });
         this.serve(now, { kind: 'tick', now });
-      }
-      this.offerRoom(now);
+      },
+      after: (now) => this.offerRoom(now),
     });
   }
 
-  private run(now: Instant, f: () => void): NodeOutput<PoolElementNodeEvent>[] {
-    this.out = [];
-    f();
-    this.pair.drain(now, this.out);
-    return this.out;
-  }
-
-  private onAnnounce(
-    now: Instant,
-    from: { ip: string; port: number },
-    bytes: Uint8Array,
-    channel: MulticastChannel,
-  ): void {
-    const announce = announceFrom(channel, from, bytes);
-    if (announce) this.apply(now, this.core.handle({ kind: 'announce', now, announce }));
-  }
-
-  private onAsapDeliver(now: Instant, assoc: AssociationId, ppid: number, bytes: Uint8Array): void {
-    if (ppid !== PPID_ASAP) return;
-    const r = decodeAsap(bytes);
-    if (r.ok) this.apply(now, this.core.handle({ kind: 'received', now, assoc, message: r.value }));
-  }
-
-  private onAsapEvent(now: Instant, assoc: AssociationId, event: SctpEvent): void {
-    this.out.push({ kind: 'event', event: { kind: 'association', role: 'asap', assoc, event } });
-    const ref = this.connects.get(assoc);
+  private onAsapEvent(now: Instant, assoc: AssociationId, event: SctpEvent, ref: number | undefined): void {
+    this.router.emit({ kind: 'association', role: 'asap', assoc, event });
     if (event.kind === 'up' && ref !== undefined) {
-      this.connects.delete(assoc);
-      this.apply(now, this.core.handle({ kind: 'connected', now, ref, assoc }));
+      this.toCore(now, { kind: 'connected', now, ref, assoc });
     } else if (event.kind === 'lost' || event.kind === 'shutdownComplete') {
-      if (ref !== undefined) {
-        this.connects.delete(assoc);
-        this.refs.delete(ref);
-        this.apply(now, this.core.handle({ kind: 'connectFailed', now, ref }));
-      } else {
-        this.apply(now, this.core.handle({ kind: 'assocLost', now, assoc }));
+      if (ref !== undefined) this.toCore(now, { kind: 'connectFailed', now, ref });
+      else this.toCore(now, { kind: 'assocLost', now, assoc });
+    }
+  }
+
+  private onDataMessage(now: Instant, session: AssociationId, m: RoutedMessage): void {
+    if (m.protocol === 'raw') {
+      this.serve(now, { kind: 'message', now, session, ppid: m.ppid, stream: m.stream, bytes: m.bytes });
+    } else if (m.protocol === 'asap' && m.result.ok) {
+      const message = m.result.value;
+      if (message.kind === 'cookieEcho' && !this.echoed.has(session)) {
+        this.echoed.add(session);
+        this.serve(now, { kind: 'cookieEcho', now, session, cookie: message.cookie });
+      } else if (message.kind === 'businessCard') {
+        this.router.emit({ kind: 'businessCard', session, message });
       }
     }
   }
 
-  private onDataDeliver(now: Instant, assoc: AssocId, ppid: number, stream: number, bytes: Uint8Array): void {
-    const session = EndpointPair.id(DATA, assoc);
-    if (ppid !== PPID_ASAP) {
-      this.serve(now, { kind: 'message', now, session, ppid, stream, bytes });
-      return;
-    }
-    const r = decodeAsap(bytes);
-    if (!r.ok) return;
-    if (r.value.kind === 'cookieEcho' && !this.echoed.has(session)) {
-      this.echoed.add(session);
-      this.serve(now, { kind: 'cookieEcho', now, session, cookie: r.value.cookie });
-    } else if (r.value.kind === 'businessCard') {
-      this.out.push({ kind: 'event', event: { kind: 'businessCard', session, message: r.value } });
-    }
-  }
-
-  private onDataEvent(now: Instant, assoc: AssocId, event: SctpEvent): void {
-    const session = EndpointPair.id(DATA, assoc);
-    this.out.push({ kind: 'event', event: { kind: 'association', role: 'data', assoc: session, event } });
+  private onDataEvent(now: Instant, session: AssociationId, event: SctpEvent): void {
+    this.router.emit({ kind: 'association', role: 'data', assoc: session, event });
     if (event.kind === 'up') {
       const wallClock = this.options.wallClock?.();
       this.serve(now, { kind: 'sessionUp', now, session, ...(wallClock ? { wallClock } : {}) });
@@ -198,23 +163,25 @@ export class PoolElementNode {
     if (input.kind === 'writable' && !actions.some((a) => a.kind === 'send'))
       this.streaming.delete(input.session);
     for (const a of actions) {
-      const assoc = Math.floor(('session' in a ? a.session : 0) / 2);
       switch (a.kind) {
         case 'send':
           this.streaming.add(a.session);
-          this.data.send(now, assoc, a.ppid, a.bytes, a.stream);
+          this.router.send(now, a.session, a.ppid, a.bytes, a.stream);
           break;
         case 'sendCookie':
-          this.data.send(now, assoc, PPID_ASAP, encodeAsap({ kind: 'cookie', cookie: a.cookie }));
+          this.router.sendMessage(now, a.session, {
+            protocol: 'asap',
+            message: { kind: 'cookie', cookie: a.cookie },
+          });
           break;
         case 'close':
-          this.data.shutdown(now, assoc);
+          this.router.shutdown(now, a.session);
           break;
         case 'abort':
-          this.data.abort(now, assoc, a.reason);
+          this.router.abort(now, a.session, a.reason);
           break;
         case 'notify':
-          this.out.push({ kind: 'event', event: { kind: 'service', event: a.event } });
+          this.router.emit({ kind: 'service', event: a.event });
           break;
       }
     }
@@ -223,7 +190,7 @@ export class PoolElementNode {
   /** Flow control for streaming services: offer room when a session's send queue has drained. */
   private offerRoom(now: Instant): void {
     for (const session of this.streaming) {
-      const status = this.data.endpoint.status(Math.floor(session / 2));
+      const status = this.router.endpoint(DATA).status(this.router.resolve(session).assoc);
       if (status === undefined) {
         this.streaming.delete(session);
         continue;
@@ -234,39 +201,32 @@ export class PoolElementNode {
     }
   }
 
-  private apply(now: Instant, actions: readonly PoolElementAction[]): void {
-    for (const a of actions) {
-      switch (a.kind) {
-        case 'connect':
-          this.connect(now, a.ref, a.to);
-          break;
-        case 'cancel': {
-          const assoc = this.refs.get(a.ref);
-          this.refs.delete(a.ref);
-          if (assoc !== undefined) {
-            this.connects.delete(assoc);
-            this.asap.abort(now, Math.floor(assoc / 2), 'registrar hunt: not needed');
-          }
-          break;
-        }
-        case 'send':
-          this.asap.send(now, Math.floor(a.assoc / 2), PPID_ASAP, encodeAsap(a.message));
-          break;
-        case 'close':
-          this.asap.shutdown(now, Math.floor(a.assoc / 2));
-          break;
-        case 'notify':
-          this.out.push({ kind: 'event', event: { kind: 'element', event: a.event } });
-          break;
-      }
-    }
+  private toCore(now: Instant, input: PoolElementInput): void {
+    for (const a of this.core.handle(input)) this.apply(now, a);
   }
 
-  private connect(now: Instant, ref: number, to: RegistrarEndpoint): void {
-    const { assoc, established } = this.asap.connect(now, { addresses: to.addresses, port: to.port });
-    const id = EndpointPair.id(ASAP, assoc);
-    this.refs.set(ref, id);
-    if (established) this.apply(now, this.core.handle({ kind: 'connected', now, ref, assoc: id }));
-    else this.connects.set(id, ref);
+  private apply(now: Instant, a: PoolElementAction): void {
+    switch (a.kind) {
+      case 'connect': {
+        const peer = { addresses: a.to.addresses, port: a.to.port };
+        const { id, established } = this.router.connect(now, ASAP, peer, a.ref);
+        if (established) this.toCore(now, { kind: 'connected', now, ref: a.ref, assoc: id });
+        break;
+      }
+      case 'cancel': {
+        const assoc = this.router.connects.cancel(a.ref);
+        if (assoc !== undefined) this.router.abort(now, assoc, 'registrar hunt: not needed');
+        break;
+      }
+      case 'send':
+        this.router.sendMessage(now, a.assoc, { protocol: 'asap', message: a.message });
+        break;
+      case 'close':
+        this.router.shutdown(now, a.assoc);
+        break;
+      case 'notify':
+        this.router.emit({ kind: 'element', event: a.event });
+        break;
+    }
   }
 }

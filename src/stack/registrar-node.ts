@@ -1,36 +1,18 @@
 /**
  * A registrar process as one sans-I/O node: its ASAP and ENRP SCTP endpoints (two SCTP ports carried
- * by one UDP socket) bound to the registrar core. Decodes by endpoint and PPID, answers a wrong PPID
- * with an ABORT (as RSPLIB does), maps association events and connect references, and encodes what
- * the core sends. The core is typed structurally so that any registrar core with this contract fits.
+ * by one UDP socket) bound to the registrar core by the router. Answers a wrong PPID with an ABORT (as
+ * RSPLIB does) and maps association events and the core's actions. The core is typed structurally so
+ * that any registrar core with this contract fits.
  */
 import type { AssociationId, Instant } from '../base/index.js';
 import type { RegistrarAction, RegistrarInput, RegistrarProtocol } from '../registrar/index.js';
-import { type AssocId, type EndpointOptions, SctpEndpoint, type SctpEvent } from '../sctp/index.js';
-import {
-  type AsapMessage,
-  decodeAsap,
-  decodeEnrp,
-  type EnrpMessage,
-  encodeAsap,
-  encodeEnrp,
-  type IpAddress,
-} from '../wire/index.js';
-import { EndpointPair } from './endpoint-pair.js';
-import {
-  type MulticastChannel,
-  type NodeInput,
-  type NodeOutput,
-  PPID_ASAP,
-  PPID_ENRP,
-} from './node-types.js';
-import { SctpHost } from './sctp-host.js';
+import { type EndpointOptions, SctpEndpoint, type SctpEvent } from '../sctp/index.js';
+import { type AsapMessage, decodeEnrp, type EnrpMessage } from '../wire/index.js';
+import type { MulticastChannel, NodeInput, NodeOutput } from './node-types.js';
+import { type Core, type OutgoingMessage, type RoutedMessage, Router } from './router.js';
 
 /** What the node needs of a registrar core: the contract of src/registrar's Registrar. */
-export interface RegistrarCore {
-  handle(input: RegistrarInput): readonly RegistrarAction[];
-  nextDeadline(): Instant | undefined;
-}
+export type RegistrarCore = Core<RegistrarInput, RegistrarAction>;
 
 type AssociationPeerInfo = Extract<RegistrarInput, { kind: 'assocUp' }>['peer'];
 
@@ -56,182 +38,130 @@ export interface RegistrarNodeOptions {
   readonly enrp?: EndpointOptions;
 }
 
-interface Side {
-  readonly protocol: RegistrarProtocol;
-  readonly index: 0 | 1;
-  readonly host: SctpHost;
-  readonly ppid: number;
-}
-
-const nodeId = (side: Side, assoc: AssocId): AssociationId => EndpointPair.id(side.index, assoc);
+const PROTOCOLS: readonly RegistrarProtocol[] = ['asap', 'enrp'];
 
 export class RegistrarNode {
-  private readonly sides: Side[] = [];
-  private readonly pair: EndpointPair;
-  private readonly pendingConnects = new Map<AssociationId, number>();
-  private out: NodeOutput<RegistrarNodeEvent>[] = [];
+  private readonly router: Router<RegistrarNodeEvent>;
 
   constructor(
     readonly core: RegistrarCore,
     options: RegistrarNodeOptions,
   ) {
-    const asap = this.side('asap', 0, new SctpEndpoint({ listen: true, ...options.asap }));
-    this.sides.push(asap);
-    if (options.enrp) {
-      const enrp = this.side('enrp', 1, new SctpEndpoint({ listen: true, ...options.enrp }));
-      this.sides.push(enrp);
-      this.pair = new EndpointPair([asap.host, enrp.host]);
-    } else {
-      this.pair = new EndpointPair([asap.host]);
-    }
+    const sides = options.enrp ? [options.asap, options.enrp] : [options.asap];
+    this.router = new Router(
+      sides.map((o, index) => ({
+        endpoint: new SctpEndpoint({ listen: true, ...o }),
+        message: (now: Instant, id: AssociationId, m: RoutedMessage) => this.onMessage(now, index, id, m),
+        event: (now: Instant, id: AssociationId, e: SctpEvent, ref: number | undefined) =>
+          this.onEvent(now, index, id, e, ref),
+      })),
+      true,
+    );
   }
 
   get asapEndpoint(): SctpEndpoint {
-    return this.sides[0]!.host.endpoint;
+    return this.router.endpoint(0);
   }
 
   get enrpEndpoint(): SctpEndpoint | undefined {
-    return this.sides[1]?.host.endpoint;
+    return this.router.endpointCount > 1 ? this.router.endpoint(1) : undefined;
   }
 
   nextDeadline(): Instant | undefined {
-    const core = this.core.nextDeadline();
-    const sctp = this.pair.nextDeadline();
-    return core === undefined ? sctp : sctp === undefined ? core : Math.min(core, sctp);
+    return this.router.nextDeadline(this.core.nextDeadline());
   }
 
   /** Starts the core (e.g. its ENRP start-up phase) with a core-specific input. */
   input(
     input: RegistrarInput | { readonly kind: string; readonly now: Instant },
   ): NodeOutput<RegistrarNodeEvent>[] {
-    this.out = [];
-    this.apply(input.now, this.core.handle(input as RegistrarInput));
-    this.pair.drain(input.now, this.out);
-    return this.out;
+    return this.router.run(input.now, () => this.toCore(input.now, input as RegistrarInput));
   }
 
   /** Graceful end: SHUTDOWN on every association of both endpoints (their PEs, PUs and peers learn at once). */
   shutdownAll(now: Instant): NodeOutput<RegistrarNodeEvent>[] {
-    this.out = [];
-    for (const s of this.sides)
-      for (const assoc of s.host.endpoint.associations()) s.host.shutdown(now, assoc);
-    this.pair.drain(now, this.out);
-    return this.out;
+    return this.router.run(now, () => this.router.shutdownAll(now));
   }
 
   /** Associations not yet closed, on both endpoints. */
   get associationCount(): number {
-    return this.sides.reduce((n, s) => n + s.host.endpoint.associationCount, 0);
+    let n = 0;
+    for (let i = 0; i < this.router.endpointCount; i++) n += this.router.endpoint(i).associationCount;
+    return n;
   }
 
   handle(input: NodeInput): NodeOutput<RegistrarNodeEvent>[] {
-    this.out = [];
-    const now = input.now;
-    if (input.kind === 'datagram') {
-      this.pair.hostFor(input.bytes).datagram(now, input.from, input.bytes);
-    } else if (input.kind === 'multicast') {
-      this.onMulticast(now, input.channel, input.from, input.bytes);
-    } else {
-      this.pair.tick(now);
-      this.apply(now, this.core.handle({ kind: 'tick', now }));
-    }
-    this.pair.drain(now, this.out);
-    return this.out;
+    return this.router.handle(input, {
+      multicast: (now, channel, from, bytes) => this.onMulticast(now, channel, from, bytes),
+      tick: (now) => this.toCore(now, { kind: 'tick', now }),
+    });
   }
 
-  private side(protocol: RegistrarProtocol, index: 0 | 1, endpoint: SctpEndpoint): Side {
-    const ppid = protocol === 'asap' ? PPID_ASAP : PPID_ENRP;
-    const side: Side = {
-      protocol,
-      index,
-      ppid,
-      host: new SctpHost(endpoint, {
-        deliver: (now, assoc, p, _stream, bytes) => this.onDeliver(now, side, assoc, p, bytes),
-        event: (now, assoc, event) => this.onEvent(now, side, assoc, event),
-      }),
-    };
-    return side;
-  }
-
-  private onDeliver(now: Instant, side: Side, assoc: AssocId, ppid: number, bytes: Uint8Array): void {
-    const id = nodeId(side, assoc);
-    if (ppid !== side.ppid) {
+  private onMessage(now: Instant, index: number, id: AssociationId, m: RoutedMessage): void {
+    const protocol = PROTOCOLS[index]!;
+    if (m.protocol !== protocol) {
       // RSPLIB aborts an association that carries the other protocol's PPID (D-errors.json, 41020).
-      this.out.push({
-        kind: 'event',
-        event: { kind: 'wrongPpid', protocol: side.protocol, assoc: id, ppid },
-      });
-      side.host.abort(now, assoc, `PPID ${ppid} on the ${side.protocol.toUpperCase()} endpoint`);
+      this.router.emit({ kind: 'wrongPpid', protocol, assoc: id, ppid: m.ppid });
+      this.router.abort(now, id, `PPID ${m.ppid} on the ${protocol.toUpperCase()} endpoint`);
       return;
     }
-    const srttMs = side.host.srttMs(assoc);
-    const base = { now, assoc: id, ...(srttMs === undefined ? {} : { srttMs }) };
-    let input: RegistrarInput;
-    if (side.protocol === 'asap') {
-      const r = decodeAsap(bytes);
-      input = r.ok
-        ? { kind: 'received', protocol: 'asap', message: r.value, ...base }
-        : { kind: 'malformed', now, assoc: id, protocol: 'asap', error: r.error };
-    } else {
-      const r = decodeEnrp(bytes);
-      input = r.ok
-        ? { kind: 'received', protocol: 'enrp', message: r.value, ...base }
-        : { kind: 'malformed', now, assoc: id, protocol: 'enrp', error: r.error };
+    if (!m.result.ok) {
+      this.toCore(now, { kind: 'malformed', now, assoc: id, protocol, error: m.result.error });
+      return;
     }
-    this.apply(now, this.core.handle(input));
+    const srttMs = this.router.srttMs(id);
+    const base = { now, assoc: id, ...(srttMs === undefined ? {} : { srttMs }) };
+    this.toCore(
+      now,
+      m.protocol === 'asap'
+        ? { kind: 'received', protocol: 'asap', message: m.result.value, ...base }
+        : { kind: 'received', protocol: 'enrp', message: m.result.value, ...base },
+    );
   }
 
-  private onEvent(now: Instant, side: Side, assoc: AssocId, event: SctpEvent): void {
-    const id = nodeId(side, assoc);
-    this.out.push({
-      kind: 'event',
-      event: { kind: 'association', protocol: side.protocol, assoc: id, event },
-    });
+  private onEvent(
+    now: Instant,
+    index: number,
+    id: AssociationId,
+    event: SctpEvent,
+    ref: number | undefined,
+  ): void {
+    const protocol = PROTOCOLS[index]!;
+    this.router.emit({ kind: 'association', protocol, assoc: id, event });
     switch (event.kind) {
       case 'up':
-        this.up(now, side, id, { addresses: event.peerAddresses, port: event.peerPort });
+        this.up(now, protocol, id, { addresses: event.peerAddresses, port: event.peerPort }, ref);
         break;
       case 'restart':
         // The peer restarted: what was registered over the old incarnation is gone.
-        this.apply(now, this.core.handle({ kind: 'assocLost', now, assoc: id }));
-        this.up(now, side, id, this.peerOf(side, assoc));
+        this.toCore(now, { kind: 'assocLost', now, assoc: id });
+        this.up(now, protocol, id, this.router.peerOf(id), this.router.connects.settle(id));
         break;
       case 'lost':
       case 'shutdownComplete':
-        this.down(now, id);
+        if (ref !== undefined) this.toCore(now, { kind: 'connectFailed', now, ref });
+        else this.toCore(now, { kind: 'assocLost', now, assoc: id });
         break;
       default:
         break;
     }
   }
 
-  private up(now: Instant, side: Side, id: AssociationId, peer: AssociationPeerInfo): void {
-    const ref = this.pendingConnects.get(id);
-    this.pendingConnects.delete(id);
-    const input: RegistrarInput = {
+  private up(
+    now: Instant,
+    protocol: RegistrarProtocol,
+    id: AssociationId,
+    peer: AssociationPeerInfo,
+    ref: number | undefined,
+  ): void {
+    this.toCore(now, {
       kind: 'assocUp',
       now,
       assoc: id,
-      protocol: side.protocol,
+      protocol,
       peer,
       ...(ref === undefined ? {} : { ref }),
-    };
-    this.apply(now, this.core.handle(input));
-  }
-
-  private down(now: Instant, id: AssociationId): void {
-    const ref = this.pendingConnects.get(id);
-    if (ref !== undefined) {
-      this.pendingConnects.delete(id);
-      this.apply(now, this.core.handle({ kind: 'connectFailed', now, ref }));
-    } else {
-      this.apply(now, this.core.handle({ kind: 'assocLost', now, assoc: id }));
-    }
-  }
-
-  private peerOf(side: Side, assoc: AssocId): AssociationPeerInfo {
-    const s = side.host.endpoint.status(assoc);
-    return { addresses: s?.peerAddresses ?? [], port: s?.peerPort ?? 0 };
+    });
   }
 
   private onMulticast(
@@ -243,77 +173,53 @@ export class RegistrarNode {
     if (channel !== 'enrpPresence') return;
     const r = decodeEnrp(bytes);
     if (!r.ok) return; // a multicast datagram has nobody to answer
-    const input: RegistrarInput = {
-      kind: 'multicastReceived',
-      now,
-      from: { address: from.ip, port: from.port },
-      message: r.value,
-    };
-    this.apply(now, this.core.handle(input));
+    const source = { address: from.ip, port: from.port };
+    this.toCore(now, { kind: 'multicastReceived', now, from: source, message: r.value });
   }
 
-  private apply(now: Instant, actions: readonly RegistrarAction[]): void {
-    for (const a of actions) {
+  private toCore(now: Instant, input: RegistrarInput): void {
+    for (const a of this.core.handle(input)) {
       switch (a.kind) {
         case 'send':
-          this.send(now, a.assoc, a.protocol, a.message);
+          this.router.sendMessage(now, a.assoc, outgoing(a.protocol, a.message));
           break;
         case 'connect':
           this.connect(now, a.ref, a.protocol, a.to);
           break;
         case 'abort':
-          this.withSide(a.assoc, (s, assoc) => s.host.abort(now, assoc, a.reason));
+          this.router.abort(now, a.assoc, a.reason);
           break;
         case 'close':
-          this.withSide(a.assoc, (s, assoc) => s.host.shutdown(now, assoc));
+          this.router.shutdown(now, a.assoc);
           break;
         case 'multicast':
-          this.out.push({
-            kind: 'multicast',
-            channel: a.protocol === 'asap' ? 'asapAnnounce' : 'enrpPresence',
-            bytes:
-              a.protocol === 'asap'
-                ? encodeAsap(a.message as AsapMessage)
-                : encodeEnrp(a.message as EnrpMessage),
-          });
+          this.router.multicast(
+            a.protocol === 'asap' ? 'asapAnnounce' : 'enrpPresence',
+            outgoing(a.protocol, a.message),
+          );
           break;
         case 'notify':
-          this.out.push({ kind: 'event', event: { kind: 'core', event: a.event } });
+          this.router.emit({ kind: 'core', event: a.event });
           break;
       }
     }
   }
 
-  private send(
-    now: Instant,
-    id: AssociationId,
-    protocol: RegistrarProtocol,
-    message: AsapMessage | EnrpMessage,
-  ): void {
-    const bytes =
-      protocol === 'asap' ? encodeAsap(message as AsapMessage) : encodeEnrp(message as EnrpMessage);
-    this.withSide(id, (s, assoc) =>
-      s.host.send(now, assoc, protocol === 'asap' ? PPID_ASAP : PPID_ENRP, bytes),
-    );
-  }
-
-  private connect(
-    now: Instant,
-    ref: number,
-    protocol: RegistrarProtocol,
-    to: { readonly addresses: readonly IpAddress[]; readonly port: number },
-  ): void {
+  private connect(now: Instant, ref: number, protocol: RegistrarProtocol, to: AssociationPeerInfo): void {
     // Takeover Keep Alives (ASAP) leave from the ASAP endpoint; peer associations from the ENRP one.
-    const side = protocol === 'enrp' && this.sides[1] ? this.sides[1] : this.sides[0]!;
-    const { assoc, established } = side.host.connect(now, { addresses: to.addresses, port: to.port });
-    const id = nodeId(side, assoc);
-    this.pendingConnects.set(id, ref);
-    if (established) this.up(now, side, id, this.peerOf(side, assoc));
+    const index = protocol === 'enrp' && this.router.endpointCount > 1 ? 1 : 0;
+    const { id, established } = this.router.connect(
+      now,
+      index,
+      { addresses: to.addresses, port: to.port },
+      ref,
+    );
+    if (established) this.up(now, PROTOCOLS[index]!, id, this.router.peerOf(id), ref);
   }
+}
 
-  private withSide(id: AssociationId, f: (side: Side, assoc: AssocId) => void): void {
-    const r = this.pair.resolve(id);
-    const side = r && this.sides[r.index];
-    if (r && side) f(side, r.assoc);
-  }
+function outgoing(protocol: RegistrarProtocol, message: AsapMessage | EnrpMessage): OutgoingMessage {
+  return protocol === 'asap'
+    ? { protocol, message: message as AsapMessage }
+    : { protocol, message: message as EnrpMessage };
 }

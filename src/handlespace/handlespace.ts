@@ -11,7 +11,7 @@
  * - timers: keyed tree ordered by (deadline, uid): one pending timer per PE, `nextTimer()` / `popDueTimers(now)`.
  *
  * Trees share typed-array node stores. Every operation is O(log n) in the handlespace and pool sizes (bulk
- * operations O(m log n) for m PEs affected). The same class is the pool user's cache.
+ * operations O(m log n) for m PEs affected).
  */
 import { assert } from '../base/assert.js';
 import type { Random } from '../base/random.js';
@@ -33,14 +33,14 @@ import { ConnectionIndex } from './connection-index.js';
 import { DEFAULT_TRANSPORT_MISMATCH_CAUSE } from './defaults.js';
 import { type HandleTableExtract, type HandleTablePosition, handleTablePosition } from './handle-table.js';
 import { OwnershipIndex } from './ownership-index.js';
-import { PoolElementNode, transportUseOf } from './pool.js';
+import { type Pool, PoolElementNode, transportUseOf } from './pool.js';
 import type { PoolElementEntry, PoolElementTimerKind, PoolInfo, TimerEvent } from './pool-element-entry.js';
 import { PoolIndex } from './pool-index.js';
 import { poolHash, poolKey } from './pool-key.js';
 import type { PoolElementRegistration, RegistrationError, RegistrationOutcome } from './registration.js';
 
 export interface HandlespaceOptions {
-  /** This registrar's id: `ownChecksum` covers the PEs it owns. 0 (default) for a pool user's cache. */
+  /** This registrar's id: `ownChecksum` covers the PEs it owns. 0 (default) when it owns none. */
   readonly ownRegistrarId?: RegistrarId;
   /** Cause for a transport protocol mismatch: RSPLIB's 0x100a (default) or RFC 5354's 0x0007. */
   readonly transportMismatchCause?: number;
@@ -95,76 +95,87 @@ export class Handlespace {
    * notes §3.4): policy type, transport protocol and control-channel use must equal the pool's.
    */
   register(req: PoolElementRegistration): Result<RegistrationOutcome, RegistrationError> {
-    const { poolHandle, element, now } = req;
+    const { poolHandle, element } = req;
+    const pool = this.pools.get(poolHandle);
+    const invalid = this.checkRegistration(poolHandle, pool, element);
+    if (invalid !== undefined) return err(invalid);
+    const existing = pool?.elements.get(element.id);
+    if (existing !== undefined) return ok(this.update(existing, req));
+    return ok(this.add(pool ?? this.pools.create(poolHandle, element), req));
+  }
+
+  /** Identifier and handle limits, then pool consistency (policy, transport, control channel). */
+  private checkRegistration(
+    poolHandle: PoolHandle,
+    pool: Pool | undefined,
+    element: PoolElementParameter,
+  ): RegistrationError | undefined {
     const id = element.id;
     if (!Number.isInteger(id) || id <= 0 || id > 0xffffffff) {
-      return err({ kind: 'invalidIdentifier', cause: ErrorCause.RsplibInvalidId });
+      return { kind: 'invalidIdentifier', cause: ErrorCause.RsplibInvalidId };
     }
     if (poolHandle.length === 0 || poolHandle.length > this.maxPoolHandleLength) {
-      return err({ kind: 'invalidPoolHandle', cause: ErrorCause.RsplibInvalidPoolHandle });
+      return { kind: 'invalidPoolHandle', cause: ErrorCause.RsplibInvalidPoolHandle };
     }
+    if (pool === undefined) return undefined;
     const transport = element.userTransport;
-    const use = transportUseOf(transport);
-    const policy = element.policy;
-    let pool = this.pools.get(poolHandle);
-    if (pool !== undefined) {
-      if (pool.policyName !== policy.name) {
-        return err({ kind: 'inconsistentPolicy', cause: ErrorCause.InconsistentPoolingPolicy });
-      }
-      if (pool.transportKind !== transport.kind) {
-        return err({ kind: 'inconsistentTransport', cause: this.transportMismatchCause });
-      }
-      if (pool.transportUse !== use) {
-        return err({
-          kind: 'inconsistentControlChannel',
-          cause: ErrorCause.InconsistentDataControlConfiguration,
-        });
-      }
+    if (pool.policyName !== element.policy.name) {
+      return { kind: 'inconsistentPolicy', cause: ErrorCause.InconsistentPoolingPolicy };
     }
-    const distanceMs = req.distanceMs ?? ('distance' in policy ? policy.distance : 0);
-    const connection = req.connection;
-    const existing = pool?.elements.get(id);
-    if (existing !== undefined) {
-      const previousOwner = existing.homeRegistrarId;
-      if (previousOwner !== element.homeRegistrarId) this.changeOwner(existing, element.homeRegistrarId);
-      if (existing.connection !== connection) {
-        this.connections.unlink(existing);
-        existing.connection = connection;
-        this.connections.link(existing);
-      }
-      existing.registrationLife = element.registrationLife;
-      existing.userTransport = transport;
-      existing.asapTransport = element.asapTransport;
-      existing.policy = policy;
-      existing.distanceMs = distanceMs;
-      existing.degradation = 0;
-      existing.lastUpdate = now;
-      existing.marked = false;
-      existing.pool.update(existing);
-      return ok({ kind: 'updated', element: existing, previousOwner });
+    if (pool.transportKind !== transport.kind) {
+      return { kind: 'inconsistentTransport', cause: this.transportMismatchCause };
     }
-    if (pool === undefined) pool = this.pools.create(poolHandle, element);
+    if (pool.transportUse !== transportUseOf(transport)) {
+      return { kind: 'inconsistentControlChannel', cause: ErrorCause.InconsistentDataControlConfiguration };
+    }
+    return undefined;
+  }
+
+  /** Re-registration: updates the PE in place and resets its degradation counter. */
+  private update(existing: Node, req: PoolElementRegistration): RegistrationOutcome {
+    const { element, now } = req;
+    const previousOwner = existing.homeRegistrarId;
+    if (previousOwner !== element.homeRegistrarId) this.changeOwner(existing, element.homeRegistrarId);
+    if (existing.connection !== req.connection) {
+      this.connections.unlink(existing);
+      existing.connection = req.connection;
+      this.connections.link(existing);
+    }
+    existing.registrationLife = element.registrationLife;
+    existing.userTransport = element.userTransport;
+    existing.asapTransport = element.asapTransport;
+    existing.policy = element.policy;
+    existing.distanceMs = distanceOf(req);
+    existing.degradation = 0;
+    existing.lastUpdate = now;
+    existing.marked = false;
+    existing.pool.update(existing);
+    return { kind: 'updated', element: existing, previousOwner };
+  }
+
+  private add(pool: Pool, req: PoolElementRegistration): RegistrationOutcome {
+    const { element, now } = req;
     const node = new PoolElementNode(
       pool,
-      id,
+      element.id,
       this.nextUid++,
-      pool.checksumPartOf(id),
+      pool.checksumPartOf(element.id),
       element.homeRegistrarId,
       element.registrationLife,
-      transport,
+      element.userTransport,
       element.asapTransport,
-      policy,
-      distanceMs,
-      connection,
+      element.policy,
+      distanceOf(req),
+      req.connection,
       now,
     );
-    pool.elements.set(id, node);
+    pool.elements.set(element.id, node);
     pool.add(node, this.sequence.next());
     this.ownership.add(node);
     this.connections.link(node);
     this.checksumSum += node.checksumPart;
     this.elementCount++;
-    return ok({ kind: 'added', element: node, previousOwner: undefined });
+    return { kind: 'added', element: node, previousOwner: undefined };
   }
 
   /** Removes a PE (deregistration, Handle Update delete, expiry); returns it, or undefined if unknown. */
@@ -183,15 +194,6 @@ export class Handlespace {
   /** Removes every PE registered over `connection` (association lost or shut down). */
   removeByConnection(connection: number): PoolElementEntry[] {
     const nodes = this.byConnection(connection);
-    for (const n of nodes) this.unlink(n);
-    return nodes;
-  }
-
-  /** Removes a whole pool (e.g. a pool user's cache entry replaced by a newer resolution). */
-  removePool(poolHandle: PoolHandle): PoolElementEntry[] {
-    const pool = this.pools.get(poolHandle);
-    if (pool === undefined) return [];
-    const nodes = [...pool.elements.values()];
     for (const n of nodes) this.unlink(n);
     return nodes;
   }
@@ -379,32 +381,6 @@ export class Handlespace {
     return due;
   }
 
-  // ---- Pool user cache ---------------------------------------------------------------------------
-
-  /**
-   * Adds the PEs of a Handle Resolution Response to a pool user's cache, each expiring `staleTimeoutMs`
-   * after `now` (an 'expiry' timer). A pool whose properties changed is replaced. Returns the cached entries.
-   */
-  cacheHandleResolution(
-    poolHandle: PoolHandle,
-    elements: readonly PoolElementParameter[],
-    now: Instant,
-    staleTimeoutMs: number,
-  ): PoolElementEntry[] {
-    const cached: PoolElementEntry[] = [];
-    for (const element of elements) {
-      let r = this.register({ poolHandle, element, now });
-      if (!r.ok && r.error.kind.startsWith('inconsistent')) {
-        this.removePool(poolHandle);
-        r = this.register({ poolHandle, element, now });
-      }
-      if (!r.ok) continue;
-      this.setTimer(r.value.element, 'expiry', now + staleTimeoutMs);
-      cached.push(r.value.element);
-    }
-    return cached;
-  }
-
   // ---- Consistency check (tests) -----------------------------------------------------------------
 
   /** Verifies every index and counter against a full recomputation; throws on a mismatch. O(n). */
@@ -498,4 +474,10 @@ export class Handlespace {
   private byConnection(connection: number): Node[] {
     return this.connections.list(connection);
   }
+}
+
+/** DPF policies carry the distance unless the registration measured one. */
+function distanceOf(req: PoolElementRegistration): number {
+  const policy = req.element.policy;
+  return req.distanceMs ?? ('distance' in policy ? policy.distance : 0);
 }

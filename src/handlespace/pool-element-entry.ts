@@ -19,7 +19,7 @@ export type PoolElementTimerKind = 'keepAliveTransmission' | 'keepAliveTimeout' 
 export interface PoolElementEntry {
   readonly poolHandle: PoolHandle;
   readonly id: PoolElementId;
-  /** Home registrar (owner); 0 when unknown (pool user cache with a registrar that sent 0). */
+  /** Home registrar (owner); 0 when unknown (a peer or test that gave 0). */
   readonly homeRegistrarId: RegistrarId;
   /** Registration life as received (RSPLIB: ms; -1 infinite). */
   readonly registrationLife: number;

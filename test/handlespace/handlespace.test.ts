@@ -336,35 +336,7 @@ describe('Handlespace: ownership and checksums', () => {
   });
 });
 
-describe('Handlespace: pool user cache', () => {
-  it('caches a handle resolution with a stale timeout, replaces a changed pool, drops on unreachable', () => {
-    const cache = new Handlespace();
-    const p = handle('EchoPool');
-    const now = 1000;
-    const cached = cache.cacheHandleResolution(p, [element(1), element(2), element(3)], now, 5000);
-    assert.equal(cached.length, 3);
-    assert.equal(cache.nextTimer()?.deadline, 6000);
-    assert.deepEqual(
-      cache.select(p, 1, rng)!.map((e) => e.id),
-      [1],
-    );
-    cache.remove(cache.find(p, 2)!);
-    assert.deepEqual(
-      [0, 1, 2].map(() => cache.select(p, 1, rng)![0]!.id),
-      [3, 1, 3],
-    );
-    // The pool's policy changed at the registrar: the cache follows.
-    cache.cacheHandleResolution(p, [element(7, { policy: { name: 'Random' } })], 2000, 5000);
-    assert.equal(cache.pool(p)?.policyName, 'Random');
-    assert.deepEqual(
-      cache.elementsOf(p).map((e) => e.id),
-      [7],
-    );
-    for (const t of cache.popDueTimers(7000)) cache.remove(t.element);
-    assert.equal(cache.poolCount, 0);
-    cache.verify();
-  });
-
+describe('Handlespace: Pool Element parameter', () => {
   it('gives the Pool Element parameter back with the measured DPF distance', () => {
     const hs = registrar();
     const policy = { name: 'LeastUsedDPF', load: 1, loadDpf: 2, distance: 0 } as const;

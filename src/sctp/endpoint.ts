@@ -96,7 +96,7 @@ export class SctpEndpoint {
     this.ctx.out = out;
     for (const ip of peer.addresses) {
       const existing = this.byAddress.get(key(ip, peer.port, localPort));
-      if (existing && existing.state !== 'closed') return { assoc: existing.id, actions: out };
+      if (existing && !existing.closed) return { assoc: existing.id, actions: out };
     }
     const a = Association.connect(
       this.nextId++,
@@ -212,7 +212,7 @@ export class SctpEndpoint {
   /** After an association handled something: flush, re-key, re-arm its timer or remove it. */
   private after(a: Association, now: Instant, flush: boolean): void {
     if (flush) a.flush(now);
-    if (a.state === 'closed') {
+    if (a.closed) {
       this.unregister(a);
       return;
     }
@@ -345,7 +345,7 @@ export class SctpEndpoint {
     }
     if (!a && first.type === ChunkType.initAck) {
       const t = this.byTag.get(p.verificationTag);
-      if (t && t.state === 'cookieWait' && t.peerPort === p.srcPort && t.localPort === p.dstPort) a = t;
+      if (t && t.state.kind === 'cookieWait' && t.peerPort === p.srcPort && t.localPort === p.dstPort) a = t;
     }
     if (a) {
       if (!a.onPacket(now, p, from, false, local)) this.stats.badVerificationTag++;

@@ -1,36 +1,92 @@
 /**
- * One SCTP association (RFC 9260 §4): creation (active open, or from a State Cookie), packet
- * dispatch with the verification-tag rules (§8.5), DATA and SACK (§6), bundling on transmission.
- * The other concerns are its base classes (association-core, setup, shutdown, timers).
- * Output goes to `ctx.out`; nothing here throws on input.
+ * One SCTP association (RFC 9260 §4), composed of parts: `Link` (tags, paths, output), `Setup`
+ * (§5), `Shutdown` (§9.2), `Timers` (deadlines, heartbeats), `Sender` and `Receiver` (DATA and
+ * SACK, §6). It owns the state (a discriminated union, state.ts), checks the verification tag of
+ * each packet (§8.5) and hands each chunk to the one handler of its type. Output goes to
+ * `ctx.out`; nothing here throws on input. docs/sctp.md draws the state machine.
  */
 import { ByteWriter } from '../../base/bytes.js';
 import type { Instant } from '../../base/time.js';
 import { maxPacketBytesFor, reachable } from '../config.js';
-import type { AssocId, LostCause, UdpAddress } from '../types.js';
+import type { AssocId, AssociationStatus, LostCause, UdpAddress } from '../types.js';
 import { CauseCode, ChunkType, T_BIT, unknownChunkAction } from '../wire/chunk-types.js';
 import {
   decodeCauses,
-  decodeData,
-  decodeHeartbeat,
-  decodeSack,
   describeCause,
   EMPTY,
   encodeCauses,
-  encodeSack,
-  encodeShutdown,
+  type InitChunk,
+  type SackChunk,
+  userAbortCause,
 } from '../wire/chunks.js';
-import { type Packet, PacketBuilder, type RawChunk, singleChunkPacket } from '../wire/packet.js';
-import { type AssociationContext, ESTABLISHED_LIKE } from './association-core.js';
+import type { Packet, RawChunk } from '../wire/packet.js';
+import { flushAssociation } from './bundling.js';
 import type { CookieFields } from './cookie.js';
-import { initialTsn, initValue, randomTag } from './handshake.js';
+import { initialTsn, randomTag } from './handshake.js';
+import { type AssociationContext, Link } from './link.js';
 import type { Path } from './path.js';
-import type { InboundMessage } from './reassembly.js';
-import { AssociationTimers } from './timers.js';
+import { Receiver } from './receiver.js';
+import { Sender } from './sender.js';
+import { Setup, type SetupHost } from './setup.js';
+import { Shutdown, type ShutdownHost } from './shutdown.js';
+import { type AssocState, isUp, shutdownTimersOf, t1Of } from './state.js';
+import { type TimerHost, Timers } from './timers.js';
+import { Transfer, type TransferHost } from './transfer.js';
 
-export type { AssociationContext } from './association-core.js';
+export type { AssociationContext } from './link.js';
 
-export class Association extends AssociationTimers {
+/** The SCTP common header and UDP overhead a DATA chunk's room is reduced by. */
+const DATA_OVERHEAD_BYTES = 28;
+
+/** What a chunk handler says about the rest of the packet: go on, skip the rest, or the packet is finished with. */
+type Flow = 'next' | 'stop' | 'done';
+
+/** The packet being dispatched: where it came from, and whether it carried DATA. */
+interface Arrival {
+  readonly now: Instant;
+  readonly from: UdpAddress;
+  readonly local: string | undefined;
+  path: Path | undefined;
+  hadData: boolean;
+}
+
+export class Association implements SetupHost, ShutdownHost, TimerHost, TransferHost {
+  state: AssocState = { kind: 'closed' };
+  readonly link: Link;
+  sender: Sender;
+  receiver: Receiver | undefined;
+  inboundStreams = 0;
+  localInitialTsn: number;
+  lastActivityAt: Instant;
+  abandonedUdpPorts: number[] = [];
+  tagChanged = false;
+  readonly setup = new Setup(this);
+  readonly shutdowns = new Shutdown(this);
+  readonly timers = new Timers(this);
+  readonly transfer = new Transfer(this);
+
+  private constructor(
+    id: AssocId,
+    ctx: AssociationContext,
+    peerPort: number,
+    now: Instant,
+    localTag: number,
+    localInitialTsn: number,
+    maxPacketBytes: number,
+    localPort: number,
+  ) {
+    this.link = new Link(id, ctx, peerPort, localPort, maxPacketBytes, localTag);
+    this.localInitialTsn = localInitialTsn;
+    this.lastActivityAt = now;
+    const cfg = ctx.cfg;
+    this.sender = new Sender(
+      localInitialTsn,
+      cfg.receiveWindowBytes,
+      cfg.outboundStreams,
+      maxPacketBytes - DATA_OVERHEAD_BYTES,
+    );
+  }
+
   /** Active open (§5.1 step A): INIT sent to the first address, T1-init started. */
   static connect(
     id: AssocId,
@@ -41,107 +97,163 @@ export class Association extends AssociationTimers {
     udpPorts: readonly number[],
     localPort: number,
   ): Association {
+    const mtu = maxPacketBytesFor(ctx.cfg, addresses[0] ?? '');
     const a = new Association(
       id,
       ctx,
       peerPort,
       now,
-      'cookieWait',
       randomTag(ctx.cfg),
       initialTsn(ctx.cfg),
-      maxPacketBytesFor(ctx.cfg, addresses[0] ?? ''),
+      mtu,
       localPort,
     );
-    a.udpCandidates = [...new Set(udpPorts)];
+    const candidates = [...new Set(udpPorts)];
     // Paths only to addresses we can send to; if there is none, try the given ones all the same.
     const usable = addresses.filter((ip) => reachable(ctx.cfg, ip));
     for (const ip of usable.length > 0 ? usable : addresses)
-      a.addPath(ip, a.udpCandidates[0] ?? ctx.cfg.remoteUdpPort, true);
-    a.t1Chunk = { type: ChunkType.init, flags: 0, value: initValue(ctx.cfg, a.localTag, a.localInitialTsn) };
-    a.sendT1(now);
+      a.link.addPath(ip, candidates[0] ?? ctx.cfg.remoteUdpPort, true);
+    a.state = Setup.cookieWait(a.link, a.localInitialTsn, candidates);
+    a.setup.sendT1(now);
     return a;
   }
 
   /** Passive open from a valid State Cookie (§5.1.5). */
   static fromCookie(id: AssocId, ctx: AssociationContext, now: Instant, c: CookieFields): Association {
-    const a = new Association(
-      id,
-      ctx,
-      c.peerPort,
-      now,
-      'established',
-      c.localTag,
-      c.localInitialTsn,
-      maxPacketBytesFor(ctx.cfg, c.sourceAddress),
-      c.localPort,
-    );
-    a.addPath(c.sourceAddress, c.sourceUdpPort, true);
-    for (const ip of c.peerAddresses) if (reachable(ctx.cfg, ip)) a.addPath(ip, c.sourceUdpPort, false);
+    const mtu = maxPacketBytesFor(ctx.cfg, c.sourceAddress);
+    const a = new Association(id, ctx, c.peerPort, now, c.localTag, c.localInitialTsn, mtu, c.localPort);
+    a.state = { kind: 'established' };
+    a.link.addPath(c.sourceAddress, c.sourceUdpPort, true);
+    for (const ip of c.peerAddresses) if (reachable(ctx.cfg, ip)) a.link.addPath(ip, c.sourceUdpPort, false);
     a.establishFrom(c, now);
-    a.queueControl(ChunkType.cookieAck, 0, EMPTY);
+    a.link.queueControl(ChunkType.cookieAck, 0, EMPTY);
     a.emitUp(now);
     return a;
   }
 
-  /** Everything queued goes out: control chunks, SACK, retransmissions, new data (bundled). */
-  flush(now: Instant): void {
-    if (this.state === 'closed') return;
-    const cfg = this.cfg;
-    let b: PacketBuilder | undefined;
-    let bPath: Path | undefined;
-    const tag = this.peerTag;
-    const close = (): void => {
-      if (b && bPath && !b.empty) this.transmit(bPath, b.finish());
-      b = undefined;
-    };
-    const open = (path: Path): PacketBuilder => {
-      if (b && bPath === path) return b;
-      close();
-      bPath = path;
-      b = new PacketBuilder(this.maxPacketBytes, this.localPort, this.peerPort, tag, this.scratch());
-      return b;
-    };
-    const primary = this.dataPath();
-    if (this.control.length > 0) {
-      for (const c of this.control) {
-        let pb = open(primary);
-        if (!pb.fits(c.value.length)) {
-          close();
-          pb = open(primary);
-          if (!pb.fits(c.value.length)) continue;
-        }
-        pb.chunk(c.type, c.flags, c.value);
-      }
-      this.control = [];
+  get id(): AssocId {
+    return this.link.id;
+  }
+  get localTag(): number {
+    return this.link.localTag;
+  }
+  get peerPort(): number {
+    return this.link.peerPort;
+  }
+  get localPort(): number {
+    return this.link.localPort;
+  }
+  get paths(): readonly Path[] {
+    return this.link.paths;
+  }
+  get closed(): boolean {
+    return this.state.kind === 'closed';
+  }
+
+  establishFrom(c: CookieFields, now: Instant): void {
+    const cfg = this.link.cfg;
+    this.link.peerTag = c.peerTag;
+    this.link.localTag = c.localTag;
+    this.localInitialTsn = c.localInitialTsn;
+    this.inboundStreams = c.inboundStreams;
+    this.receiver = new Receiver(
+      c.peerInitialTsn,
+      cfg.receiveWindowBytes,
+      cfg.maxMessageBytes,
+      c.inboundStreams,
+    );
+    this.sender.setPeer(c.peerArwnd, c.outboundStreams);
+    this.lastActivityAt = now;
+  }
+
+  emitUp(now: Instant): void {
+    const link = this.link;
+    link.notify({
+      kind: 'up',
+      localPort: link.localPort,
+      peerAddresses: link.peerAddresses,
+      peerPort: link.peerPort,
+      inboundStreams: this.inboundStreams,
+      outboundStreams: this.sender.outboundStreams,
+    });
+    link.startHeartbeats(now);
+  }
+
+  failUnacked(reason: string): void {
+    for (const m of this.sender.drainUnacked()) {
+      const { ppid, stream, unordered, bytes } = m;
+      this.link.notify({ kind: 'sendFailed', ppid, stream, unordered, bytes, reason });
     }
-    if (!ESTABLISHED_LIKE.has(this.state)) {
-      close();
+  }
+
+  /** API: ABORT with a User-Initiated Abort cause (§9.1). */
+  abort(now: Instant, reason: string): void {
+    if (this.closed) return;
+    this.link.sendAbort([userAbortCause(reason)]);
+    this.close(now, { kind: 'localAbort', reason });
+  }
+
+  /** API: graceful shutdown (§9.2). */
+  shutdown(now: Instant): void {
+    this.shutdowns.start(now);
+  }
+
+  close(_now: Instant, cause: LostCause | undefined): void {
+    if (this.closed) return;
+    this.state = { kind: 'closed' };
+    this.failUnacked(cause ? `association ${cause.kind}` : 'association closed');
+    this.link.notify(cause ? { kind: 'lost', cause } : { kind: 'shutdownComplete' });
+  }
+
+  timeout(now: Instant): void {
+    this.close(now, { kind: 'timeout' });
+  }
+
+  /** Setup (§5.2) of an INIT for this association; see `Setup.onInit`. */
+  onInit(now: Instant, init: InitChunk, from: UdpAddress): void {
+    this.setup.onInit(now, init, from);
+  }
+
+  /** §5.2.4; see `Setup.onCookieEcho`. */
+  onCookieEcho(now: Instant, c: CookieFields, from: UdpAddress, stale: boolean): boolean {
+    return this.setup.onCookieEcho(now, c, from, stale);
+  }
+
+  nextDeadline(): Instant | undefined {
+    return this.timers.nextDeadline();
+  }
+
+  /** Every timer due at `now`, in a fixed order; stops once the association closed. */
+  onTimer(now: Instant): void {
+    const t1 = t1Of(this.state);
+    if (t1?.at !== undefined && t1.at <= now) {
+      this.setup.onT1(now, t1);
+      if (this.closed) return;
+    }
+    const st = shutdownTimersOf(this.state);
+    if (st?.t2At !== undefined && st.t2At <= now && this.shutdowns.onT2(now, st)) return;
+    if (st?.t5At !== undefined && st.t5At <= now) {
+      this.shutdowns.onT5(now, st);
       return;
     }
-    const r = this.receiver;
-    if (r && (r.sackNow || (r.sackPending && this.sender.wouldSend(primary)))) {
-      const value = encodeSack(r.buildSack(Math.max(4, Math.min(100, (this.maxPacketBytes - 200) >> 2))));
-      const pb = open(primary);
-      if (!pb.fits(value.length)) close();
-      open(primary).chunk(ChunkType.sack, 0, value);
-      this.sackAt = undefined;
-    }
+    this.timers.onSackTimer(now);
+    if (!isUp(this.state)) return;
+    if (this.timers.onPathTimers(now) || this.timers.onHeartbeatTimers(now)) return;
+    const cfg = this.link.cfg;
     if (
-      this.state === 'established' ||
-      this.state === 'shutdownPending' ||
-      this.state === 'shutdownReceived'
+      this.state.kind === 'established' &&
+      cfg.autocloseMs > 0 &&
+      now >= this.lastActivityAt + cfg.autocloseMs
     ) {
-      this.sender.fill(now, primary, this.rtxPath(), { open, close }, cfg.maxBurst);
-    } else if (this.state === 'shutdownSent' || this.state === 'shutdownAckSent') {
-      this.sender.fill(now, primary, this.rtxPath(), { open, close }, cfg.maxBurst);
+      this.shutdown(now);
     }
-    close();
-    // DATA sent now (re)arms the tail loss probe of its path, unless a probe is still unanswered.
-    for (const p of this.paths) {
-      if (p.lastSendAt === now && !p.probeSent)
-        p.probeAt = this.sender.probeDeadline(p, now, this.maxPacketBytes);
-    }
-    this.checkShutdownProgress(now);
+  }
+
+  /** Everything queued goes out: control chunks, SACK, retransmissions, new data (bundled). */
+  flush(now: Instant): void {
+    if (this.closed) return;
+    flushAssociation(this, now);
+    this.shutdowns.progress(now);
   }
 
   /** API: a message to send. Returns a reason string when refused (sendFailed is notified). */
@@ -152,14 +264,14 @@ export class Association extends AssociationTimers {
     unordered: boolean,
     bytes: Uint8Array,
   ): string | undefined {
+    const k = this.state.kind;
     let reason: string | undefined;
-    if (this.state !== 'established' && this.state !== 'cookieWait' && this.state !== 'cookieEchoed') {
-      reason = `association is ${this.state}`;
-    } else if (bytes.length === 0) reason = 'empty message';
+    if (k !== 'established' && k !== 'cookieWait' && k !== 'cookieEchoed') reason = `association is ${k}`;
+    else if (bytes.length === 0) reason = 'empty message';
     else if (stream >= this.sender.outboundStreams)
       reason = `stream ${stream} >= ${this.sender.outboundStreams}`;
     if (reason) {
-      this.notify({ kind: 'sendFailed', ppid, stream, unordered, bytes, reason });
+      this.link.notify({ kind: 'sendFailed', ppid, stream, unordered, bytes, reason });
       return reason;
     }
     this.sender.enqueue(stream, ppid, unordered, bytes);
@@ -167,206 +279,177 @@ export class Association extends AssociationTimers {
     return undefined;
   }
 
-  /** A packet demultiplexed to this association (INIT and COOKIE ECHO first chunks are handled before). */
-  /** Returns false when the packet fails the verification-tag rules (§8.5) and is dropped. */
+  /**
+   * A packet demultiplexed to this association (INIT and COOKIE ECHO first chunks are handled
+   * before: `skipFirst`). Returns false when it fails the verification-tag rules (§8.5) and is dropped.
+   */
   onPacket(now: Instant, packet: Packet, from: UdpAddress, skipFirst: boolean, local?: string): boolean {
     const first = packet.chunks[0]!;
-    const vtag = packet.verificationTag;
-    if (!skipFirst) {
-      if (first.type === ChunkType.abort || first.type === ChunkType.shutdownComplete) {
-        const t = (first.flags & T_BIT) !== 0;
-        if (!(t ? vtag === this.peerTag && this.peerTag !== 0 : vtag === this.localTag)) return false;
-      } else if (vtag !== this.localTag) {
-        return false;
-      }
-    } else if (vtag !== this.localTag) return false;
-    let path = this.pathFor(from.ip);
-    const fromCandidate =
-      this.udpCandidates.includes(from.port) || this.abandonedUdpPorts.includes(from.port);
-    if (path && path.udpPort !== from.port && !(first.type === ChunkType.abort && fromCandidate)) {
-      path.udpPort = from.port; // RFC 6951 §5.4: the remote encapsulation port is learned per path.
-    }
-    if (path && local !== undefined) path.localIp = local;
-    let hadData = false;
+    if (!this.tagAccepted(packet.verificationTag, first, skipFirst)) return false;
+    const arrival: Arrival = { now, from, local, path: this.link.pathFor(from.ip), hadData: false };
+    this.learnPath(arrival, first);
     for (let i = skipFirst ? 1 : 0; i < packet.chunks.length; i++) {
-      if (this.state === 'closed') return true;
-      const c = packet.chunks[i]!;
-      switch (c.type) {
-        case ChunkType.data:
-          if (this.onData(now, c)) hadData = true;
-          break;
-        case ChunkType.sack:
-          this.onSack(now, c);
-          break;
-        case ChunkType.heartbeat: {
-          const hb = decodeHeartbeat(c.value);
-          if (hb.ok) {
-            // §8.3: the HEARTBEAT ACK goes back to the source of the HEARTBEAT, from where it arrived.
-            const pkt = singleChunkPacket(
-              this.localPort,
-              this.peerPort,
-              this.peerTag,
-              ChunkType.heartbeatAck,
-              0,
-              c.value,
-            );
-            this.ctx.out.push(
-              local !== undefined
-                ? { kind: 'transmit', to: from, from: local, bytes: pkt }
-                : { kind: 'transmit', to: from, bytes: pkt },
-            );
-          }
-          break;
-        }
-        case ChunkType.heartbeatAck:
-          this.onHeartbeatAck(now, c);
-          break;
-        case ChunkType.abort: {
-          if (
-            this.state === 'cookieWait' &&
-            this.udpCandidates.length > 1 &&
-            this.udpCandidates.includes(from.port)
-          ) {
-            // Another endpoint owns that UDP port on the peer's host: wait for the other candidates.
-            this.udpCandidates = this.udpCandidates.filter((p) => p !== from.port);
-            return true;
-          }
-          if (this.abandonedUdpPorts.includes(from.port) && path && path.udpPort !== from.port) return true;
-          const causes = decodeCauses(c.value, 'ABORT');
-          const list = causes.ok ? causes.value : [];
-          const cause: LostCause =
-            this.state === 'cookieWait' || this.state === 'cookieEchoed'
-              ? { kind: 'initFailed' }
-              : { kind: 'peerAbort', causes: list, description: list.map(describeCause).join('; ') };
-          this.close(now, cause);
-          return true;
-        }
-        case ChunkType.initAck:
-          if (this.state === 'cookieWait') {
-            this.abandonedUdpPorts = this.udpCandidates.filter((p) => p !== from.port);
-            this.udpCandidates = [];
-            if (!path) path = this.addPath(from.ip, from.port, true);
-            this.onInitAck(now, c, from);
-          }
-          break;
-        case ChunkType.cookieAck:
-          if (this.state === 'cookieEchoed') {
-            this.state = 'established';
-            this.t1At = undefined;
-            this.t1Chunk = undefined;
-            this.emitUp(now);
-          }
-          break;
-        case ChunkType.error:
-          this.onError(now, c);
-          break;
-        case ChunkType.shutdown:
-          this.onShutdown(now, c);
-          break;
-        case ChunkType.shutdownAck:
-          if (this.state === 'shutdownSent' || this.state === 'shutdownAckSent') {
-            const pkt = singleChunkPacket(
-              this.localPort,
-              this.peerPort,
-              this.peerTag,
-              ChunkType.shutdownComplete,
-              0,
-              EMPTY,
-            );
-            this.transmit(path ?? this.primaryPath, pkt);
-            this.close(now, undefined);
-            return true;
-          }
-          break;
-        case ChunkType.shutdownComplete:
-          if (this.state === 'shutdownAckSent') {
-            this.close(now, undefined);
-            return true;
-          }
-          break;
-        case ChunkType.init:
-        case ChunkType.cookieEcho:
-        case ChunkType.ecne:
-        case ChunkType.cwr:
-          break;
-        default: {
-          const action = unknownChunkAction(c.type);
-          if (action.report) this.reportUnknownChunk(c);
-          if (!action.skip) i = packet.chunks.length;
-        }
-      }
+      if (this.closed) return true;
+      const flow = this.dispatch(packet.chunks[i]!, arrival);
+      if (flow === 'done') return true;
+      if (flow === 'stop') break;
     }
-    if (hadData && this.receiver) {
-      this.receiver.endOfPacket(this.cfg.sackFrequency);
-      if (this.state === 'shutdownSent') {
-        this.receiver.sackNow = true;
-        this.queueControl(ChunkType.shutdown, 0, encodeShutdown(this.receiver.cumTsn));
-        this.t2At = now + this.primaryPath.rtoMs;
-      }
-      if (!this.receiver.sackNow && this.sackAt === undefined) this.sackAt = now + this.cfg.sackDelayMs;
-    }
+    if (arrival.hadData) this.endOfDataPacket(now);
     return true;
   }
 
-  protected reportUnknownChunk(c: RawChunk): void {
-    const w = new ByteWriter(8 + c.value.length);
-    w.u8(c.type)
-      .u8(c.flags)
-      .u16(4 + c.value.length)
-      .bytes(c.value.subarray(0, 1000));
-    this.queueControl(
-      ChunkType.error,
-      0,
-      encodeCauses([{ code: CauseCode.unrecognizedChunkType, info: w.finish() }]),
-    );
+  /** §8.5 and §8.5.1: the verification tag a packet must carry (ABORT / SHUTDOWN COMPLETE may reflect ours). */
+  private tagAccepted(vtag: number, first: RawChunk, skipFirst: boolean): boolean {
+    const { localTag, peerTag } = this.link;
+    if (!skipFirst && (first.type === ChunkType.abort || first.type === ChunkType.shutdownComplete)) {
+      return (first.flags & T_BIT) !== 0 ? vtag === peerTag && peerTag !== 0 : vtag === localTag;
+    }
+    return vtag === localTag;
   }
 
-  /** Turns a reassembled message into a `deliver` action (one closure per association). */
-  private readonly deliver = (m: InboundMessage): void => {
-    this.ctx.out.push({
-      kind: 'deliver',
-      assoc: this.id,
-      ppid: m.ppid,
-      stream: m.stream,
-      unordered: m.unordered,
-      bytes: m.bytes,
-    });
-  };
+  /** RFC 6951 §5.4: the remote encapsulation port is learned per path (not from a candidate's ABORT). */
+  private learnPath(arrival: Arrival, first: RawChunk): void {
+    const { path, from, local } = arrival;
+    if (!path) return;
+    const fromCandidate =
+      this.candidatePorts().includes(from.port) || this.abandonedUdpPorts.includes(from.port);
+    if (path.udpPort !== from.port && !(first.type === ChunkType.abort && fromCandidate))
+      path.udpPort = from.port;
+    if (local !== undefined) path.localIp = local;
+  }
 
-  protected onData(now: Instant, c: RawChunk): boolean {
+  private candidatePorts(): readonly number[] {
+    return this.state.kind === 'cookieWait' ? this.state.udpCandidates : [];
+  }
+
+  /** One handler per chunk type. */
+  private dispatch(c: RawChunk, arr: Arrival): Flow {
+    const now = arr.now;
+    switch (c.type) {
+      case ChunkType.data:
+        if (this.transfer.onData(now, c)) arr.hadData = true;
+        return 'next';
+      case ChunkType.sack:
+        this.transfer.onSack(now, c);
+        return 'next';
+      case ChunkType.heartbeat:
+        this.timers.onHeartbeat(c, arr.from, arr.local);
+        return 'next';
+      case ChunkType.heartbeatAck:
+        this.timers.onHeartbeatAck(now, c);
+        return 'next';
+      case ChunkType.abort:
+        return this.onAbort(now, c, arr);
+      case ChunkType.initAck:
+        this.setup.onInitAck(now, c, arr.from, arr.path);
+        arr.path ??= this.link.pathFor(arr.from.ip);
+        return 'next';
+      case ChunkType.cookieAck:
+        this.setup.onCookieAck(now);
+        return 'next';
+      case ChunkType.error:
+        this.setup.onError(now, c);
+        return 'next';
+      case ChunkType.shutdown:
+        this.shutdowns.onShutdown(now, c);
+        return 'next';
+      case ChunkType.shutdownAck:
+        return this.shutdowns.onShutdownAck(now, arr.path) ? 'done' : 'next';
+      case ChunkType.shutdownComplete:
+        return this.shutdowns.onShutdownComplete(now) ? 'done' : 'next';
+      case ChunkType.init:
+      case ChunkType.cookieEcho:
+      case ChunkType.ecne:
+      case ChunkType.cwr:
+        return 'next';
+      default:
+        return this.onUnknownChunk(c);
+    }
+  }
+
+  /** §3.2: the upper two bits of an unknown chunk type say whether to report it and go on. */
+  private onUnknownChunk(c: RawChunk): Flow {
+    const action = unknownChunkAction(c.type);
+    if (action.report) {
+      const w = new ByteWriter(8 + c.value.length);
+      w.u8(c.type)
+        .u8(c.flags)
+        .u16(4 + c.value.length)
+        .bytes(c.value.subarray(0, 1000));
+      const causes = encodeCauses([{ code: CauseCode.unrecognizedChunkType, info: w.finish() }]);
+      this.link.queueControl(ChunkType.error, 0, causes);
+    }
+    return action.skip ? 'next' : 'stop';
+  }
+
+  /** ABORT (§9.1), except one from a UDP port candidate that another endpoint owns (docs/sctp.md). */
+  private onAbort(now: Instant, c: RawChunk, arr: Arrival): Flow {
+    const s = this.state;
+    const port = arr.from.port;
+    if (s.kind === 'cookieWait' && s.udpCandidates.length > 1 && s.udpCandidates.includes(port)) {
+      // Another endpoint owns that UDP port on the peer's host: wait for the other candidates.
+      s.udpCandidates = s.udpCandidates.filter((p) => p !== port);
+      return 'done';
+    }
+    if (this.abandonedUdpPorts.includes(port) && arr.path && arr.path.udpPort !== port) return 'done';
+    const causes = decodeCauses(c.value, 'ABORT');
+    const list = causes.ok ? causes.value : [];
+    const cause: LostCause =
+      s.kind === 'cookieWait' || s.kind === 'cookieEchoed'
+        ? { kind: 'initFailed' }
+        : { kind: 'peerAbort', causes: list, description: list.map(describeCause).join('; ') };
+    this.close(now, cause);
+    return 'done';
+  }
+
+  /** After a packet with DATA: SACK now, with the next packet, or after the delay (§6.2). */
+  private endOfDataPacket(now: Instant): void {
     const r = this.receiver;
-    if (!r || !ESTABLISHED_LIKE.has(this.state) || this.state === 'shutdownAckSent') return false;
-    const d = decodeData(c.flags, c.value);
-    if (!d.ok) return false;
-    this.lastActivityAt = now;
-    const verdict = r.onData(d.value, this.deliver);
-    if (verdict === 'noUserData') {
-      this.sendAbort([{ code: CauseCode.noUserData, info: c.value.subarray(0, 4).slice() }]);
-      this.close(now, { kind: 'localAbort', reason: 'DATA chunk without user data' });
-      return false;
-    }
-    if (verdict === 'tooLarge') {
-      this.sendAbort([{ code: CauseCode.outOfResource, info: EMPTY }]);
-      this.close(now, { kind: 'localAbort', reason: 'message larger than maxMessageBytes' });
-      return false;
-    }
-    if (verdict === 'invalidStream') {
-      const info = new Uint8Array(4);
-      info[0] = d.value.stream >> 8;
-      info[1] = d.value.stream & 0xff;
-      this.queueControl(
-        ChunkType.error,
-        0,
-        encodeCauses([{ code: CauseCode.invalidStreamIdentifier, info }]),
-      );
-    }
-    return true;
+    if (!r) return;
+    const cfg = this.link.cfg;
+    r.endOfPacket(cfg.sackFrequency);
+    if (this.state.kind === 'shutdownSent') this.shutdowns.onDataWhileShutdownSent(now, this.state.timers, r);
+    if (!r.sackNow && this.timers.sackAt === undefined) this.timers.sackAt = now + cfg.sackDelayMs;
   }
 
-  protected onSack(now: Instant, c: RawChunk): void {
-    if (!ESTABLISHED_LIKE.has(this.state)) return;
-    const s = decodeSack(c.value);
-    if (!s.ok) return;
-    this.applySack(now, s.value);
+  /** A SACK (or a SHUTDOWN's cumulative ack); see `Transfer.applySack`. */
+  applySack(now: Instant, s: SackChunk): void {
+    this.transfer.applySack(now, s);
+  }
+
+  setPrimary(ip: string): boolean {
+    return this.link.setPrimary(ip);
+  }
+
+  status(): AssociationStatus {
+    const link = this.link;
+    const p = link.primaryPath;
+    return {
+      assoc: link.id,
+      state: this.state.kind,
+      localPort: link.localPort,
+      peerPort: link.peerPort,
+      peerAddresses: link.peerAddresses,
+      primaryAddress: p.ip,
+      srttMs: p.srttMs,
+      rtoMs: p.rtoMs,
+      cwndBytes: p.cwnd,
+      peerRwndBytes: this.sender.peerRwnd,
+      outstandingBytes: this.sender.outstandingBytes,
+      queuedBytes: this.sender.queuedBytes,
+      inboundStreams: this.inboundStreams,
+      outboundStreams: this.sender.outboundStreams,
+      paths: link.paths.map((q, i) => ({
+        address: q.ip,
+        udpPort: q.udpPort,
+        state: q.state,
+        primary: i === link.primary,
+        srttMs: q.srttMs,
+        rtoMs: q.rtoMs,
+        cwndBytes: q.cwnd,
+        ssthreshBytes: q.ssthresh,
+        flightBytes: q.flight,
+      })),
+    };
   }
 }

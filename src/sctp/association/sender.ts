@@ -59,6 +59,35 @@ const WORST_CASE_DELAYED_SACK_MS = 200;
 /** Shortest probe timeout: below it, a probe races the SACK already on its way. */
 const MIN_PROBE_TIMEOUT_MS = 10;
 
+/** What one SACK newly acknowledged, per path: for RTT, cwnd growth and loss detection. */
+class AckTally {
+  /** Paths to which newly acknowledged chunks were last sent. */
+  readonly ackedPaths = new Set<Path>();
+  readonly flightBefore = new Map<Path, number>();
+  readonly ackedBytes = new Map<Path, number>();
+  highest: number | undefined = undefined;
+  /** The latest send time of a newly acknowledged retransmission, and its path (see markLostBefore). */
+  rackPath: Path | undefined = undefined;
+  rackSentAt = Number.NEGATIVE_INFINITY;
+}
+
+/** §7.2.1 slow start, §7.2.2 congestion avoidance, per path that had chunks acknowledged. */
+function growCwnd(t: AckTally, mtu: number): void {
+  for (const [p, acked] of t.ackedBytes) {
+    const before = t.flightBefore.get(p) ?? 0;
+    const utilized = before + mtu >= p.cwnd;
+    if (p.cwnd <= p.ssthresh) {
+      if (utilized) p.cwnd += Math.min(acked, mtu);
+    } else {
+      p.partialBytesAcked += acked;
+      if (p.partialBytesAcked >= p.cwnd && utilized) {
+        p.partialBytesAcked -= p.cwnd;
+        p.cwnd += mtu;
+      }
+    }
+  }
+}
+
 export class Sender {
   /** The next TSN to assign. */
   nextTsn: number;
@@ -235,58 +264,69 @@ export class Sender {
 
   /** §6.2.1 and §7.2: processes a SACK (or the cumulative TSN ack of a SHUTDOWN when `sack.gapStarts` is empty). */
   onSack(s: SackChunk, now: Instant, mtu: number): SackOutcome {
-    const ackedPaths = new Set<Path>();
+    const tally = new AckTally();
     if (lt32(s.cumTsnAck, this.cumAck))
-      return { ignored: true, violation: false, cumAdvanced: false, ackedPaths };
+      return { ignored: true, violation: false, cumAdvanced: false, ackedPaths: tally.ackedPaths };
     const lastSent = add32(this.nextTsn, 0xffffffff);
     if (gt32(s.cumTsnAck, lastSent))
-      return { ignored: true, violation: true, cumAdvanced: false, ackedPaths };
-    const flightBefore = new Map<Path, number>();
-    const ackedBytes = new Map<Path, number>();
-    let highestNewlyAcked: number | undefined;
-    // The latest send time of a newly acknowledged retransmission, per path (see markLostBefore).
-    let rackPath: Path | undefined;
-    let rackSentAt = Number.NEGATIVE_INFINITY;
-    const newlyAcked = (c: OutChunk): void => {
-      const p = c.path;
-      if (p && c.transmits > 1 && c.sentAt > rackSentAt && now - c.sentAt >= (p.srttMs ?? 0) / 2) {
-        rackPath = p;
-        rackSentAt = c.sentAt;
+      return { ignored: true, violation: true, cumAdvanced: false, ackedPaths: tally.ackedPaths };
+    const cumAdvanced = this.ackCumulative(s.cumTsnAck, now, tally);
+    this.ackGapBlocks(s, now, tally);
+    if (tally.highest !== undefined && s.gapStarts.length > 0) this.countMisses(tally.highest, mtu);
+    if (tally.rackPath !== undefined) this.markLostBefore(tally.rackPath, tally.rackSentAt, mtu);
+    if (this.recoverTsn !== undefined && gte32(this.cumAck, this.recoverTsn)) this.recoverTsn = undefined;
+    // §7.2.1 slow start, §7.2.2 congestion avoidance (only when the cumulative ack advances).
+    if (cumAdvanced && this.recoverTsn === undefined) growCwnd(tally, mtu);
+    this.peerRwnd = Math.max(0, s.arwnd - this.totalFlight);
+    return { ignored: false, violation: false, cumAdvanced, ackedPaths: tally.ackedPaths };
+  }
+
+  /** A chunk acknowledged for the first time (by the cumulative ack or a gap block). */
+  private newlyAcked(c: OutChunk, now: Instant, t: AckTally): void {
+    const p = c.path;
+    if (p && c.transmits > 1 && c.sentAt > t.rackSentAt && now - c.sentAt >= (p.srttMs ?? 0) / 2) {
+      t.rackPath = p;
+      t.rackSentAt = c.sentAt;
+    }
+    if (p) {
+      if (!t.flightBefore.has(p)) t.flightBefore.set(p, p.flight);
+      t.ackedBytes.set(p, (t.ackedBytes.get(p) ?? 0) + c.payload.length);
+      t.ackedPaths.add(p);
+      if (c === this.timed) {
+        if (c.transmits === 1) p.measure(now - c.sentAt);
+        this.timed = undefined;
       }
-      if (p) {
-        if (!flightBefore.has(p)) flightBefore.set(p, p.flight);
-        ackedBytes.set(p, (ackedBytes.get(p) ?? 0) + c.payload.length);
-        ackedPaths.add(p);
-        if (c === this.timed) {
-          if (c.transmits === 1) p.measure(now - c.sentAt);
-          this.timed = undefined;
-        }
-      }
-      if (highestNewlyAcked === undefined || gt32(c.tsn, highestNewlyAcked)) highestNewlyAcked = c.tsn;
-      this.leaveFlight(c);
-      if (c.rtx) {
-        c.rtx = false;
-        this.rtxCount--;
-      }
-    };
-    // Cumulative ack.
-    const n = sub32(s.cumTsnAck, this.cumAck);
+    }
+    if (t.highest === undefined || gt32(c.tsn, t.highest)) t.highest = c.tsn;
+    this.leaveFlight(c);
+    if (c.rtx) {
+      c.rtx = false;
+      this.rtxCount--;
+    }
+  }
+
+  /** The cumulative ack: chunks up to it leave the outstanding queue. Returns true if it advanced. */
+  private ackCumulative(cumTsnAck: number, now: Instant, t: AckTally): boolean {
+    const n = sub32(cumTsnAck, this.cumAck);
     for (let i = 0; i < n; i++) {
       const c = this.outstanding[this.outHead + i]!;
-      if (!c.gapAcked) newlyAcked(c);
+      if (!c.gapAcked) this.newlyAcked(c, now, t);
       this.outstandingBytes -= c.payload.length;
       c.msg.chunksLeft--;
     }
-    if (n > 0) {
-      this.outstanding.fill(undefined as unknown as OutChunk, this.outHead, this.outHead + n);
-      this.outHead += n;
-      this.cumAck = s.cumTsnAck;
-      if (this.outHead > 1024 && this.outHead * 2 > this.outstanding.length) {
-        this.outstanding = this.outstanding.slice(this.outHead);
-        this.outHead = 0;
-      }
+    if (n === 0) return false;
+    this.outstanding.fill(undefined as unknown as OutChunk, this.outHead, this.outHead + n);
+    this.outHead += n;
+    this.cumAck = cumTsnAck;
+    if (this.outHead > 1024 && this.outHead * 2 > this.outstanding.length) {
+      this.outstanding = this.outstanding.slice(this.outHead);
+      this.outHead = 0;
     }
-    // Gap ack blocks (offsets from the cumulative ack), clamped to what is outstanding.
+    return true;
+  }
+
+  /** Gap ack blocks (offsets from the cumulative ack), clamped to what is outstanding. */
+  private ackGapBlocks(s: SackChunk, now: Instant, t: AckTally): void {
     const count = this.outstanding.length - this.outHead;
     for (let g = 0; g < s.gapStarts.length; g++) {
       const end = Math.min(s.gapEnds[g]!, count);
@@ -294,43 +334,23 @@ export class Sender {
         const c = this.outstanding[this.outHead + o - 1]!;
         if (!c.gapAcked) {
           c.gapAcked = true;
-          newlyAcked(c);
+          this.newlyAcked(c, now, t);
         }
       }
     }
-    // §7.2.4 HTNA miss indications and fast retransmit.
-    if (highestNewlyAcked !== undefined && s.gapStarts.length > 0) {
-      for (let i = this.outHead; i < this.outstanding.length; i++) {
-        const c = this.outstanding[i]!;
-        if (!lt32(c.tsn, highestNewlyAcked)) break;
-        if (c.gapAcked || c.rtx || c.transmits === 0) continue;
-        if (++c.missing >= 3 && !c.fastRtxDone) {
-          c.fastRtxDone = true;
-          this.markLost(c, mtu);
-        }
+  }
+
+  /** §7.2.4 HTNA miss indications below the highest newly acked TSN, and fast retransmit. */
+  private countMisses(highestNewlyAcked: number, mtu: number): void {
+    for (let i = this.outHead; i < this.outstanding.length; i++) {
+      const c = this.outstanding[i]!;
+      if (!lt32(c.tsn, highestNewlyAcked)) break;
+      if (c.gapAcked || c.rtx || c.transmits === 0) continue;
+      if (++c.missing >= 3 && !c.fastRtxDone) {
+        c.fastRtxDone = true;
+        this.markLost(c, mtu);
       }
     }
-    if (rackPath !== undefined) this.markLostBefore(rackPath, rackSentAt, mtu);
-    const cumAdvanced = n > 0;
-    if (this.recoverTsn !== undefined && gte32(this.cumAck, this.recoverTsn)) this.recoverTsn = undefined;
-    // §7.2.1 slow start, §7.2.2 congestion avoidance (only when the cumulative ack advances).
-    if (cumAdvanced && this.recoverTsn === undefined) {
-      for (const [p, acked] of ackedBytes) {
-        const before = flightBefore.get(p) ?? 0;
-        const utilized = before + mtu >= p.cwnd;
-        if (p.cwnd <= p.ssthresh) {
-          if (utilized) p.cwnd += Math.min(acked, mtu);
-        } else {
-          p.partialBytesAcked += acked;
-          if (p.partialBytesAcked >= p.cwnd && utilized) {
-            p.partialBytesAcked -= p.cwnd;
-            p.cwnd += mtu;
-          }
-        }
-      }
-    }
-    this.peerRwnd = Math.max(0, s.arwnd - this.totalFlight);
-    return { ignored: false, violation: false, cumAdvanced, ackedPaths };
   }
 
   /**

@@ -15,14 +15,9 @@
  * several PEs dying within the registrar's detection time is a different scenario (a session may then
  * try a dead PE it was given, and waits for that connect attempt to fail).
  */
-import {
-  POOL_USER_SCTP_DEFAULTS,
-  PoolElement,
-  PoolUser,
-  Registrar,
-  type SctpTuning,
-  type Session,
-} from '../src/api/index.js';
+
+import { PoolElement, PoolUser, Registrar, type SctpTuning, type Session } from '../src/api/index.js';
+import { POOL_USER_SCTP_DEFAULTS } from '../src/api/pool-user.js';
 import { jsonOutput, type Metric, note, report } from './harness.js';
 
 const REGISTRAR = '127.0.7.1:3863';

@@ -3,7 +3,8 @@
  * a first resolution that tells an unknown pool from an unreachable registrar, a session, notices. All
  * of it within --timeout: a client never waits for ever, and says in one line what went wrong.
  */
-import { ASAP_ANNOUNCE_GROUP, PoolUser, type Resolution, type Session } from '../api/index.js';
+import { ASAP_ANNOUNCE_GROUP } from '../api/addresses.js';
+import { PoolUser, type Resolution, type Session } from '../api/index.js';
 import { WellKnownPort } from '../wire/index.js';
 import { type CliIo, UsageError } from './command.js';
 import { CLI_DEFAULTS } from './defaults.js';

@@ -5,11 +5,11 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { ASAP_ANNOUNCE_GROUP, ENRP_ANNOUNCE_GROUP, type HostPort } from '../api/index.js';
+import { ASAP_ANNOUNCE_GROUP, ENRP_ANNOUNCE_GROUP, type HostPort } from '../api/addresses.js';
 import { POLICY_DESCRIPTORS, parsePolicySpec } from '../policy/index.js';
 import { UsageError } from './command.js';
 
-export type { HostPort } from '../api/index.js';
+export type { HostPort } from '../api/addresses.js';
 
 /** What a port of 0 means for a flag: a listener or a destination needs a real one. */
 export interface PortRule {

@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
   ClosedError,
-  createService,
   InvalidArgumentError,
   PoolElement,
   type PoolElementOptions,
@@ -17,6 +16,7 @@ import {
   runClient,
   type Session,
 } from '../../src/api/index.js';
+import { createService } from '../../src/api/services.js';
 import * as root from '../../src/index.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: misuse from JavaScript is the point of these tests

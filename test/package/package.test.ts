@@ -48,13 +48,16 @@ describe('package', () => {
     assert.match(licence, new RegExp(`^${pkg.license} License`));
   });
 
-  test('npm pack ships the built entry points, the CLI and the licence, and nothing of test/ or src/', async () => {
+  test('npm pack ships the built entry points (root, wire, testing), the CLI and the licence, and nothing of test/ or src/', async () => {
     const files = await packedFiles();
     for (const f of [
       'LICENSE',
       'package.json',
       'dist/src/index.js',
       'dist/src/index.d.ts',
+      'dist/src/wire/index.js',
+      'dist/src/testing/index.js',
+      'dist/src/testing/index.d.ts',
       'dist/src/cli/main.js',
     ])
       assert.ok(files.includes(f), `${f} is not in the package (did npm run build run?)`);

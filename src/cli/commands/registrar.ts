@@ -1,10 +1,5 @@
-import {
-  ASAP_ANNOUNCE_GROUP,
-  ENRP_ANNOUNCE_GROUP,
-  type HostPort,
-  Registrar,
-  type RegistrarEvent,
-} from '../../api/index.js';
+import { ASAP_ANNOUNCE_GROUP, ENRP_ANNOUNCE_GROUP, type HostPort } from '../../api/addresses.js';
+import { Registrar, type RegistrarEvent } from '../../api/index.js';
 import { WellKnownPort } from '../../wire/index.js';
 import { parseCommandArgs } from '../args.js';
 import { type Command, ExitCode, UsageError } from '../command.js';

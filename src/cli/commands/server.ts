@@ -1,12 +1,6 @@
-import {
-  ASAP_ANNOUNCE_GROUP,
-  defaultPoolHandle,
-  type Logger,
-  PoolElement,
-  type PoolElementEvents,
-  SERVICE_NAMES,
-  type ServiceName,
-} from '../../api/index.js';
+import { ASAP_ANNOUNCE_GROUP } from '../../api/addresses.js';
+import { type Logger, PoolElement, type PoolElementEvents } from '../../api/index.js';
+import { defaultPoolHandle, SERVICE_NAMES, type ServiceName } from '../../api/services.js';
 import { ErrorCause, errorCauseName, WellKnownPort } from '../../wire/index.js';
 import { parseCommandArgs } from '../args.js';
 import { type Command, ExitCode, UsageError } from '../command.js';

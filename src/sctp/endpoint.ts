@@ -128,63 +128,67 @@ export class SctpEndpoint {
       case 'datagram':
         this.onDatagram(now, input.from, input.bytes, input.local);
         break;
-      case 'send': {
-        const a = this.assocs.get(input.assoc);
-        if (!a) {
-          out.push({
-            kind: 'notify',
-            assoc: input.assoc,
-            event: {
-              kind: 'sendFailed',
-              ppid: input.ppid,
-              stream: input.stream,
-              unordered: input.unordered ?? false,
-              bytes: input.bytes,
-              reason: 'no such association',
-            },
-          });
-          break;
-        }
-        a.send(now, input.stream, input.ppid, input.unordered ?? false, input.bytes);
-        if (input.more) this.deferred.add(a);
-        else this.after(a, now, true);
+      case 'send':
+        this.onSend(input);
         break;
-      }
       case 'flush':
         for (const a of this.deferred) this.after(a, now, true);
         this.deferred.clear();
         break;
-      case 'tick': {
-        const due: Association[] = [];
-        for (let a = this.timers.popDue(now); a; a = this.timers.popDue(now)) due.push(a);
-        for (const a of due) {
-          a.onTimer(now);
-          this.after(a, now, true);
-        }
+      case 'tick':
+        this.onTick(now);
         break;
-      }
       case 'connect':
         out.push(...this.connect(now, input.peer).actions);
         this.ctx.out = out;
         break;
-      case 'shutdown': {
-        const a = this.assocs.get(input.assoc);
-        if (a) {
-          a.shutdown(now);
-          this.after(a, now, true);
-        }
+      case 'shutdown':
+        this.withAssociation(input.assoc, now, true, (a) => a.shutdown(now));
         break;
-      }
-      case 'abort': {
-        const a = this.assocs.get(input.assoc);
-        if (a) {
-          a.abort(now, input.reason ?? 'aborted by the application');
-          this.after(a, now, false);
-        }
+      case 'abort':
+        this.withAssociation(input.assoc, now, false, (a) =>
+          a.abort(now, input.reason ?? 'aborted by the application'),
+        );
         break;
-      }
     }
     return out;
+  }
+
+  private withAssociation(id: AssocId, now: Instant, flush: boolean, f: (a: Association) => void): void {
+    const a = this.assocs.get(id);
+    if (!a) return;
+    f(a);
+    this.after(a, now, flush);
+  }
+
+  private onSend(input: Extract<SctpInput, { kind: 'send' }>): void {
+    const { now, stream, ppid, bytes } = input;
+    const unordered = input.unordered ?? false;
+    const a = this.assocs.get(input.assoc);
+    if (!a) {
+      const event = {
+        kind: 'sendFailed',
+        ppid,
+        stream,
+        unordered,
+        bytes,
+        reason: 'no such association',
+      } as const;
+      this.ctx.out.push({ kind: 'notify', assoc: input.assoc, event });
+      return;
+    }
+    a.send(now, stream, ppid, unordered, bytes);
+    if (input.more) this.deferred.add(a);
+    else this.after(a, now, true);
+  }
+
+  private onTick(now: Instant): void {
+    const due: Association[] = [];
+    for (let a = this.timers.popDue(now); a; a = this.timers.popDue(now)) due.push(a);
+    for (const a of due) {
+      a.onTimer(now);
+      this.after(a, now, true);
+    }
   }
 
   private register(a: Association): void {
@@ -250,97 +254,17 @@ export class SctpEndpoint {
     }
     const p = r.value;
     const first = p.chunks[0]!;
-    const cfg = this.cfg;
-    if (!cfg.ports.includes(p.dstPort) || p.srcPort === 0) {
+    if (!this.cfg.ports.includes(p.dstPort) || p.srcPort === 0) {
       this.outOfTheBlue(from, p);
       return;
     }
     let a = this.byAddress.get(key(from.ip, p.srcPort, p.dstPort));
     if (first.type === ChunkType.init) {
-      if (p.verificationTag !== 0) {
-        this.stats.badVerificationTag++;
-        return;
-      }
-      const init = decodeInit(first.value);
-      if (!init.ok) {
-        this.stats.malformed++;
-        return;
-      }
-      if (a) {
-        a.onInit(now, init.value, from);
-        this.after(a, now, true);
-        return;
-      }
-      if (
-        !cfg.listen ||
-        this.assocs.size >= cfg.maxAssociations ||
-        init.value.params.hostName !== undefined
-      ) {
-        const cause =
-          init.value.params.hostName !== undefined ? CauseCode.unresolvableAddress : CauseCode.outOfResource;
-        this.reply(
-          from,
-          singleChunkPacket(
-            p.dstPort,
-            p.srcPort,
-            init.value.initiateTag,
-            ChunkType.abort,
-            0,
-            encodeCauses([{ code: cause, info: EMPTY }]),
-          ),
-        );
-        return;
-      }
-      const tags = {
-        localTag: randomTag(cfg),
-        localInitialTsn: initialTsn(cfg),
-        localTieTag: 0,
-        peerTieTag: 0,
-      };
-      this.reply(from, initAckPacket(cfg, now, init.value, from, p.srcPort, tags, p.dstPort));
+      this.onInit(now, from, p, a);
       return;
     }
     if (first.type === ChunkType.cookieEcho) {
-      const c = openCookie(first.value, cfg.mac, cfg.secret);
-      if (!c || c.localPort !== p.dstPort || c.peerPort !== p.srcPort || p.verificationTag !== c.localTag) {
-        this.stats.badCookies++;
-        if (!a) return;
-        // Not a cookie of ours for this association: treat the rest as a normal packet would be wrong; drop.
-        return;
-      }
-      const stale = now > c.createdAt + c.lifespanMs;
-      if (a) {
-        if (!a.onCookieEcho(now, c, from, stale)) {
-          if (stale) this.sendStale(now, from, p, c.createdAt + c.lifespanMs, c.peerTag);
-          this.after(a, now, false);
-          return;
-        }
-        a.onPacket(now, p, from, true, local);
-        this.after(a, now, true);
-        return;
-      }
-      if (stale) {
-        this.sendStale(now, from, p, c.createdAt + c.lifespanMs, c.peerTag);
-        return;
-      }
-      if (this.assocs.size >= cfg.maxAssociations) {
-        this.reply(
-          from,
-          singleChunkPacket(
-            p.dstPort,
-            p.srcPort,
-            c.peerTag,
-            ChunkType.abort,
-            0,
-            encodeCauses([{ code: CauseCode.outOfResource, info: EMPTY }]),
-          ),
-        );
-        return;
-      }
-      a = Association.fromCookie(this.nextId++, this.ctx, now, c);
-      this.register(a);
-      a.onPacket(now, p, from, true, local);
-      this.after(a, now, true);
+      this.onCookieEcho(now, from, p, a, local);
       return;
     }
     if (!a && first.type === ChunkType.initAck) {
@@ -353,6 +277,90 @@ export class SctpEndpoint {
       return;
     }
     this.outOfTheBlue(from, p);
+  }
+
+  /** An INIT (§5.1): to its association if one exists, else answered statelessly (or refused). */
+  private onInit(now: Instant, from: UdpAddress, p: Packet, a: Association | undefined): void {
+    if (p.verificationTag !== 0) {
+      this.stats.badVerificationTag++;
+      return;
+    }
+    const init = decodeInit(p.chunks[0]!.value);
+    if (!init.ok) {
+      this.stats.malformed++;
+      return;
+    }
+    if (a) {
+      a.onInit(now, init.value, from);
+      this.after(a, now, true);
+      return;
+    }
+    const cfg = this.cfg;
+    const hostName = init.value.params.hostName !== undefined;
+    if (!cfg.listen || this.assocs.size >= cfg.maxAssociations || hostName) {
+      this.replyAbort(
+        from,
+        p,
+        init.value.initiateTag,
+        hostName ? CauseCode.unresolvableAddress : CauseCode.outOfResource,
+      );
+      return;
+    }
+    const tags = {
+      localTag: randomTag(cfg),
+      localInitialTsn: initialTsn(cfg),
+      localTieTag: 0,
+      peerTieTag: 0,
+    };
+    const request = { init: init.value, from, peerPort: p.srcPort, localPort: p.dstPort, tags };
+    this.reply(from, initAckPacket(cfg, now, request));
+  }
+
+  /** A COOKIE ECHO (§5.1.5, §5.2.4): checked, then to its association or a new one. */
+  private onCookieEcho(
+    now: Instant,
+    from: UdpAddress,
+    p: Packet,
+    a: Association | undefined,
+    local: string | undefined,
+  ): void {
+    const cfg = this.cfg;
+    const c = openCookie(p.chunks[0]!.value, cfg.mac, cfg.secret);
+    if (!c || c.localPort !== p.dstPort || c.peerPort !== p.srcPort || p.verificationTag !== c.localTag) {
+      // Not a cookie of ours for this association: the packet is dropped, the rest with it.
+      this.stats.badCookies++;
+      return;
+    }
+    const expiredAt = c.createdAt + c.lifespanMs;
+    const stale = now > expiredAt;
+    if (a) {
+      if (a.onCookieEcho(now, c, from, stale)) {
+        a.onPacket(now, p, from, true, local);
+        this.after(a, now, true);
+        return;
+      }
+      if (stale) this.sendStale(now, from, p, expiredAt, c.peerTag);
+      this.after(a, now, false);
+      return;
+    }
+    if (stale) {
+      this.sendStale(now, from, p, expiredAt, c.peerTag);
+      return;
+    }
+    if (this.assocs.size >= cfg.maxAssociations) {
+      this.replyAbort(from, p, c.peerTag, CauseCode.outOfResource);
+      return;
+    }
+    const created = Association.fromCookie(this.nextId++, this.ctx, now, c);
+    this.register(created);
+    created.onPacket(now, p, from, true, local);
+    this.after(created, now, true);
+  }
+
+  /** An ABORT with one cause of no information, to the sender of `p`, under `tag`. */
+  private replyAbort(from: UdpAddress, p: Packet, tag: number, code: number): void {
+    const causes = encodeCauses([{ code, info: EMPTY }]);
+    this.reply(from, singleChunkPacket(p.dstPort, p.srcPort, tag, ChunkType.abort, 0, causes));
   }
 
   private sendStale(now: Instant, from: UdpAddress, p: Packet, expiredAt: number, peerTag: number): void {

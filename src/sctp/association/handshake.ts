@@ -25,15 +25,18 @@ export function peerAddressesOf(init: InitChunk, source: string): string[] {
   return out.slice(0, 16);
 }
 
-export function cookieFieldsFor(
-  cfg: SctpConfig,
-  now: Instant,
-  init: InitChunk,
-  from: UdpAddress,
-  peerPort: number,
-  tags: InitAckTags,
-  localPort: number,
-): CookieFields {
+/** What an INIT ACK answers: the INIT, where it came from, and the tags to offer. */
+export interface InitAckRequest {
+  readonly init: InitChunk;
+  readonly from: UdpAddress;
+  readonly peerPort: number;
+  readonly localPort: number;
+  readonly tags: InitAckTags;
+}
+
+/** The TCB the State Cookie carries (§5.1.3). */
+function cookieFieldsFor(cfg: SctpConfig, now: Instant, r: InitAckRequest): CookieFields {
+  const { init, from, tags } = r;
   return {
     createdAt: now,
     lifespanMs:
@@ -47,8 +50,8 @@ export function cookieFieldsFor(
     inboundStreams: Math.min(cfg.inboundStreams, init.outboundStreams),
     localTieTag: tags.localTieTag,
     peerTieTag: tags.peerTieTag,
-    localPort,
-    peerPort,
+    localPort: r.localPort,
+    peerPort: r.peerPort,
     sourceUdpPort: from.port,
     sourceAddress: from.ip,
     peerAddresses: peerAddressesOf(init, from.ip),
@@ -56,20 +59,9 @@ export function cookieFieldsFor(
 }
 
 /** The packet carrying an INIT ACK in answer to `init` (verification tag: the INIT's Initiate Tag). */
-export function initAckPacket(
-  cfg: SctpConfig,
-  now: Instant,
-  init: InitChunk,
-  from: UdpAddress,
-  peerPort: number,
-  tags: InitAckTags,
-  localPort: number,
-): Uint8Array {
-  const cookie = signCookie(
-    cookieFieldsFor(cfg, now, init, from, peerPort, tags, localPort),
-    cfg.mac,
-    cfg.secret,
-  );
+export function initAckPacket(cfg: SctpConfig, now: Instant, r: InitAckRequest): Uint8Array {
+  const { init, tags } = r;
+  const cookie = signCookie(cookieFieldsFor(cfg, now, r), cfg.mac, cfg.secret);
   const value = encodeInit({
     initiateTag: tags.localTag,
     arwnd: cfg.receiveWindowBytes,
@@ -80,7 +72,7 @@ export function initAckPacket(
     cookie,
     unrecognized: init.params.unrecognized,
   });
-  return singleChunkPacket(localPort, peerPort, init.initiateTag, ChunkType.initAck, 0, value);
+  return singleChunkPacket(r.localPort, r.peerPort, init.initiateTag, ChunkType.initAck, 0, value);
 }
 
 export function initValue(

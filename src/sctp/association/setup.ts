@@ -109,7 +109,8 @@ export class Setup {
       return;
     }
     const tags = this.initAckTags(state);
-    const bytes = initAckPacket(link.cfg, now, init, from, link.peerPort, tags, link.localPort);
+    const request = { init, from, peerPort: link.peerPort, localPort: link.localPort, tags };
+    const bytes = initAckPacket(link.cfg, now, request);
     link.transmitTo(from, undefined, bytes);
   }
 

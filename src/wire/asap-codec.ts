@@ -8,14 +8,7 @@ import type { AsapMessage } from './asap-messages.js';
 import { AsapMessageType, MAX_HANDLE_RESOLUTION_ITEMS, MessageFlag, ParameterType } from './constants.js';
 import type { DecodeError } from './decode-error.js';
 import { encodeGuarded, requireBytes } from './guards.js';
-import {
-  checkHeader,
-  finishMessage,
-  messageEnd,
-  runDecoder,
-  unknownMessageType,
-  withUnrecognized,
-} from './message-frame.js';
+import { decodeMessageFrame, finishMessage, type MessageGrammar } from './message-frame.js';
 import {
   readCookie,
   readHandleResolutionItems,
@@ -39,7 +32,7 @@ import {
   writeTransport,
   writeUnrecognized,
 } from './parameter-encoder.js';
-import { DecodeContext, TlvReader } from './tlv-reader.js';
+import type { DecodeContext, TlvReader } from './tlv-reader.js';
 import {
   ErrorCause,
   type OperationError,
@@ -52,7 +45,7 @@ import {
 /** Decodes untrusted bytes; never throws on them (InvalidArgumentError if `bytes` is not a Uint8Array). */
 export function decodeAsap(bytes: Uint8Array): Result<AsapMessage, DecodeError> {
   requireBytes(bytes, 'decodeAsap');
-  return runDecoder(new DecodeContext(bytes), decodeBody);
+  return decodeMessageFrame(bytes, ASAP);
 }
 
 const T = AsapMessageType;
@@ -61,18 +54,14 @@ const SERVER_ANNOUNCE_TRANSPORTS: readonly number[] = [
   ParameterType.TcpTransport,
 ];
 
-function decodeBody(ctx: DecodeContext): AsapMessage {
-  checkHeader(ctx);
-  const type = ctx.bytes[0]!;
-  if (type < T.Registration || type > T.Error) unknownMessageType(ctx, 'ASAP');
-  const flags = ctx.bytes[1]!;
-  const fixed = type === T.EndpointKeepAlive || type === T.ServerAnnounce ? 8 : 4;
-  const end = messageEnd(ctx, fixed);
-  const r = new TlvReader(ctx, fixed, end, 0);
-  const m = decodeParameters(ctx, r, type, flags);
-  r.finish();
-  return withUnrecognized(ctx, m);
-}
+/** RFC 5352 §2.2: Endpoint Keep Alive and Server Announce carry a registrar id after the header. */
+const ASAP: MessageGrammar<AsapMessage> = {
+  protocol: 'ASAP',
+  first: T.Registration,
+  last: T.Error,
+  fixedLength: (type) => (type === T.EndpointKeepAlive || type === T.ServerAnnounce ? 8 : 4),
+  parameters: decodeParameters,
+};
 
 function decodeParameters(ctx: DecodeContext, r: TlvReader, type: number, flags: number): AsapMessage {
   switch (type) {
@@ -99,29 +88,12 @@ function decodeParameters(ctx: DecodeContext, r: TlvReader, type: number, flags:
         poolElementId: readPeIdentifier(r),
         ...optionalError(r),
       };
-    case T.HandleResolution: {
-      const poolHandle = readPoolHandle(r);
-      const subscribe = (flags & MessageFlag.Subscribe) !== 0;
-      if (r.peek() !== ParameterType.HandleResolutionOption)
-        return { kind: 'handleResolution', subscribe, poolHandle };
-      return { kind: 'handleResolution', subscribe, poolHandle, items: readHandleResolutionItems(r) };
-    }
+    case T.HandleResolution:
+      return decodeHandleResolution(r, flags);
     case T.HandleResolutionResponse:
       return decodeHandleResolutionResponse(r, flags);
-    case T.EndpointKeepAlive: {
-      const registrarId = ctx.u32(4);
-      const poolHandle = readPoolHandle(r);
-      const homeRegistrar = (flags & MessageFlag.HomeRegistrar) !== 0;
-      if (r.peek() !== ParameterType.PeIdentifier)
-        return { kind: 'endpointKeepAlive', homeRegistrar, registrarId, poolHandle };
-      return {
-        kind: 'endpointKeepAlive',
-        homeRegistrar,
-        registrarId,
-        poolHandle,
-        poolElementId: readPeIdentifier(r),
-      };
-    }
+    case T.EndpointKeepAlive:
+      return decodeEndpointKeepAlive(r, flags, ctx.u32(4));
     case T.EndpointKeepAliveAck:
       return {
         kind: 'endpointKeepAliveAck',
@@ -140,16 +112,41 @@ function decodeParameters(ctx: DecodeContext, r: TlvReader, type: number, flags:
       return { kind: 'cookie', cookie: readCookie(r) };
     case T.CookieEcho:
       return { kind: 'cookieEcho', cookie: readCookie(r) };
-    case T.BusinessCard: {
-      const poolHandle = readPoolHandle(r);
-      const policy = r.peek() === ParameterType.PoolMemberSelectionPolicy ? readPolicy(r) : undefined;
-      const poolElements: PoolElementParameter[] = [];
-      while (r.peek() === ParameterType.PoolElement) poolElements.push(readPoolElement(r, 'optional'));
-      return { kind: 'businessCard', poolHandle, ...(policy === undefined ? {} : { policy }), poolElements };
-    }
+    case T.BusinessCard:
+      return decodeBusinessCard(r);
     default:
       return { kind: 'error', operationError: readOperationError(r) };
   }
+}
+
+function decodeHandleResolution(r: TlvReader, flags: number): AsapMessage {
+  const poolHandle = readPoolHandle(r);
+  const subscribe = (flags & MessageFlag.Subscribe) !== 0;
+  if (r.peek() !== ParameterType.HandleResolutionOption)
+    return { kind: 'handleResolution', subscribe, poolHandle };
+  return { kind: 'handleResolution', subscribe, poolHandle, items: readHandleResolutionItems(r) };
+}
+
+function decodeEndpointKeepAlive(r: TlvReader, flags: number, registrarId: number): AsapMessage {
+  const poolHandle = readPoolHandle(r);
+  const homeRegistrar = (flags & MessageFlag.HomeRegistrar) !== 0;
+  if (r.peek() !== ParameterType.PeIdentifier)
+    return { kind: 'endpointKeepAlive', homeRegistrar, registrarId, poolHandle };
+  return {
+    kind: 'endpointKeepAlive',
+    homeRegistrar,
+    registrarId,
+    poolHandle,
+    poolElementId: readPeIdentifier(r),
+  };
+}
+
+function decodeBusinessCard(r: TlvReader): AsapMessage {
+  const poolHandle = readPoolHandle(r);
+  const policy = r.peek() === ParameterType.PoolMemberSelectionPolicy ? readPolicy(r) : undefined;
+  const poolElements: PoolElementParameter[] = [];
+  while (r.peek() === ParameterType.PoolElement) poolElements.push(readPoolElement(r, 'optional'));
+  return { kind: 'businessCard', poolHandle, ...(policy === undefined ? {} : { policy }), poolElements };
 }
 
 function optionalError(r: TlvReader): { operationError?: OperationError } {
@@ -220,82 +217,93 @@ function encodeUnchecked(m: AsapMessage): Uint8Array {
   const w = writer;
   w.length = 0;
   w.u8(0).u8(0).u16(0);
+  writeBody(w, m);
+  // After the body, which refuses an unknown kind, so TYPE is only read for a real one.
+  w.setU16(0, (TYPE[m.kind] << 8) | flagsOf(m));
+  writeUnrecognized(w, m.unrecognized);
+  return finishMessage(w);
+}
+
+const TYPE: Record<AsapMessage['kind'], number> = {
+  registration: T.Registration,
+  deregistration: T.Deregistration,
+  registrationResponse: T.RegistrationResponse,
+  deregistrationResponse: T.DeregistrationResponse,
+  handleResolution: T.HandleResolution,
+  handleResolutionResponse: T.HandleResolutionResponse,
+  endpointKeepAlive: T.EndpointKeepAlive,
+  endpointKeepAliveAck: T.EndpointKeepAliveAck,
+  endpointUnreachable: T.EndpointUnreachable,
+  serverAnnounce: T.ServerAnnounce,
+  cookie: T.Cookie,
+  cookieEcho: T.CookieEcho,
+  businessCard: T.BusinessCard,
+  error: T.Error,
+};
+
+function flagsOf(m: AsapMessage): number {
+  switch (m.kind) {
+    case 'registrationResponse':
+      return m.reject ? MessageFlag.Reject : 0;
+    case 'handleResolution':
+      return m.subscribe ? MessageFlag.Subscribe : 0;
+    case 'handleResolutionResponse':
+      return m.subscriptionAccepted ? MessageFlag.SubscriptionAccepted : 0;
+    case 'endpointKeepAlive':
+      return m.homeRegistrar ? MessageFlag.HomeRegistrar : 0;
+    default:
+      return 0;
+  }
+}
+
+function writeBody(w: ByteWriter, m: AsapMessage): void {
   switch (m.kind) {
     case 'registration':
-      header(w, T.Registration, 0);
       writePoolHandle(w, m.poolHandle);
       writePoolElement(w, m.poolElement);
       break;
     case 'deregistration':
     case 'endpointKeepAliveAck':
     case 'endpointUnreachable':
-      header(
-        w,
-        m.kind === 'deregistration'
-          ? T.Deregistration
-          : m.kind === 'endpointKeepAliveAck'
-            ? T.EndpointKeepAliveAck
-            : T.EndpointUnreachable,
-        0,
-      );
       writePoolHandle(w, m.poolHandle);
       writePeIdentifier(w, m.poolElementId);
       break;
     case 'registrationResponse':
     case 'deregistrationResponse':
-      if (m.kind === 'registrationResponse')
-        header(w, T.RegistrationResponse, m.reject ? MessageFlag.Reject : 0);
-      else header(w, T.DeregistrationResponse, 0);
       writePoolHandle(w, m.poolHandle);
       writePeIdentifier(w, m.poolElementId);
       if (m.operationError !== undefined) writeOperationError(w, m.operationError);
       break;
     case 'handleResolution':
-      header(w, T.HandleResolution, m.subscribe ? MessageFlag.Subscribe : 0);
       writePoolHandle(w, m.poolHandle);
       if (m.items !== undefined) writeHandleResolutionItems(w, m.items);
       break;
     case 'handleResolutionResponse':
-      header(w, T.HandleResolutionResponse, m.subscriptionAccepted ? MessageFlag.SubscriptionAccepted : 0);
+    case 'businessCard':
       writePoolHandle(w, m.poolHandle);
       if (m.policy !== undefined) writePolicy(w, m.policy);
       for (const pe of m.poolElements) writePoolElement(w, pe);
-      if (m.operationError !== undefined) writeOperationError(w, m.operationError);
+      if (m.kind === 'handleResolutionResponse' && m.operationError !== undefined)
+        writeOperationError(w, m.operationError);
       break;
     case 'endpointKeepAlive':
-      header(w, T.EndpointKeepAlive, m.homeRegistrar ? MessageFlag.HomeRegistrar : 0);
       w.u32(m.registrarId);
       writePoolHandle(w, m.poolHandle);
       if (m.poolElementId !== undefined) writePeIdentifier(w, m.poolElementId);
       break;
     case 'serverAnnounce':
-      header(w, T.ServerAnnounce, 0);
       w.u32(m.registrarId);
       for (const t of m.transports) writeTransport(w, t);
       if (m.serverInformation !== undefined) writeServerInformation(w, m.serverInformation);
       break;
     case 'cookie':
     case 'cookieEcho':
-      header(w, m.kind === 'cookie' ? T.Cookie : T.CookieEcho, 0);
       writeCookie(w, m.cookie);
       break;
-    case 'businessCard':
-      header(w, T.BusinessCard, 0);
-      writePoolHandle(w, m.poolHandle);
-      if (m.policy !== undefined) writePolicy(w, m.policy);
-      for (const pe of m.poolElements) writePoolElement(w, pe);
-      break;
     case 'error':
-      header(w, T.Error, 0);
       writeOperationError(w, m.operationError);
       break;
     default:
       throw new TypeError(`encodeAsap: unknown message kind ${String((m as { kind: unknown }).kind)}`);
   }
-  writeUnrecognized(w, m.unrecognized);
-  return finishMessage(w);
-}
-
-function header(w: ByteWriter, type: number, flags: number): void {
-  w.setU16(0, (type << 8) | flags);
 }

@@ -8,14 +8,7 @@ import { EnrpMessageType, MessageFlag, ParameterType, UpdateAction } from './con
 import type { DecodeError } from './decode-error.js';
 import type { EnrpMessage, EnrpPoolEntry } from './enrp-messages.js';
 import { encodeGuarded, requireBytes } from './guards.js';
-import {
-  checkHeader,
-  finishMessage,
-  messageEnd,
-  runDecoder,
-  unknownMessageType,
-  withUnrecognized,
-} from './message-frame.js';
+import { decodeMessageFrame, finishMessage, type MessageGrammar } from './message-frame.js';
 import {
   readOperationError,
   readPeChecksum,
@@ -31,13 +24,13 @@ import {
   writeServerInformation,
   writeUnrecognized,
 } from './parameter-encoder.js';
-import { DecodeContext, TlvReader } from './tlv-reader.js';
+import type { DecodeContext, TlvReader } from './tlv-reader.js';
 import { ErrorCause, type PoolElementParameter, type ServerInformation } from './types.js';
 
 /** Decodes untrusted bytes; never throws on them (InvalidArgumentError if `bytes` is not a Uint8Array). */
 export function decodeEnrp(bytes: Uint8Array): Result<EnrpMessage, DecodeError> {
   requireBytes(bytes, 'decodeEnrp');
-  return runDecoder(new DecodeContext(bytes), decodeBody);
+  return decodeMessageFrame(bytes, ENRP);
 }
 
 const T = EnrpMessageType;
@@ -51,19 +44,14 @@ function fixedLength(type: number): number {
     : 12;
 }
 
-function decodeBody(ctx: DecodeContext): EnrpMessage {
-  checkHeader(ctx);
-  const type = ctx.bytes[0]!;
-  if (type < T.Presence || type > T.Error) unknownMessageType(ctx, 'ENRP');
-  const flags = ctx.bytes[1]!;
-  const fixed = fixedLength(type);
-  const end = messageEnd(ctx, fixed);
-  const ids = { senderId: ctx.u32(4), receiverId: ctx.u32(8) };
-  const r = new TlvReader(ctx, fixed, end, 0);
-  const m = decodeParameters(ctx, r, type, flags, ids);
-  r.finish();
-  return withUnrecognized(ctx, m);
-}
+const ENRP: MessageGrammar<EnrpMessage> = {
+  protocol: 'ENRP',
+  first: T.Presence,
+  last: T.Error,
+  fixedLength,
+  parameters: (ctx, r, type, flags) =>
+    decodeParameters(ctx, r, type, flags, { senderId: ctx.u32(4), receiverId: ctx.u32(8) }),
+};
 
 interface Ids {
   readonly senderId: number;
@@ -78,17 +66,8 @@ function decodeParameters(
   ids: Ids,
 ): EnrpMessage {
   switch (type) {
-    case T.Presence: {
-      const peChecksum = r.peek() === ParameterType.PeChecksum ? readPeChecksum(r) : undefined;
-      const info = r.peek() === ParameterType.ServerInformation ? readServerInformation(r) : undefined;
-      return {
-        kind: 'presence',
-        replyRequired: (flags & MessageFlag.ReplyRequired) !== 0,
-        ...ids,
-        ...(peChecksum === undefined ? {} : { peChecksum }),
-        ...(info === undefined ? {} : { serverInformation: info }),
-      };
-    }
+    case T.Presence:
+      return decodePresence(r, flags, ids);
     case T.HandleTableRequest:
       return {
         kind: 'handleTableRequest',
@@ -103,20 +82,8 @@ function decodeParameters(
         ...ids,
         pools: readPoolEntries(r),
       };
-    case T.HandleUpdate: {
-      const code = ctx.u16(12);
-      if (code !== UpdateAction.AddPe && code !== UpdateAction.DeletePe) {
-        ctx.fail(ErrorCause.InvalidValues, 0, r.end, `update action ${code} is neither ADD_PE nor DEL_PE`);
-      }
-      return {
-        kind: 'handleUpdate',
-        takeoverSuggested: (flags & MessageFlag.TakeoverSuggested) !== 0,
-        ...ids,
-        action: code === UpdateAction.AddPe ? 'addPe' : 'deletePe',
-        poolHandle: readPoolHandle(r),
-        poolElement: readPoolElement(r, 'required'),
-      };
-    }
+    case T.HandleUpdate:
+      return decodeHandleUpdate(r, flags, ids);
     case T.ListRequest:
       return { kind: 'listRequest', ...ids };
     case T.ListResponse: {
@@ -133,6 +100,33 @@ function decodeParameters(
     default:
       return { kind: 'error', ...ids, operationError: readOperationError(r) };
   }
+}
+
+function decodePresence(r: TlvReader, flags: number, ids: Ids): EnrpMessage {
+  const peChecksum = r.peek() === ParameterType.PeChecksum ? readPeChecksum(r) : undefined;
+  const info = r.peek() === ParameterType.ServerInformation ? readServerInformation(r) : undefined;
+  return {
+    kind: 'presence',
+    replyRequired: (flags & MessageFlag.ReplyRequired) !== 0,
+    ...ids,
+    ...(peChecksum === undefined ? {} : { peChecksum }),
+    ...(info === undefined ? {} : { serverInformation: info }),
+  };
+}
+
+function decodeHandleUpdate(r: TlvReader, flags: number, ids: Ids): EnrpMessage {
+  const code = r.ctx.u16(12);
+  if (code !== UpdateAction.AddPe && code !== UpdateAction.DeletePe) {
+    r.ctx.fail(ErrorCause.InvalidValues, 0, r.end, `update action ${code} is neither ADD_PE nor DEL_PE`);
+  }
+  return {
+    kind: 'handleUpdate',
+    takeoverSuggested: (flags & MessageFlag.TakeoverSuggested) !== 0,
+    ...ids,
+    action: code === UpdateAction.AddPe ? 'addPe' : 'deletePe',
+    poolHandle: readPoolHandle(r),
+    poolElement: readPoolElement(r, 'required'),
+  };
 }
 
 function readPoolEntries(r: TlvReader): EnrpPoolEntry[] {

@@ -4,15 +4,48 @@
  */
 import { type ByteWriter, err, ok, type Result } from '../base/index.js';
 import type { DecodeError } from './decode-error.js';
-import { type DecodeContext, DecodeFailure } from './tlv-reader.js';
+import { DecodeContext, DecodeFailure, TlvReader } from './tlv-reader.js';
 import { ErrorCause } from './types.js';
+
+/** What tells the messages of one protocol apart: its type range, fixed part and parameters. */
+export interface MessageGrammar<M extends object> {
+  readonly protocol: string;
+  /** First and last known message type. */
+  readonly first: number;
+  readonly last: number;
+  /** Bytes before the first parameter (header included). */
+  fixedLength(type: number): number;
+  /** Reads the fixed part after the header and the parameters of a message of a known type. */
+  parameters(ctx: DecodeContext, r: TlvReader, type: number, flags: number): M;
+}
+
+/** Decodes one message of `grammar` from untrusted bytes; never throws on them. */
+export function decodeMessageFrame<M extends object>(
+  bytes: Uint8Array,
+  grammar: MessageGrammar<M>,
+): Result<M, DecodeError> {
+  return runDecoder(new DecodeContext(bytes), (ctx) => decodeFrame(ctx, grammar));
+}
+
+function decodeFrame<M extends object>(ctx: DecodeContext, grammar: MessageGrammar<M>): M {
+  checkHeader(ctx);
+  const type = ctx.bytes[0]!;
+  if (type < grammar.first || type > grammar.last) unknownMessageType(ctx, grammar.protocol);
+  const flags = ctx.bytes[1]!;
+  const fixed = grammar.fixedLength(type);
+  const end = messageEnd(ctx, fixed);
+  const r = new TlvReader(ctx, fixed, end, 0);
+  const m = grammar.parameters(ctx, r, type, flags);
+  r.finish();
+  return withUnrecognized(ctx, m);
+}
 
 /**
  * Checks the header against the received bytes and returns the end of the message body. As RSPLIB
  * does, a header length that does not match the data gives cause 0x0010 (D-errors.json frame 102).
  * The data may exceed the header length by the final padding (RFC 5354 §4: the length excludes it).
  */
-export function messageEnd(ctx: DecodeContext, minLength: number): number {
+function messageEnd(ctx: DecodeContext, minLength: number): number {
   const have = ctx.bytes.length;
   const length = ctx.u16(2);
   if (length > have) {
@@ -43,7 +76,7 @@ export function messageEnd(ctx: DecodeContext, minLength: number): number {
 }
 
 /** Fails (before anything else) when the input cannot hold a message header. */
-export function checkHeader(ctx: DecodeContext): void {
+function checkHeader(ctx: DecodeContext): void {
   if (ctx.bytes.length > 0) ctx.messageType = ctx.bytes[0]!;
   if (ctx.bytes.length < 4) {
     ctx.fail(
@@ -60,7 +93,7 @@ export function checkHeader(ctx: DecodeContext): void {
  * silently (00; 10 and 11 are reserved, also treated as silent). RSPLIB reports nothing in either case
  * (D-errors.json frame 118); a registrar that wants RSPLIB's behaviour may ignore `silent`.
  */
-export function unknownMessageType(ctx: DecodeContext, protocol: string): never {
+function unknownMessageType(ctx: DecodeContext, protocol: string): never {
   const type = ctx.bytes[0]!;
   return ctx.fail(
     ErrorCause.UnrecognizedMessage,
@@ -72,7 +105,7 @@ export function unknownMessageType(ctx: DecodeContext, protocol: string): never 
 }
 
 /** Runs a decoder, turning the internal failure sentinel into an error value. Other throws are bugs. */
-export function runDecoder<T>(ctx: DecodeContext, decode: (ctx: DecodeContext) => T): Result<T, DecodeError> {
+function runDecoder<T>(ctx: DecodeContext, decode: (ctx: DecodeContext) => T): Result<T, DecodeError> {
   try {
     return ok(decode(ctx));
   } catch (e) {
@@ -82,7 +115,7 @@ export function runDecoder<T>(ctx: DecodeContext, decode: (ctx: DecodeContext) =
 }
 
 /** Adds the skipped unknown parameters to a freshly decoded message. */
-export function withUnrecognized<T extends object>(ctx: DecodeContext, m: T): T {
+function withUnrecognized<T extends object>(ctx: DecodeContext, m: T): T {
   return ctx.unrecognized === undefined ? m : { ...m, unrecognized: ctx.unrecognized };
 }
 

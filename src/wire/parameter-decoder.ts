@@ -50,27 +50,31 @@ export function readPoolHandle(r: TlvReader): PoolHandle {
 }
 
 export function readPeIdentifier(r: TlvReader): number {
-  r.expect(ParameterType.PeIdentifier);
-  r.exactValueLength(4);
-  const id = r.ctx.u32(r.valueStart);
-  r.take();
-  return id;
+  return readUnsigned(r, ParameterType.PeIdentifier, 4);
 }
 
 export function readPeChecksum(r: TlvReader): number {
-  r.expect(ParameterType.PeChecksum);
-  r.exactValueLength(2);
-  const sum = r.ctx.u16(r.valueStart);
-  r.take();
-  return sum;
+  return readUnsigned(r, ParameterType.PeChecksum, 2);
 }
 
 export function readHandleResolutionItems(r: TlvReader): number {
-  r.expect(ParameterType.HandleResolutionOption);
-  r.exactValueLength(4);
-  const items = r.ctx.u32(r.valueStart);
+  return readUnsigned(r, ParameterType.HandleResolutionOption, 4);
+}
+
+/** Expects a parameter of `type` whose value starts with a u32, and returns that u32. */
+function leadingU32(r: TlvReader, type: number, cause: number, tooShort: string): number {
+  r.expect(type);
+  if (r.valueLength < 4) r.ctx.fail(cause, r.start, r.valueEnd, tooShort);
+  return r.ctx.u32(r.valueStart);
+}
+
+/** A parameter whose value is exactly one unsigned integer of `size` bytes. */
+function readUnsigned(r: TlvReader, type: number, size: 2 | 4): number {
+  r.expect(type);
+  r.exactValueLength(size);
+  const value = size === 4 ? r.ctx.u32(r.valueStart) : r.ctx.u16(r.valueStart);
   r.take();
-  return items;
+  return value;
 }
 
 export function readCookie(r: TlvReader): Uint8Array {
@@ -102,11 +106,13 @@ export function readOperationError(r: TlvReader): OperationError {
 }
 
 export function readPolicy(r: TlvReader): PoolPolicy {
-  r.expect(ParameterType.PoolMemberSelectionPolicy);
   const ctx = r.ctx;
-  if (r.valueLength < 4)
-    ctx.fail(ErrorCause.RsplibInvalidValue, r.start, r.valueEnd, 'policy parameter without policy type');
-  const type = ctx.u32(r.valueStart);
+  const type = leadingU32(
+    r,
+    ParameterType.PoolMemberSelectionPolicy,
+    ErrorCause.RsplibInvalidValue,
+    'policy parameter without policy type',
+  );
   const layout = policyLayoutByType(type);
   if (layout === undefined) {
     return ctx.fail(
@@ -149,21 +155,11 @@ export function readTransport(r: TlvReader, allowed?: readonly number[]): Transp
       t = { kind: 'opaque', data: ctx.bytes.slice(v, r.valueEnd) };
       break;
     case ParameterType.SctpTransport:
-      t = {
-        kind: 'sctp',
-        port: ctx.u16(v),
-        transportUse: transportUse(r, v + 2),
-        addresses: addresses(r, 4, MAX_TRANSPORT_ADDRESSES),
-      };
+      t = portUseAddresses(r, 'sctp', MAX_TRANSPORT_ADDRESSES);
       break;
     case ParameterType.TcpTransport:
       // RFC 5354 calls these two bytes reserved; RSPLIB puts the transport use there.
-      t = {
-        kind: 'tcp',
-        port: ctx.u16(v),
-        transportUse: transportUse(r, v + 2),
-        addresses: addresses(r, 4, MAX_SINGLE_TRANSPORT_ADDRESSES),
-      };
+      t = portUseAddresses(r, 'tcp', MAX_SINGLE_TRANSPORT_ADDRESSES);
       break;
     case ParameterType.UdpTransport:
       t = { kind: 'udp', port: ctx.u16(v), addresses: addresses(r, 4, MAX_SINGLE_TRANSPORT_ADDRESSES) };
@@ -181,6 +177,12 @@ export function readTransport(r: TlvReader, allowed?: readonly number[]): Transp
   }
   r.take();
   return t;
+}
+
+/** SCTP and TCP transports: port, transport use, then the addresses. */
+function portUseAddresses<K extends 'sctp' | 'tcp'>(r: TlvReader, kind: K, max: number) {
+  const v = r.valueStart;
+  return { kind, port: r.ctx.u16(v), transportUse: transportUse(r, v + 2), addresses: addresses(r, 4, max) };
 }
 
 function transportUse(r: TlvReader, at: number): TransportUse {
@@ -248,11 +250,12 @@ export function readPoolElement(r: TlvReader, asapTransport: 'optional' | 'requi
 
 /** Server Information (RFC 5354 §3.11): registrar ID and its SCTP endpoint. */
 export function readServerInformation(r: TlvReader): ServerInformation {
-  r.expect(ParameterType.ServerInformation);
-  const ctx = r.ctx;
-  if (r.valueLength < 4)
-    ctx.fail(ErrorCause.InvalidValues, r.start, r.valueEnd, 'server information too short');
-  const registrarId = ctx.u32(r.valueStart);
+  const registrarId = leadingU32(
+    r,
+    ParameterType.ServerInformation,
+    ErrorCause.InvalidValues,
+    'server information too short',
+  );
   const inner = nested(r, 4);
   const transport = readTransport(inner, SCTP_ONLY);
   inner.finish();

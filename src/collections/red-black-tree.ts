@@ -104,23 +104,25 @@ export class RedBlackTree<T> {
   private attachKeyed(z: number, key: number, tie: number): void {
     const s = this.store;
     const L = s.links;
-    const LS = this.store.linkStride;
-    const N = s.nums;
-    const st = s.numStride;
-    const ko = s.keyOffset;
-    const to = s.tieOffset;
-    N[z * st + ko] = key;
-    N[z * st + to] = tie;
+    const LS = s.linkStride;
+    s.nums[z * s.numStride + s.keyOffset] = key;
+    s.nums[z * s.numStride + s.tieOffset] = tie;
     let y = NIL;
     let x = this.root;
     let goLeft = false;
     while (x !== NIL) {
       y = x;
-      const kx = N[x * st + ko]!;
-      goLeft = key < kx || (key === kx && tie < N[x * st + to]!);
+      goLeft = this.sortsAfter(x, key, tie);
       x = L[x * LS + (goLeft ? 0 : R)]!;
     }
     this.link(z, y, goLeft);
+  }
+
+  /** Whether node `x`'s (key, tie) sorts after (key, tie) (keyed store). */
+  private sortsAfter(x: number, key: number, tie: number): boolean {
+    const s = this.store;
+    const kx = s.nums[x * s.numStride + s.keyOffset]!;
+    return kx > key || (kx === key && s.nums[x * s.numStride + s.tieOffset]! > tie);
   }
 
   /** Removes a node of this tree (the handle becomes invalid). */
@@ -177,29 +179,23 @@ export class RedBlackTree<T> {
 
   /** The first node whose item is >= the target, or NIL. */
   lowerBound(probe: Probe<T>): number {
-    const { links: L, items } = this.store;
-    const LS = this.store.linkStride;
-    let x = this.root;
-    let result = NIL;
-    while (x !== NIL) {
-      if (probe(items[x] as T) >= 0) {
-        result = x;
-        x = L[x * LS]!;
-      } else {
-        x = L[x * LS + R]!;
-      }
-    }
-    return result;
+    return this.bound(probe, false);
   }
 
   /** The first node whose item is > the target, or NIL. */
   upperBound(probe: Probe<T>): number {
+    return this.bound(probe, true);
+  }
+
+  /** The first node whose item is >= (`strict`: >) the target, or NIL. */
+  private bound(probe: Probe<T>, strict: boolean): number {
     const { links: L, items } = this.store;
     const LS = this.store.linkStride;
     let x = this.root;
     let result = NIL;
     while (x !== NIL) {
-      if (probe(items[x] as T) > 0) {
+      const c = probe(items[x] as T);
+      if (c > 0 || (c === 0 && !strict)) {
         result = x;
         x = L[x * LS]!;
       } else {
@@ -211,18 +207,12 @@ export class RedBlackTree<T> {
 
   /** The first node whose (key, tie) is greater than (key, tie) (keyed store), or NIL. */
   upperBoundKeyed(key: number, tie = Number.POSITIVE_INFINITY): number {
-    const s = this.store;
-    const L = s.links;
+    const L = this.store.links;
     const LS = this.store.linkStride;
-    const N = s.nums;
-    const st = s.numStride;
-    const ko = s.keyOffset;
-    const to = s.tieOffset;
     let x = this.root;
     let result = NIL;
     while (x !== NIL) {
-      const kx = N[x * st + ko]!;
-      if (kx > key || (kx === key && N[x * st + to]! > tie)) {
+      if (this.sortsAfter(x, key, tie)) {
         result = x;
         x = L[x * LS]!;
       } else {
@@ -233,51 +223,44 @@ export class RedBlackTree<T> {
   }
 
   first(): number {
-    const L = this.store.links;
-    const LS = this.store.linkStride;
-    let x = this.root;
-    if (x === NIL) return NIL;
-    while (L[x * LS] !== NIL) x = L[x * LS]!;
-    return x;
+    return this.extreme(0);
   }
 
   last(): number {
+    return this.extreme(R);
+  }
+
+  /** The node furthest down on `side` (0 left, R right), or NIL. */
+  private extreme(side: number): number {
     const L = this.store.links;
     const LS = this.store.linkStride;
     let x = this.root;
     if (x === NIL) return NIL;
-    while (L[x * LS + R] !== NIL) x = L[x * LS + R]!;
+    while (L[x * LS + side] !== NIL) x = L[x * LS + side]!;
     return x;
   }
 
   next(node: number): number {
-    const L = this.store.links;
-    const LS = this.store.linkStride;
-    let x = L[node * LS + R]!;
-    if (x !== NIL) {
-      while (L[x * LS] !== NIL) x = L[x * LS]!;
-      return x;
-    }
-    x = node;
-    let p = L[x * LS + P]!;
-    while (p !== NIL && x === L[p * LS + R]) {
-      x = p;
-      p = L[p * LS + P]!;
-    }
-    return p;
+    return this.step(node, R);
   }
 
   prev(node: number): number {
+    return this.step(node, 0);
+  }
+
+  /** The in-order neighbour on `side` (R: next, 0: previous), or NIL. */
+  private step(node: number, side: number): number {
     const L = this.store.links;
     const LS = this.store.linkStride;
-    let x = L[node * LS]!;
+    const other = R - side;
+    let x = L[node * LS + side]!;
     if (x !== NIL) {
-      while (L[x * LS + R] !== NIL) x = L[x * LS + R]!;
+      while (L[x * LS + other] !== NIL) x = L[x * LS + other]!;
       return x;
     }
     x = node;
     let p = L[x * LS + P]!;
-    while (p !== NIL && x === L[p * LS]) {
+    while (p !== NIL && x === L[p * LS + side]) {
       x = p;
       p = L[p * LS + P]!;
     }
@@ -362,40 +345,26 @@ export class RedBlackTree<T> {
     L[v * LS + P] = p;
   }
 
-  private rotateLeft(x: number): void {
-    const s = this.store;
-    const L = s.links;
+  /** Rotates at `x`: its child on side `up` (R: a left rotation, 0: a right one) takes its place. */
+  private rotate(x: number, up: number): void {
+    const L = this.store.links;
     const LS = this.store.linkStride;
-    const y = L[x * LS + R]!;
-    const yl = L[y * LS]!;
-    L[x * LS + R] = yl;
-    if (yl !== NIL) L[yl * LS + P] = x;
+    const down = R - up;
+    const y = L[x * LS + up]!;
+    const inner = L[y * LS + down]!;
+    L[x * LS + up] = inner;
+    if (inner !== NIL) L[inner * LS + P] = x;
     const p = L[x * LS + P]!;
     L[y * LS + P] = p;
     if (p === NIL) this.root = y;
     else if (x === L[p * LS]) L[p * LS] = y;
     else L[p * LS + R] = y;
-    L[y * LS] = x;
+    L[y * LS + down] = x;
     L[x * LS + P] = y;
   }
 
-  private rotateRight(x: number): void {
-    const s = this.store;
-    const L = s.links;
-    const LS = this.store.linkStride;
-    const y = L[x * LS]!;
-    const yr = L[y * LS + R]!;
-    L[x * LS] = yr;
-    if (yr !== NIL) L[yr * LS + P] = x;
-    const p = L[x * LS + P]!;
-    L[y * LS + P] = p;
-    if (p === NIL) this.root = y;
-    else if (x === L[p * LS + R]) L[p * LS + R] = y;
-    else L[p * LS] = y;
-    L[y * LS + R] = x;
-    L[x * LS + P] = y;
-  }
-
+  // The fix-ups of CLRS (ch. 13), each written once for both mirror images: `side` is the side of the
+  // node being fixed under its parent, `other` the side of its uncle (insert) or sibling (delete).
   private insertFixup(node: number): void {
     const L = this.store.links;
     const LS = this.store.linkStride;
@@ -403,43 +372,25 @@ export class RedBlackTree<T> {
     while (L[L[z * LS + P]! * LS + C] === 1) {
       const p = L[z * LS + P]!;
       const g = L[p * LS + P]!;
-      if (p === L[g * LS]) {
-        const u = L[g * LS + R]!;
-        if (L[u * LS + C] === 1) {
-          L[p * LS + C] = 0;
-          L[u * LS + C] = 0;
-          L[g * LS + C] = 1;
-          z = g;
-        } else {
-          if (z === L[p * LS + R]) {
-            z = p;
-            this.rotateLeft(z);
-          }
-          const p2 = L[z * LS + P]!;
-          const g2 = L[p2 * LS + P]!;
-          L[p2 * LS + C] = 0;
-          L[g2 * LS + C] = 1;
-          this.rotateRight(g2);
-        }
-      } else {
-        const u = L[g * LS]!;
-        if (L[u * LS + C] === 1) {
-          L[p * LS + C] = 0;
-          L[u * LS + C] = 0;
-          L[g * LS + C] = 1;
-          z = g;
-        } else {
-          if (z === L[p * LS]) {
-            z = p;
-            this.rotateRight(z);
-          }
-          const p2 = L[z * LS + P]!;
-          const g2 = L[p2 * LS + P]!;
-          L[p2 * LS + C] = 0;
-          L[g2 * LS + C] = 1;
-          this.rotateLeft(g2);
-        }
+      const side = p === L[g * LS] ? 0 : R;
+      const other = R - side;
+      const u = L[g * LS + other]!;
+      if (L[u * LS + C] === 1) {
+        L[p * LS + C] = 0;
+        L[u * LS + C] = 0;
+        L[g * LS + C] = 1;
+        z = g;
+        continue;
       }
+      if (z === L[p * LS + other]) {
+        z = p;
+        this.rotate(z, other);
+      }
+      const p2 = L[z * LS + P]!;
+      const g2 = L[p2 * LS + P]!;
+      L[p2 * LS + C] = 0;
+      L[g2 * LS + C] = 1;
+      this.rotate(g2, side);
     }
     L[this.root * LS + C] = 0;
   }
@@ -450,59 +401,33 @@ export class RedBlackTree<T> {
     let x = node;
     let xp = nodeParent;
     while (x !== this.root && L[x * LS + C] !== 1) {
-      if (x === L[xp * LS]) {
-        let w = L[xp * LS + R]!;
-        if (L[w * LS + C] === 1) {
-          L[w * LS + C] = 0;
-          L[xp * LS + C] = 1;
-          this.rotateLeft(xp);
-          w = L[xp * LS + R]!;
-        }
-        if (L[L[w * LS]! * LS + C] !== 1 && L[L[w * LS + R]! * LS + C] !== 1) {
-          L[w * LS + C] = 1;
-          x = xp;
-          xp = L[x * LS + P]!;
-        } else {
-          if (L[L[w * LS + R]! * LS + C] !== 1) {
-            L[L[w * LS]! * LS + C] = 0;
-            L[w * LS + C] = 1;
-            this.rotateRight(w);
-            w = L[xp * LS + R]!;
-          }
-          L[w * LS + C] = L[xp * LS + C]!;
-          L[xp * LS + C] = 0;
-          L[L[w * LS + R]! * LS + C] = 0;
-          this.rotateLeft(xp);
-          x = this.root;
-          xp = NIL;
-        }
-      } else {
-        let w = L[xp * LS]!;
-        if (L[w * LS + C] === 1) {
-          L[w * LS + C] = 0;
-          L[xp * LS + C] = 1;
-          this.rotateRight(xp);
-          w = L[xp * LS]!;
-        }
-        if (L[L[w * LS + R]! * LS + C] !== 1 && L[L[w * LS]! * LS + C] !== 1) {
-          L[w * LS + C] = 1;
-          x = xp;
-          xp = L[x * LS + P]!;
-        } else {
-          if (L[L[w * LS]! * LS + C] !== 1) {
-            L[L[w * LS + R]! * LS + C] = 0;
-            L[w * LS + C] = 1;
-            this.rotateLeft(w);
-            w = L[xp * LS]!;
-          }
-          L[w * LS + C] = L[xp * LS + C]!;
-          L[xp * LS + C] = 0;
-          L[L[w * LS]! * LS + C] = 0;
-          this.rotateRight(xp);
-          x = this.root;
-          xp = NIL;
-        }
+      const side = x === L[xp * LS] ? 0 : R;
+      const other = R - side;
+      let w = L[xp * LS + other]!;
+      if (L[w * LS + C] === 1) {
+        L[w * LS + C] = 0;
+        L[xp * LS + C] = 1;
+        this.rotate(xp, other);
+        w = L[xp * LS + other]!;
       }
+      if (L[L[w * LS + side]! * LS + C] !== 1 && L[L[w * LS + other]! * LS + C] !== 1) {
+        L[w * LS + C] = 1;
+        x = xp;
+        xp = L[x * LS + P]!;
+        continue;
+      }
+      if (L[L[w * LS + other]! * LS + C] !== 1) {
+        L[L[w * LS + side]! * LS + C] = 0;
+        L[w * LS + C] = 1;
+        this.rotate(w, side);
+        w = L[xp * LS + other]!;
+      }
+      L[w * LS + C] = L[xp * LS + C]!;
+      L[xp * LS + C] = 0;
+      L[L[w * LS + other]! * LS + C] = 0;
+      this.rotate(xp, other);
+      x = this.root;
+      xp = NIL;
     }
     L[x * LS + C] = 0;
   }

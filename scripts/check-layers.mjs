@@ -7,7 +7,9 @@
 // - sans-I/O layers import no Node built-in and no npm package, and use no clock, timer or random global;
 // - no src file over MAX_FILE_LINES lines, no src function over MAX_FUNCTION_LINES (KNOWN_OVERSIZE aside);
 // - docs/architecture.md shows the table as generated from scripts/layers.mjs.
-// Usage: node scripts/check-layers.mjs [--write-docs]
+// Usage: node scripts/check-layers.mjs [--write-docs] [--prune-oversize]
+//   --write-docs      rewrites the table in docs/architecture.md from scripts/layers.mjs
+//   --prune-oversize  deletes the KNOWN_OVERSIZE entries back within the limit, then checks
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { posix } from 'node:path';
@@ -244,7 +246,7 @@ export function checkSources(sources, { table = layers, strictTable = true } = {
     if (top === 'src') collectOversize(path, sf, text, oversize);
   }
   for (const cycle of cyclesOf(graph)) problems.push(`import cycle: ${cycle.join(' -> ')}`);
-  checkOversize(table, sources, oversize, problems, notes);
+  checkOversize(table, sources, oversize, problems, notes, strictTable);
   if (strictTable) checkTableUsed(table, sources, usedEdges, usedExceptions, problems);
   return { problems, notes };
 }
@@ -275,7 +277,7 @@ function collectOversize(path, sf, text, oversize) {
   }
 }
 
-function checkOversize(table, sources, oversize, problems, notes) {
+function checkOversize(table, sources, oversize, problems, notes, strictTable) {
   const known = (o) => table.KNOWN_OVERSIZE.some((k) => k.file === o.file && k.function === o.function);
   for (const o of oversize) {
     const what = o.function === undefined ? `${o.file}` : `${o.file}:${o.line} function ${o.function}`;
@@ -283,12 +285,41 @@ function checkOversize(table, sources, oversize, problems, notes) {
     if (known(o)) notes.push(`tolerated (KNOWN_OVERSIZE): ${msg}`);
     else problems.push(`${msg}: split it`);
   }
-  for (const k of table.KNOWN_OVERSIZE) {
-    if (!sources.has(k.file) || oversize.some((o) => o.file === k.file && o.function === k.function))
-      continue;
+  for (const k of staleOversize(table, sources, oversize, strictTable)) {
     const what = k.function === undefined ? k.file : `${k.file} function ${k.function}`;
     problems.push(`${what} is within the limit now: remove it from KNOWN_OVERSIZE in scripts/layers.mjs`);
   }
+}
+
+/** KNOWN_OVERSIZE entries back within the limit; on the whole tree (`strict`) also those of gone files. */
+function staleOversize(table, sources, oversize, strict) {
+  return table.KNOWN_OVERSIZE.filter(
+    (k) =>
+      (strict || sources.has(k.file)) &&
+      !oversize.some((o) => o.file === k.file && o.function === k.function),
+  );
+}
+
+/** Deletes the stale KNOWN_OVERSIZE lines of scripts/layers.mjs (one entry per line there). */
+function pruneOversize(sources) {
+  const oversize = [];
+  for (const [path, text] of sources) {
+    if (!path.startsWith('src/')) continue;
+    collectOversize(path, ts.createSourceFile(path, text, ts.ScriptTarget.ES2022, true), text, oversize);
+  }
+  const stale = staleOversize(layers, sources, oversize, true);
+  const file = fileURLToPath(new URL('./layers.mjs', import.meta.url));
+  let text = readFileSync(file, 'utf8');
+  for (const k of stale) {
+    const entry =
+      k.function === undefined
+        ? `{ file: '${k.file}' },`
+        : `{ file: '${k.file}', function: '${k.function}' },`;
+    text = text.replace(`  ${entry}\n`, '');
+    console.log(`check-layers: removed ${entry} from KNOWN_OVERSIZE`);
+  }
+  writeFileSync(file, text);
+  return { ...layers, KNOWN_OVERSIZE: layers.KNOWN_OVERSIZE.filter((k) => !stale.includes(k)) };
 }
 
 function checkTableUsed(table, sources, usedEdges, usedExceptions, problems) {
@@ -361,7 +392,8 @@ export function readTree() {
 
 function main() {
   const sources = readTree();
-  const { problems, notes } = checkSources(sources);
+  const table = process.argv.includes('--prune-oversize') ? pruneOversize(sources) : layers;
+  const { problems, notes } = checkSources(sources, { table });
   problems.push(...checkDocs(process.argv.includes('--write-docs')));
   for (const n of notes) console.log(n);
   if (problems.length) {

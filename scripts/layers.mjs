@@ -174,28 +174,9 @@ export const OUTSIDE = [
 export const EXCEPTIONS = [];
 
 /**
- * Today's src files and functions over the size limits (function: its name as written, `?` when
- * anonymous). Tolerated and reported; may only shrink: an entry no longer oversize fails the lint.
+ * src files and functions over the size limits, tolerated while they are split: `{ file }` or
+ * `{ file, function }` (its name as written, `?` when anonymous). Reported on every run; may only
+ * shrink: an entry back within the limit fails the lint (`--prune-oversize` deletes it). Started with
+ * today's 7 files and 18 functions; empty once every engineer's split is in.
  */
-export const KNOWN_OVERSIZE = [
-  { file: 'src/api/pool-user.ts' },
-  { file: 'src/collections/red-black-tree.ts' },
-  { file: 'src/handlespace/handlespace.ts' },
-  { file: 'src/registrar/asap-server.ts' },
-  { file: 'src/registrar/enrp/enrp-server.ts' },
-  { file: 'src/sctp/endpoint.ts', function: 'onDatagram' },
-  { file: 'src/sctp/association/sender.ts', function: 'onSack' },
-  { file: 'src/api/registrar.ts', function: 'start' },
-  { file: 'src/cli/commands/registrar.ts', function: 'run' },
-  { file: 'src/cli/commands/server.ts', function: 'run' },
-  { file: 'src/wire/asap-codec.ts', function: 'encodeUnchecked' },
-  { file: 'src/wire/asap-codec.ts', function: 'decodeParameters' },
-  { file: 'src/cli/commands/demo.ts', function: 'run' },
-  { file: 'src/handlespace/handlespace.ts', function: 'register' },
-  { file: 'src/registrar/enrp/enrp-server.ts', function: 'onMessage' },
-  { file: 'src/registrar/enrp/handle-update.ts', function: 'onHandleUpdate' },
-  { file: 'src/registrar/registrar.ts', function: 'handle' },
-  { file: 'src/sctp/endpoint.ts', function: 'handle' },
-  { file: 'src/wire/enrp-codec.ts', function: 'decodeParameters' },
-  { file: 'src/collections/red-black-tree.ts', function: 'deleteFixup' },
-];
+export const KNOWN_OVERSIZE = [];

@@ -3,6 +3,7 @@
  * in UDP (RFC 6951) on one socket, plus the multicast announces. `Registrar.start` resolves once the
  * sockets are bound and the ENRP start-up phase has begun.
  */
+import type { Random } from '../base/random.js';
 import type { Handlespace } from '../handlespace/index.js';
 import { monotonicNow, type NodeRunner } from '../io/node-runner.js';
 import { Registrar as RegistrarCore, type RegistrarEvent } from '../registrar/index.js';
@@ -146,61 +147,10 @@ export class Registrar extends TypedEmitter<RegistrarEvents> {
   /** Binds the sockets; rejects with InvalidArgumentError for a bad option, SocketError if a bind fails. */
   static async start(options: RegistrarOptions = {}): Promise<Registrar> {
     checkOptions(options, 'Registrar.start options', REGISTRAR_SCHEMA);
-    const asap = parseHostPort(options.asap ?? OPTION_DEFAULTS.asap, 'asap', WellKnownPort.Asap);
-    const enrp =
-      options.enrp === undefined ? undefined : parseHostPort(options.enrp, 'enrp', WellKnownPort.Enrp);
-    const scope =
-      options.minAddressScope === undefined
-        ? AddressScope.SiteLocal
-        : parseAddressScope(options.minAddressScope);
-    if (scope === undefined)
-      throw new InvalidArgumentError(
-        `minAddressScope: '${options.minAddressScope}' is not loopback, site-local or global`,
-      );
-    const asapGroup = parseAnnounce(options.asapAnnounce ?? 'auto', ASAP_ANNOUNCE_GROUP, 'asapAnnounce');
-    const enrpGroup = enrp
-      ? parseAnnounce(options.enrpAnnounce ?? 'auto', ENRP_ANNOUNCE_GROUP, 'enrpAnnounce')
-      : undefined;
+    const setup = parseSetup(options);
+    const { asap, enrp } = setup;
     const random = cryptoRandom();
-    const transport = (hp: HostPort): TransportParameter => ({
-      kind: 'sctp',
-      port: hp.port,
-      transportUse: 'data',
-      addresses: advertisedAddresses(hp.host),
-    });
-    const peers = (options.peers ?? []).map((p) => {
-      const hp = parseHostPort(p, 'peer', WellKnownPort.Enrp);
-      return { addresses: [hp.host], port: hp.port };
-    });
-    const core = new RegistrarCore(
-      {
-        ...(options.id ? { registrarId: options.id } : {}),
-        asapTransport: transport(asap),
-        ...(enrp ? { enrpTransport: transport(enrp) } : {}),
-        peers,
-        enrpMulticast: enrpGroup !== undefined,
-        minAddressScope: scope,
-        ...(asapGroup ? {} : { serverAnnounceCycleMs: 0 }),
-        ...pick(options, [
-          'keepAliveIntervalMs',
-          'keepAliveTimeoutMs',
-          'maxBadPeReports',
-          'maxHResItems',
-          'maxIncrement',
-          'distanceStepMs',
-          'maxHandleResolutionRate',
-          'maxEndpointUnreachableRate',
-          'serverAnnounceCycleMs',
-          'peerHeartbeatCycleMs',
-          'peerMaxTimeLastHeardMs',
-          'peerMaxTimeNoResponseMs',
-          'mentorDiscoveryTimeoutMs',
-          'takeoverExpiryIntervalMs',
-          'supportTakeoverSuggestion',
-        ]),
-      },
-      random,
-    );
+    const core = newCore(options, setup, random);
     const node = new RegistrarNode(core, {
       asap: endpointOptions(asap.port, random, options.sctp),
       ...(enrp ? { enrp: endpointOptions(enrp.port, random, options.sctp) } : {}),
@@ -211,14 +161,7 @@ export class Registrar extends TypedEmitter<RegistrarEvents> {
     const runner = await startRunner<RegistrarNodeEvent>(node, {
       addresses,
       udpPort: options.udpPort ?? SCTP_DEFAULTS.udpEncapsulationPort,
-      multicast: {
-        ...(asapGroup
-          ? { asapAnnounce: { group: asapGroup.host, port: asapGroup.port, receive: false } }
-          : {}),
-        ...(enrpGroup
-          ? { enrpPresence: { group: enrpGroup.host, port: enrpGroup.port, receive: true } }
-          : {}),
-      },
+      multicast: multicastOf(setup),
       onEvent: (e) => {
         if (e.kind === 'core') self?.emit('event', e.event as RegistrarEvent);
       },
@@ -280,4 +223,89 @@ function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Pa
   const out: Partial<Pick<T, K>> = {};
   for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
   return out;
+}
+
+/** What `Registrar.start` derives from its options before it builds anything. */
+interface RegistrarSetup {
+  readonly asap: HostPort;
+  readonly enrp: HostPort | undefined;
+  readonly scope: AddressScope;
+  readonly asapGroup: HostPort | undefined;
+  readonly enrpGroup: HostPort | undefined;
+}
+
+function parseSetup(options: RegistrarOptions): RegistrarSetup {
+  const asap = parseHostPort(options.asap ?? OPTION_DEFAULTS.asap, 'asap', WellKnownPort.Asap);
+  const enrp =
+    options.enrp === undefined ? undefined : parseHostPort(options.enrp, 'enrp', WellKnownPort.Enrp);
+  const scope =
+    options.minAddressScope === undefined
+      ? AddressScope.SiteLocal
+      : parseAddressScope(options.minAddressScope);
+  if (scope === undefined)
+    throw new InvalidArgumentError(
+      `minAddressScope: '${options.minAddressScope}' is not loopback, site-local or global`,
+    );
+  const asapGroup = parseAnnounce(options.asapAnnounce ?? 'auto', ASAP_ANNOUNCE_GROUP, 'asapAnnounce');
+  const enrpGroup = enrp
+    ? parseAnnounce(options.enrpAnnounce ?? 'auto', ENRP_ANNOUNCE_GROUP, 'enrpAnnounce')
+    : undefined;
+  return { asap, enrp, scope, asapGroup, enrpGroup };
+}
+
+/** The registrar's options the core takes as they are. */
+const CORE_OPTIONS = [
+  'keepAliveIntervalMs',
+  'keepAliveTimeoutMs',
+  'maxBadPeReports',
+  'maxHResItems',
+  'maxIncrement',
+  'distanceStepMs',
+  'maxHandleResolutionRate',
+  'maxEndpointUnreachableRate',
+  'serverAnnounceCycleMs',
+  'peerHeartbeatCycleMs',
+  'peerMaxTimeLastHeardMs',
+  'peerMaxTimeNoResponseMs',
+  'mentorDiscoveryTimeoutMs',
+  'takeoverExpiryIntervalMs',
+  'supportTakeoverSuggestion',
+] as const;
+
+function newCore(options: RegistrarOptions, s: RegistrarSetup, random: Random): RegistrarCore {
+  const transport = (hp: HostPort): TransportParameter => ({
+    kind: 'sctp',
+    port: hp.port,
+    transportUse: 'data',
+    addresses: advertisedAddresses(hp.host),
+  });
+  const peers = (options.peers ?? []).map((p) => {
+    const hp = parseHostPort(p, 'peer', WellKnownPort.Enrp);
+    return { addresses: [hp.host], port: hp.port };
+  });
+  return new RegistrarCore(
+    {
+      ...(options.id ? { registrarId: options.id } : {}),
+      asapTransport: transport(s.asap),
+      ...(s.enrp ? { enrpTransport: transport(s.enrp) } : {}),
+      peers,
+      enrpMulticast: s.enrpGroup !== undefined,
+      minAddressScope: s.scope,
+      ...(s.asapGroup ? {} : { serverAnnounceCycleMs: 0 }),
+      ...pick(options, CORE_OPTIONS),
+    },
+    random,
+  );
+}
+
+/** Server Announces are only sent, ENRP Presences sent and received. */
+function multicastOf(s: RegistrarSetup) {
+  return {
+    ...(s.asapGroup
+      ? { asapAnnounce: { group: s.asapGroup.host, port: s.asapGroup.port, receive: false } }
+      : {}),
+    ...(s.enrpGroup
+      ? { enrpPresence: { group: s.enrpGroup.host, port: s.enrpGroup.port, receive: true } }
+      : {}),
+  };
 }

@@ -3,6 +3,7 @@
  * (for log collectors), a short human line otherwise.
  */
 import type { Logger, LogRecord } from '../api/index.js';
+import { CLI_DEFAULTS } from './defaults.js';
 
 export function createLogger(
   stream: { write(text: string): unknown; isTTY?: boolean },
@@ -105,6 +106,19 @@ function replacer(_key: string, value: unknown): unknown {
 }
 
 /** Resolves when the process is asked to stop (SIGINT or SIGTERM). */
+/**
+ * The log of a long-running command (registrar, server) on stderr: JSON lines with --log-json or when
+ * stderr is not a terminal, repeated warnings bounded. `raw` bypasses the limiter; close `limiter` at exit.
+ */
+export function daemonLogger(
+  component: string,
+  logJson: boolean | undefined,
+): { raw: Logger; limiter: RepeatLimiter; log: Logger } {
+  const raw = createLogger(process.stderr, component, logJson === true || !process.stderr.isTTY);
+  const limiter = new RepeatLimiter(raw, CLI_DEFAULTS.logRepeatPeriodMs);
+  return { raw, limiter, log: limiter.logger };
+}
+
 export function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const on = (signal: NodeJS.Signals): void => {

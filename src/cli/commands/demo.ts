@@ -34,24 +34,7 @@ export const demoCommand: Command = {
   usage,
   addressFlags: '--subnet',
   async run(args, io) {
-    const { values: v } = parseCommandArgs(
-      args,
-      {
-        requests: { type: 'string' },
-        'kill-after': { type: 'string' },
-        interval: { type: 'string' },
-        port: { type: 'string' },
-        subnet: { type: 'string' },
-      },
-      false,
-    );
-    const requests = intOption(v.requests, 'requests', 1, 10_000) ?? CLI_DEFAULTS.demoRequests;
-    const killAfter = intOption(v['kill-after'], 'kill-after', 0, 10_000) ?? CLI_DEFAULTS.demoKillAfter;
-    const intervalMs = intOption(v.interval, 'interval', 1, 60_000) ?? CLI_DEFAULTS.demoIntervalMs;
-    const port = intOption(v.port, 'port', 1, 65535) ?? WellKnownPort.Asap;
-    const subnet = v.subnet ?? CLI_DEFAULTS.demoSubnet;
-    if (!/^127\.\d{1,3}\.\d{1,3}$/.test(subnet))
-      throw new UsageError('--subnet must be a loopback prefix such as 127.0.0');
+    const { requests, killAfter, intervalMs, port, subnet } = demoFlags(args);
     const at = (host: number): string => `${subnet}.${host}`;
     const say = (text: string): void => {
       io.stdout.write(`${text}\n`);
@@ -69,22 +52,7 @@ export const demoCommand: Command = {
     const pes: PoolElement[] = [];
     const user = { current: undefined as PoolUser | undefined };
     try {
-      for (let i = 2; i <= 4; i++) {
-        const pe = await PoolElement.start({
-          poolHandle: 'EchoPool',
-          service: 'echo',
-          policy: 'RoundRobin',
-          registrars: [registrarAt],
-          asapAnnounce: 'off',
-          local: at(i),
-        });
-        await pe.waitRegistered(5_000);
-        const t = pe.userTransport;
-        say(
-          `  pool element     ${hex32(pe.id)}  ${t.kind === 'opaque' ? '' : `${t.addresses[0]}:${t.port}`}  EchoPool, RoundRobin`,
-        );
-        pes.push(pe);
-      }
+      for (let i = 2; i <= 4; i++) pes.push(await startElement(registrarAt, at(i), say));
       const pu = await PoolUser.start({ registrars: [registrarAt], asapAnnounce: 'off', local: at(5) });
       user.current = pu;
       const order: string[] = [];
@@ -106,6 +74,51 @@ export const demoCommand: Command = {
     }
   },
 };
+
+/** The demo's flags, checked (usage errors here). */
+function demoFlags(args: readonly string[]) {
+  const { values: v } = parseCommandArgs(
+    args,
+    {
+      requests: { type: 'string' },
+      'kill-after': { type: 'string' },
+      interval: { type: 'string' },
+      port: { type: 'string' },
+      subnet: { type: 'string' },
+    },
+    false,
+  );
+  const requests = intOption(v.requests, 'requests', 1, 10_000) ?? CLI_DEFAULTS.demoRequests;
+  const killAfter = intOption(v['kill-after'], 'kill-after', 0, 10_000) ?? CLI_DEFAULTS.demoKillAfter;
+  const intervalMs = intOption(v.interval, 'interval', 1, 60_000) ?? CLI_DEFAULTS.demoIntervalMs;
+  const port = intOption(v.port, 'port', 1, 65535) ?? WellKnownPort.Asap;
+  const subnet = v.subnet ?? CLI_DEFAULTS.demoSubnet;
+  if (!/^127\.\d{1,3}\.\d{1,3}$/.test(subnet))
+    throw new UsageError('--subnet must be a loopback prefix such as 127.0.0');
+  return { requests, killAfter, intervalMs, port, subnet };
+}
+
+/** One echo pool element of the demo at `local`, registered. */
+async function startElement(
+  registrarAt: string,
+  local: string,
+  say: (t: string) => void,
+): Promise<PoolElement> {
+  const pe = await PoolElement.start({
+    poolHandle: 'EchoPool',
+    service: 'echo',
+    policy: 'RoundRobin',
+    registrars: [registrarAt],
+    asapAnnounce: 'off',
+    local,
+  });
+  await pe.waitRegistered(5_000);
+  const t = pe.userTransport;
+  say(
+    `  pool element     ${hex32(pe.id)}  ${t.kind === 'opaque' ? '' : `${t.addresses[0]}:${t.port}`}  EchoPool, RoundRobin`,
+  );
+  return pe;
+}
 
 async function runSession(
   session: Session,

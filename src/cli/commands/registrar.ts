@@ -12,7 +12,7 @@ import {
   hostPortFlag,
   scopeFlag,
 } from '../flags.js';
-import { createLogger, hex32, RepeatLimiter, untilSignal } from '../log.js';
+import { type createLogger, daemonLogger, hex32, untilSignal } from '../log.js';
 import { defined, idOption, intOption } from '../options.js';
 
 const group = (g: HostPort): string => `${g.host}:${g.port}`;
@@ -74,73 +74,9 @@ export const registrarCommand: Command = {
   usage,
   addressFlags: '--asap/--enrp or --udp-port',
   async run(args) {
-    const { values: v } = parseCommandArgs(
-      args,
-      {
-        asap: { type: 'string' },
-        'asap-announce': { type: 'string' },
-        'keepalive-interval': { type: 'string' },
-        'keepalive-timeout': { type: 'string' },
-        'max-bad-pe-reports': { type: 'string' },
-        'max-hres-items': { type: 'string' },
-        'max-increment': { type: 'string' },
-        'distance-step': { type: 'string' },
-        'max-hr-rate': { type: 'string' },
-        'max-eu-rate': { type: 'string' },
-        'min-address-scope': { type: 'string' },
-        enrp: { type: 'string' },
-        peer: { type: 'string', multiple: true },
-        'enrp-announce': { type: 'string' },
-        id: { type: 'string' },
-        'peer-heartbeat-cycle': { type: 'string' },
-        'peer-max-time-last-heard': { type: 'string' },
-        'peer-max-time-no-response': { type: 'string' },
-        'mentor-discovery-timeout': { type: 'string' },
-        'takeover-expiry': { type: 'string' },
-        'takeover-suggestion': { type: 'boolean' },
-        'udp-port': { type: 'string' },
-        'log-json': { type: 'boolean' },
-      },
-      false,
-    );
-    const asap = await hostPortFlag(v.asap ?? D.asap, '--asap', { defaultPort: WellKnownPort.Asap });
-    const enrp =
-      v.enrp === undefined
-        ? undefined
-        : await hostPortFlag(v.enrp, '--enrp', { defaultPort: WellKnownPort.Enrp });
-    if (enrp && enrp.port === asap.port)
-      throw new UsageError(
-        `--asap ${v.asap ?? D.asap} and --enrp ${v.enrp} both use SCTP port ${asap.port} (give them different ports)`,
-      );
-    const peers = await endpointsFlag(v.peer, '--peer', WellKnownPort.Enrp);
-    const ms = (name: keyof typeof v & string, min: number, max: number) =>
-      intOption(v[name] as string | undefined, name, min, max);
-    const options = defined({
-      id: idOption(v.id, 'id'),
-      asap: formatHostPort(asap),
-      enrp: enrp && formatHostPort(enrp),
-      asapAnnounce: announceFlag(v['asap-announce'], '--asap-announce'),
-      enrpAnnounce: announceFlag(v['enrp-announce'], '--enrp-announce'),
-      udpPort: ms('udp-port', 1, 65535),
-      keepAliveIntervalMs: ms('keepalive-interval', 100, 300_000),
-      keepAliveTimeoutMs: ms('keepalive-timeout', 100, 60_000),
-      maxBadPeReports: ms('max-bad-pe-reports', 1, 1_000_000),
-      maxHResItems: ms('max-hres-items', 1, 128),
-      maxIncrement: ms('max-increment', 0, 128),
-      distanceStepMs: ms('distance-step', 1, 60_000),
-      maxHandleResolutionRate: ms('max-hr-rate', 0, 1_000_000_000),
-      maxEndpointUnreachableRate: ms('max-eu-rate', 0, 1_000_000_000),
-      minAddressScope: scopeFlag(v['min-address-scope'], '--min-address-scope'),
-      peerHeartbeatCycleMs: ms('peer-heartbeat-cycle', 100, 300_000),
-      peerMaxTimeLastHeardMs: ms('peer-max-time-last-heard', 100, 300_000),
-      peerMaxTimeNoResponseMs: ms('peer-max-time-no-response', 100, 60_000),
-      mentorDiscoveryTimeoutMs: ms('mentor-discovery-timeout', 100, 60_000),
-      takeoverExpiryIntervalMs: ms('takeover-expiry', 100, 60_000),
-      supportTakeoverSuggestion: v['takeover-suggestion'],
-    });
-    const raw = createLogger(process.stderr, 'registrar', v['log-json'] === true || !process.stderr.isTTY);
-    const limiter = new RepeatLimiter(raw, CLI_DEFAULTS.logRepeatPeriodMs);
-    const log = limiter.logger;
+    const v = parseFlags(args);
+    const { options, peers } = await registrarOptions(v);
+    const { limiter, log } = daemonLogger('registrar', v['log-json']);
     const registrar = await Registrar.start({ ...options, peers, logger: log });
     log({
       level: 'info',
@@ -157,6 +93,78 @@ export const registrarCommand: Command = {
     return ExitCode.Ok;
   },
 };
+
+function parseFlags(args: readonly string[]) {
+  return parseCommandArgs(
+    args,
+    {
+      asap: { type: 'string' },
+      'asap-announce': { type: 'string' },
+      'keepalive-interval': { type: 'string' },
+      'keepalive-timeout': { type: 'string' },
+      'max-bad-pe-reports': { type: 'string' },
+      'max-hres-items': { type: 'string' },
+      'max-increment': { type: 'string' },
+      'distance-step': { type: 'string' },
+      'max-hr-rate': { type: 'string' },
+      'max-eu-rate': { type: 'string' },
+      'min-address-scope': { type: 'string' },
+      enrp: { type: 'string' },
+      peer: { type: 'string', multiple: true },
+      'enrp-announce': { type: 'string' },
+      id: { type: 'string' },
+      'peer-heartbeat-cycle': { type: 'string' },
+      'peer-max-time-last-heard': { type: 'string' },
+      'peer-max-time-no-response': { type: 'string' },
+      'mentor-discovery-timeout': { type: 'string' },
+      'takeover-expiry': { type: 'string' },
+      'takeover-suggestion': { type: 'boolean' },
+      'udp-port': { type: 'string' },
+      'log-json': { type: 'boolean' },
+    },
+    false,
+  ).values;
+}
+
+/** The Registrar.start options the flags give (checked here, so a bad value is a usage error). */
+async function registrarOptions(v: ReturnType<typeof parseFlags>) {
+  const asap = await hostPortFlag(v.asap ?? D.asap, '--asap', { defaultPort: WellKnownPort.Asap });
+  const enrp =
+    v.enrp === undefined
+      ? undefined
+      : await hostPortFlag(v.enrp, '--enrp', { defaultPort: WellKnownPort.Enrp });
+  if (enrp && enrp.port === asap.port)
+    throw new UsageError(
+      `--asap ${v.asap ?? D.asap} and --enrp ${v.enrp} both use SCTP port ${asap.port} (give them different ports)`,
+    );
+  const peers = await endpointsFlag(v.peer, '--peer', WellKnownPort.Enrp);
+  const ms = (name: keyof typeof v & string, min: number, max: number) =>
+    intOption(v[name] as string | undefined, name, min, max);
+  const options = defined({
+    id: idOption(v.id, 'id'),
+    asap: formatHostPort(asap),
+    enrp: enrp && formatHostPort(enrp),
+    asapAnnounce: announceFlag(v['asap-announce'], '--asap-announce'),
+    enrpAnnounce: announceFlag(v['enrp-announce'], '--enrp-announce'),
+    udpPort: ms('udp-port', 1, 65535),
+    keepAliveIntervalMs: ms('keepalive-interval', 100, 300_000),
+    keepAliveTimeoutMs: ms('keepalive-timeout', 100, 60_000),
+    maxBadPeReports: ms('max-bad-pe-reports', 1, 1_000_000),
+    maxHResItems: ms('max-hres-items', 1, 128),
+    maxIncrement: ms('max-increment', 0, 128),
+    distanceStepMs: ms('distance-step', 1, 60_000),
+    maxHandleResolutionRate: ms('max-hr-rate', 0, 1_000_000_000),
+    maxEndpointUnreachableRate: ms('max-eu-rate', 0, 1_000_000_000),
+    minAddressScope: scopeFlag(v['min-address-scope'], '--min-address-scope'),
+    peerHeartbeatCycleMs: ms('peer-heartbeat-cycle', 100, 300_000),
+    peerMaxTimeLastHeardMs: ms('peer-max-time-last-heard', 100, 300_000),
+    peerMaxTimeNoResponseMs: ms('peer-max-time-no-response', 100, 60_000),
+    mentorDiscoveryTimeoutMs: ms('mentor-discovery-timeout', 100, 60_000),
+    takeoverExpiryIntervalMs: ms('takeover-expiry', 100, 60_000),
+    supportTakeoverSuggestion: v['takeover-suggestion'],
+  });
+  return { options, peers };
+}
 
 function logEvent(log: ReturnType<typeof createLogger>, e: RegistrarEvent): void {
   switch (e.kind) {

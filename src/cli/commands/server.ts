@@ -14,7 +14,7 @@ import {
   POLICY_FORMS,
   policyFlag,
 } from '../flags.js';
-import { createLogger, hex32, RepeatLimiter, untilSignal } from '../log.js';
+import { daemonLogger, hex32, untilSignal } from '../log.js';
 import { defined, idOption, intOption } from '../options.js';
 
 /** What a pool element reports (the API passes the core's events on). */
@@ -57,46 +57,8 @@ export const serverCommand: Command = {
   usage,
   addressFlags: '--local or --udp-port',
   async run(args) {
-    const serviceFlags = Object.fromEntries(SERVICE_NAMES.map((n) => [n, { type: 'boolean' as const }]));
-    const { values: v } = parseCommandArgs(
-      args,
-      {
-        pool: { type: 'string' },
-        registrar: { type: 'string', multiple: true },
-        local: { type: 'string' },
-        policy: { type: 'string' },
-        id: { type: 'string' },
-        'rereg-interval': { type: 'string' },
-        'asap-announce': { type: 'string' },
-        'udp-port': { type: 'string' },
-        'log-json': { type: 'boolean' },
-        ...serviceFlags,
-      },
-      false,
-    );
-    const values = v as Record<string, unknown>;
-    const chosen = SERVICE_NAMES.filter((n) => values[n] === true);
-    if (chosen.length > 1)
-      throw new UsageError(`choose one service, not ${chosen.map((c) => `--${c}`).join(' and ')}`);
-    const service: ServiceName = chosen[0] ?? 'echo';
-    const pool = v.pool ?? defaultPoolHandle(service);
-    if (pool === '') throw new UsageError('--pool must not be empty');
-    const registrars = await endpointsFlag(v.registrar, '--registrar', WellKnownPort.Asap);
-    const local =
-      v.local === undefined
-        ? undefined
-        : formatHostPort(await hostPortFlag(v.local, '--local', { defaultPort: 0, zeroAllowed: true }));
-    const options = defined({
-      local,
-      policy: policyFlag(v.policy, '--policy'),
-      id: idOption(v.id, 'id'),
-      reregistrationIntervalMs: intOption(v['rereg-interval'], 'rereg-interval', 10, 3_600_000),
-      asapAnnounce: announceFlag(v['asap-announce'], '--asap-announce'),
-      udpPort: intOption(v['udp-port'], 'udp-port', 1, 65535),
-    });
-    const raw = createLogger(process.stderr, 'server', v['log-json'] === true || !process.stderr.isTTY);
-    const limiter = new RepeatLimiter(raw, CLI_DEFAULTS.logRepeatPeriodMs);
-    const log = limiter.logger;
+    const { service, pool, registrars, options, logJson } = await serverOptions(args);
+    const { raw, limiter, log } = daemonLogger('server', logJson);
     const pe = await PoolElement.start({ poolHandle: pool, service, registrars, ...options, logger: log });
     const t = pe.userTransport;
     const where = t.kind === 'opaque' ? '' : `${t.addresses.join(',')}:${t.port}`;
@@ -137,6 +99,48 @@ export const serverCommand: Command = {
     return ExitCode.Ok;
   },
 };
+
+/** The service, pool, registrars and PoolElement.start options the flags give (usage errors here). */
+async function serverOptions(args: readonly string[]) {
+  const serviceFlags = Object.fromEntries(SERVICE_NAMES.map((n) => [n, { type: 'boolean' as const }]));
+  const { values: v } = parseCommandArgs(
+    args,
+    {
+      pool: { type: 'string' },
+      registrar: { type: 'string', multiple: true },
+      local: { type: 'string' },
+      policy: { type: 'string' },
+      id: { type: 'string' },
+      'rereg-interval': { type: 'string' },
+      'asap-announce': { type: 'string' },
+      'udp-port': { type: 'string' },
+      'log-json': { type: 'boolean' },
+      ...serviceFlags,
+    },
+    false,
+  );
+  const values = v as Record<string, unknown>;
+  const chosen = SERVICE_NAMES.filter((n) => values[n] === true);
+  if (chosen.length > 1)
+    throw new UsageError(`choose one service, not ${chosen.map((c) => `--${c}`).join(' and ')}`);
+  const service: ServiceName = chosen[0] ?? 'echo';
+  const pool = v.pool ?? defaultPoolHandle(service);
+  if (pool === '') throw new UsageError('--pool must not be empty');
+  const registrars = await endpointsFlag(v.registrar, '--registrar', WellKnownPort.Asap);
+  const local =
+    v.local === undefined
+      ? undefined
+      : formatHostPort(await hostPortFlag(v.local, '--local', { defaultPort: 0, zeroAllowed: true }));
+  const options = defined({
+    local,
+    policy: policyFlag(v.policy, '--policy'),
+    id: idOption(v.id, 'id'),
+    reregistrationIntervalMs: intOption(v['rereg-interval'], 'rereg-interval', 10, 3_600_000),
+    asapAnnounce: announceFlag(v['asap-announce'], '--asap-announce'),
+    udpPort: intOption(v['udp-port'], 'udp-port', 1, 65535),
+  });
+  return { service, pool, registrars, options, logJson: v['log-json'] };
+}
 
 function logElementEvent(log: Logger, e: PoolElementEvent, everRegistered: boolean): void {
   switch (e.kind) {

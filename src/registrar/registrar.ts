@@ -167,39 +167,15 @@ export class Registrar {
     const out: RegistrarAction[] = [];
     switch (input.kind) {
       case 'received':
-        if (input.protocol === 'asap') {
-          const { now, assoc, message } = input;
-          const srtt = input.srttMs === undefined ? {} : { srttMs: input.srttMs };
-          this.fromAsap(now, this.asap.handle({ kind: 'received', now, assoc, message, ...srtt }), out);
-        } else {
-          const { now, assoc, message } = input;
-          this.fromEnrp(now, this.enrp.handle({ kind: 'received', now, assoc, message }), out);
-        }
+        this.onReceived(input, out);
         break;
       case 'malformed':
         if (input.protocol === 'asap') this.fromAsap(input.now, this.asap.handle(input), out);
         else this.fromEnrp(input.now, this.enrp.handle(input), out);
         break;
-      case 'assocUp': {
-        const { now, assoc, protocol, peer, ref } = input;
-        this.protocols.set(assoc, protocol);
-        if (protocol === 'asap')
-          this.fromAsap(now, this.asap.handle({ kind: 'assocUp', now, assoc, peer }), out);
-        if (protocol === 'enrp' || ref !== undefined) {
-          this.fromEnrp(
-            now,
-            this.enrp.handle({
-              kind: 'assocUp',
-              now,
-              assoc,
-              protocol,
-              ...(ref === undefined ? {} : { ref }),
-            }),
-            out,
-          );
-        }
+      case 'assocUp':
+        this.onAssocUp(input, out);
         break;
-      }
       case 'assocLost': {
         const protocol = this.protocols.get(input.assoc);
         this.protocols.delete(input.assoc);
@@ -227,6 +203,28 @@ export class Registrar {
         break;
     }
     return out;
+  }
+
+  private onReceived(input: Extract<RegistrarInput, { kind: 'received' }>, out: RegistrarAction[]): void {
+    const { now, assoc } = input;
+    if (input.protocol === 'asap') {
+      const srtt = input.srttMs === undefined ? {} : { srttMs: input.srttMs };
+      const message = input.message;
+      this.fromAsap(now, this.asap.handle({ kind: 'received', now, assoc, message, ...srtt }), out);
+    } else {
+      this.fromEnrp(now, this.enrp.handle({ kind: 'received', now, assoc, message: input.message }), out);
+    }
+  }
+
+  /** An accepted association goes to its protocol's side; an outgoing one (`ref`) was opened by the ENRP side (peers, takeover claims). */
+  private onAssocUp(input: Extract<RegistrarInput, { kind: 'assocUp' }>, out: RegistrarAction[]): void {
+    const { now, assoc, protocol, peer, ref } = input;
+    this.protocols.set(assoc, protocol);
+    if (protocol === 'asap') this.fromAsap(now, this.asap.handle({ kind: 'assocUp', now, assoc, peer }), out);
+    if (protocol === 'enrp' || ref !== undefined) {
+      const refPart = ref === undefined ? {} : { ref };
+      this.fromEnrp(now, this.enrp.handle({ kind: 'assocUp', now, assoc, protocol, ...refPart }), out);
+    }
   }
 
   private closeAll(out: RegistrarAction[]): void {

@@ -11,6 +11,7 @@ import type { Handlespace, PoolElementEntry } from '../../handlespace/index.js';
 import type { DecodeError } from '../../wire/decode-error.js';
 import type { EnrpMessage, EnrpPresence } from '../../wire/enrp-messages.js';
 import type { PoolElementParameter, PoolHandle, RegistrarId } from '../../wire/types.js';
+import { ConnectRefs } from './connect-refs.js';
 import { ENRP_DEFAULTS, MAX_PEERS } from './defaults.js';
 import type { ConnectPurpose, EnrpContext, EnrpServerOptions, ResolvedEnrpOptions } from './enrp-context.js';
 import { malformedReply, unrecognizedReport } from './enrp-errors.js';
@@ -31,8 +32,7 @@ export class EnrpServer implements EnrpContext {
   readonly takeover: Takeover;
   readonly updates: HandleUpdates;
   readonly lists: ListExchange;
-  private readonly refs = new Map<number, ConnectPurpose>();
-  private nextRef = 1;
+  private readonly connects: ConnectRefs;
   private started = false;
   private stopped = false;
   private inStartup_ = false;
@@ -72,6 +72,7 @@ export class EnrpServer implements EnrpContext {
     this.takeover = new Takeover(this);
     this.updates = new HandleUpdates(this, this.takeover);
     this.lists = new ListExchange(this, this.sync);
+    this.connects = new ConnectRefs(this, this.takeover);
   }
 
   get registrarId(): RegistrarId {
@@ -117,13 +118,13 @@ export class EnrpServer implements EnrpContext {
         this.onMalformed(input.assoc, input.error, input.bytes, out);
         break;
       case 'assocUp':
-        this.onAssocUp(input.now, input.assoc, input.ref, out);
+        this.connects.onAssocUp(input.now, input.assoc, input.ref, out);
         break;
       case 'assocLost':
         this.onAssocLost(input.now, input.assoc, out);
         break;
       case 'connectFailed':
-        this.onConnectFailed(input.now, input.ref, out);
+        this.connects.onConnectFailed(input.now, input.ref, out);
         break;
       case 'ownElementChanged':
         if (
@@ -179,70 +180,84 @@ export class EnrpServer implements EnrpContext {
     const sender = m.senderId;
     // Hygiene (notes §5): our own messages (looped-back multicast) and sender 0 are ignored.
     if (sender === this.registrarId || sender === 0) return;
-    if (assoc !== undefined) this.reportUnrecognized(assoc, m, out);
-    if (assoc !== undefined) {
-      this.peers.bindAssoc(assoc, sender);
-      const s = this.staticPeers.find((x) => x.assoc === assoc);
-      if (s !== undefined) s.id = sender;
+    if (assoc !== undefined) this.bindSender(assoc, m, out);
+    const known = this.peers.get(sender);
+    if (m.kind === 'initTakeoverAck' || m.kind === 'takeoverServer') {
+      // Acks and takeover notices from registrars we do not know teach us nothing about them.
+      if (known !== undefined) this.heardFrom(now, known, assoc, out);
+      if (m.kind === 'initTakeoverAck') this.takeover.onAck(now, sender, m.targetId, out);
+      else this.takeover.onTakeoverServer(now, sender, m.targetId, out);
+      return;
     }
-    let peer = this.peers.get(sender);
-    const isNew = peer === undefined;
-    if (m.kind === 'handleTableRequest' && peer === undefined) {
+    if (m.kind === 'handleTableRequest' && known === undefined) {
       // RSPLIB answers a Handle Table Request from an unknown peer with R; it must send Presence first.
       if (assoc !== undefined) this.sync.rejectRequest(sender, assoc, 'unknownPeer', out);
       return;
     }
-    if (m.kind === 'initTakeoverAck' || m.kind === 'takeoverServer') {
-      // Acks and takeover notices from registrars we do not know teach us nothing about them.
-      if (peer !== undefined) this.heard(now, peer, out);
-    } else {
-      peer ??= this.addPeer(now, sender, m.kind === 'presence' ? 'presence' : 'message', assoc, out);
-      if (peer === undefined) return;
-      this.heard(now, peer, out);
+    const peer =
+      known ?? this.addPeer(now, sender, m.kind === 'presence' ? 'presence' : 'message', assoc, out);
+    if (peer === undefined) return;
+    this.heardFrom(now, peer, assoc, out);
+    this.dispatch(now, assoc, peer, m, known === undefined, out);
+    if (known === undefined && m.kind !== 'presence') {
+      // §3.4.1: any message from a new peer makes us ask for its Presence.
+      this.sendToPeer(peer, this.presence(peer.id, true), out);
     }
-    if (peer !== undefined && peer.endpoint === undefined && assoc !== undefined) {
-      const s = this.staticPeers.find((x) => x.assoc === assoc);
-      if (s !== undefined) peer.endpoint = s.endpoint;
-    }
+  }
+
+  /** Reports unrecognized parameters and ties the association (and a static peer on it) to the sender. */
+  private bindSender(assoc: AssociationId, m: EnrpMessage, out: EnrpAction[]): void {
+    this.reportUnrecognized(assoc, m, out);
+    this.peers.bindAssoc(assoc, m.senderId);
+    const s = this.staticPeers.find((x) => x.assoc === assoc);
+    if (s !== undefined) s.id = m.senderId;
+  }
+
+  /** Liveness, and the endpoint of a peer that reached us over a static peer's association. */
+  private heardFrom(now: Instant, peer: Peer, assoc: AssociationId | undefined, out: EnrpAction[]): void {
+    this.heard(now, peer, out);
+    if (peer.endpoint !== undefined || assoc === undefined) return;
+    const s = this.staticPeers.find((x) => x.assoc === assoc);
+    if (s !== undefined) peer.endpoint = s.endpoint;
+  }
+
+  private dispatch(
+    now: Instant,
+    assoc: AssociationId | undefined,
+    peer: Peer,
+    m: Exclude<EnrpMessage, { kind: 'initTakeoverAck' | 'takeoverServer' }>,
+    isNew: boolean,
+    out: EnrpAction[],
+  ): void {
     switch (m.kind) {
       case 'presence':
-        this.onPresence(now, assoc, peer!, m, isNew, out);
+        this.onPresence(now, assoc, peer, m, isNew, out);
         break;
       case 'handleUpdate':
-        this.updates.onHandleUpdate(now, peer!, m, out);
+        this.updates.onHandleUpdate(now, peer, m, out);
         break;
       case 'handleTableRequest':
-        this.sync.onRequest(now, peer!, assoc!, m, out);
+        this.sync.onRequest(now, peer, assoc!, m, out);
         break;
       case 'handleTableResponse':
-        this.sync.onResponse(now, peer!, m, out);
+        this.sync.onResponse(now, peer, m, out);
         break;
       case 'listRequest':
-        this.lists.onListRequest(peer!, assoc, out);
+        this.lists.onListRequest(peer, assoc, out);
         break;
       case 'listResponse':
         this.lists.onListResponse(now, m, out);
         break;
       case 'initTakeover':
-        this.takeover.onInitTakeover(now, sender, assoc, m.targetId, out);
-        break;
-      case 'initTakeoverAck':
-        this.takeover.onAck(now, sender, m.targetId, out);
-        break;
-      case 'takeoverServer':
-        this.takeover.onTakeoverServer(now, sender, m.targetId, out);
+        this.takeover.onInitTakeover(now, peer.id, assoc, m.targetId, out);
         break;
       case 'error':
         this.notify(out, {
           kind: 'enrpErrorReceived',
-          registrarId: sender,
+          registrarId: peer.id,
           operationError: m.operationError,
         });
         break;
-    }
-    if (isNew && m.kind !== 'presence' && peer !== undefined) {
-      // §3.4.1: any message from a new peer makes us ask for its Presence.
-      this.sendToPeer(peer, this.presence(peer.id, true), out);
     }
   }
 
@@ -342,40 +357,7 @@ export class EnrpServer implements EnrpContext {
   // ---- Associations ----------------------------------------------------------------------------------
 
   newRef(purpose: ConnectPurpose): number {
-    const ref = this.nextRef++;
-    this.refs.set(ref, purpose);
-    return ref;
-  }
-
-  private onAssocUp(now: Instant, assoc: AssociationId, ref: number | undefined, out: EnrpAction[]): void {
-    if (ref === undefined) return; // accepted: the first message tells who it is
-    const purpose = this.refs.get(ref);
-    this.refs.delete(ref);
-    if (purpose === undefined) return;
-    if (purpose.kind === 'claim') {
-      this.takeover.onClaimConnected(now, purpose, assoc, out);
-      return;
-    }
-    if (purpose.kind === 'static') {
-      purpose.entry.connectRef = undefined;
-      purpose.entry.assoc = assoc;
-      if (purpose.entry.id !== undefined) this.peers.bindAssoc(assoc, purpose.entry.id);
-      out.push({
-        kind: 'send',
-        assoc,
-        protocol: 'enrp',
-        message: this.presence(purpose.entry.id ?? 0, true),
-      });
-      return;
-    }
-    const peer = this.peers.get(purpose.id);
-    this.peers.bindAssoc(assoc, purpose.id);
-    if (peer === undefined) return;
-    peer.connectRef = undefined;
-    if (peer.assoc === undefined) peer.assoc = assoc;
-    const queued = peer.queue;
-    peer.queue = [];
-    for (const message of queued) out.push({ kind: 'send', assoc: peer.assoc, protocol: 'enrp', message });
+    return this.connects.newRef(purpose);
   }
 
   private onAssocLost(now: Instant, assoc: AssociationId, out: EnrpAction[]): void {
@@ -389,21 +371,6 @@ export class EnrpServer implements EnrpContext {
       // until expiry. Were it a registrar that is still alive, its next Presence makes it a peer again.
       if (this.peers.isLive(peer.id) && this.handlespace.countOwnedBy(peer.id) === 0)
         this.removePeer(now, peer.id, 'associationLost', out);
-    }
-  }
-
-  private onConnectFailed(now: Instant, ref: number, out: EnrpAction[]): void {
-    const purpose = this.refs.get(ref);
-    this.refs.delete(ref);
-    if (purpose === undefined) return;
-    if (purpose.kind === 'static') purpose.entry.connectRef = undefined;
-    else if (purpose.kind === 'claim') this.takeover.onClaimFailed(now, purpose, out);
-    else {
-      const peer = this.peers.get(purpose.id);
-      if (peer !== undefined) {
-        peer.connectRef = undefined;
-        peer.queue = [];
-      }
     }
   }
 

@@ -102,43 +102,12 @@ export class HandleUpdates {
   }
 
   onHandleUpdate(now: Instant, peer: Peer, m: EnrpHandleUpdate, out: EnrpAction[]): void {
-    const pe = m.poolElement;
-    const hs = this.ctx.handlespace;
-    const ignored = (reason: 'ownElement' | 'notOwner' | 'inconsistent'): void =>
-      this.ctx.notify(out, {
-        kind: 'handleUpdateIgnored',
-        registrarId: peer.id,
-        poolHandle: m.poolHandle,
-        id: pe.id,
-        reason,
-      });
-    const existing = hs.find(m.poolHandle, pe.id);
+    const existing = this.ctx.handlespace.find(m.poolHandle, m.poolElement.id);
     if (m.action === 'deletePe') {
-      if (existing === undefined) return;
-      // RSPLIB deletes whatever the owner (quirk 11), which drops live PEs after a takeover suggestion
-      // (quirk 15). We delete only on the owner's word, or when the owner is no live peer of ours.
-      const owner = existing.homeRegistrarId;
-      if (owner === this.ctx.registrarId) {
-        // Ours and alive (we monitor it). The peer dropped it, e.g. as the old home of a PE that moved
-        // to us (RSPLIB, quirk 15): give it back at once rather than at the peer's next audit.
-        ignored('ownElement');
-        this.ctx.sendToPeer(peer, this.update(peer.id, 'addPe', existing), out);
-        return;
-      }
-      if (owner !== peer.id && this.ctx.peers.isLive(owner)) {
-        ignored('notOwner');
-        return;
-      }
-      hs.remove(existing);
-      this.ctx.notify(out, {
-        kind: 'peerElementChanged',
-        registrarId: peer.id,
-        change: 'removed',
-        poolHandle: m.poolHandle,
-        id: pe.id,
-      });
+      if (existing !== undefined) this.onDelete(peer, m, existing, out);
       return;
     }
+    const pe = m.poolElement;
     const owner = pe.homeRegistrarId === 0 ? peer.id : pe.homeRegistrarId;
     if (this.claimHeld(now, m, owner, out)) return;
     // notes §5: an add claiming us as home is ignored; we are the authority on our own PEs. So is an
@@ -146,7 +115,7 @@ export class HandleUpdates {
     // partition heals) and overwriting our takeover claim would lose the PE. If the PE really moved, our
     // association to it ends and the audit of the new home brings it back.
     if (owner === this.ctx.registrarId || existing?.homeRegistrarId === this.ctx.registrarId) {
-      ignored('ownElement');
+      this.ignored(peer, m, 'ownElement', out);
       // The peer calls our PE its own: if the PE moved there, its association to us ends; see handOver.
       if (owner !== this.ctx.registrarId && this.ctx.peers.isLive(owner))
         this.movedTo.set(moveKey(m.poolHandle, pe.id), { to: owner, claimed: true });
@@ -154,19 +123,66 @@ export class HandleUpdates {
     }
     const entry = this.learn(now, m.poolHandle, { ...pe, homeRegistrarId: owner });
     if (entry === undefined) {
-      ignored('inconsistent');
+      this.ignored(peer, m, 'inconsistent', out);
       return;
     }
-    this.ctx.notify(out, {
-      kind: 'peerElementChanged',
-      registrarId: peer.id,
-      change: existing === undefined ? 'added' : 'updated',
-      poolHandle: m.poolHandle,
-      id: pe.id,
-    });
+    this.changed(peer, m, existing === undefined ? 'added' : 'updated', out);
     if (m.takeoverSuggested && this.ctx.options.supportTakeoverSuggestion) {
       this.takeover.claimSuggested(now, entry, out);
     }
+  }
+
+  /**
+   * RSPLIB deletes whatever the owner (quirk 11), which drops live PEs after a takeover suggestion
+   * (quirk 15). We delete only on the owner's word, or when the owner is no live peer of ours.
+   */
+  private onDelete(peer: Peer, m: EnrpHandleUpdate, existing: PoolElementEntry, out: EnrpAction[]): void {
+    const owner = existing.homeRegistrarId;
+    if (owner === this.ctx.registrarId) {
+      // Ours and alive (we monitor it). The peer dropped it, e.g. as the old home of a PE that moved
+      // to us (RSPLIB, quirk 15): give it back at once rather than at the peer's next audit.
+      this.ignored(peer, m, 'ownElement', out);
+      this.ctx.sendToPeer(peer, this.update(peer.id, 'addPe', existing), out);
+      return;
+    }
+    if (owner !== peer.id && this.ctx.peers.isLive(owner)) {
+      this.ignored(peer, m, 'notOwner', out);
+      return;
+    }
+    this.ctx.handlespace.remove(existing);
+    this.changed(peer, m, 'removed', out);
+  }
+
+  private ignored(
+    peer: Peer,
+    m: EnrpHandleUpdate,
+    reason: 'ownElement' | 'notOwner' | 'inconsistent',
+    out: EnrpAction[],
+  ): void {
+    const { poolHandle, poolElement } = m;
+    this.ctx.notify(out, {
+      kind: 'handleUpdateIgnored',
+      registrarId: peer.id,
+      poolHandle,
+      id: poolElement.id,
+      reason,
+    });
+  }
+
+  private changed(
+    peer: Peer,
+    m: EnrpHandleUpdate,
+    change: 'added' | 'updated' | 'removed',
+    out: EnrpAction[],
+  ): void {
+    const { poolHandle, poolElement } = m;
+    this.ctx.notify(out, {
+      kind: 'peerElementChanged',
+      registrarId: peer.id,
+      change,
+      poolHandle,
+      id: poolElement.id,
+    });
   }
 
   /** RFC 5353 §2.1 (for every ENRP message): point to point, the receiver's id, which we know. */

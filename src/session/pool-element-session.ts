@@ -11,8 +11,14 @@
  * over at once without reporting the PE unreachable. `abort` is for errors and failure injection.
  */
 import type { AssociationId, Instant } from '../base/index.js';
-import { CONTROL_CHANNEL_PPID, classifyDelivery, encodeControl } from './control-channel.js';
-import type { BusinessCard, SessionMessage } from './pool-user-session-types.js';
+import { cardMessage, controlSend, readDelivery, unexpectedControl } from './control-channel.js';
+import {
+  type BusinessCard,
+  type DataEvent,
+  message,
+  type SendAction,
+  type SessionMessage,
+} from './session-messages.js';
 
 export interface PoolElementSessionConfig {
   readonly assoc: AssociationId;
@@ -33,34 +39,28 @@ export type PoolElementSessionInput =
   | { readonly kind: 'abort'; readonly now: Instant; readonly reason: string };
 
 export type PoolElementSessionEvent =
-  | {
-      readonly kind: 'data';
-      readonly ppid: number;
-      readonly stream: number;
-      readonly unordered: boolean;
-      readonly bytes: Uint8Array;
-    }
+  | DataEvent
   | { readonly kind: 'cookieEcho'; readonly cookie: Uint8Array }
   | { readonly kind: 'businessCard'; readonly card: BusinessCard }
   | { readonly kind: 'controlError'; readonly reason: string }
   | { readonly kind: 'ended' };
 
 export type PoolElementSessionAction =
-  | {
-      readonly kind: 'send';
-      readonly assoc: AssociationId;
-      readonly ppid: number;
-      readonly stream: number;
-      readonly unordered: boolean;
-      readonly bytes: Uint8Array;
-    }
+  | SendAction
   | { readonly kind: 'close'; readonly assoc: AssociationId }
   | { readonly kind: 'abort'; readonly assoc: AssociationId; readonly reason: string }
   | { readonly kind: 'notify'; readonly event: PoolElementSessionEvent };
 
+/**
+ * `open` (the association is up; `cookieEchoSeen` once the first Cookie Echo went to the application)
+ * → `ended` on `ended`, `close` or `abort`; an ended session ignores every input.
+ */
+type PoolElementSessionPhase =
+  | { readonly name: 'open'; readonly cookieEchoSeen: boolean }
+  | { readonly name: 'ended' };
+
 export class PoolElementSession {
-  private cookieEchoDelivered = false;
-  private open = true;
+  private phase: PoolElementSessionPhase = { name: 'open', cookieEchoSeen: false };
   private peerCard: BusinessCard | undefined;
 
   constructor(private readonly config: PoolElementSessionConfig) {}
@@ -70,7 +70,7 @@ export class PoolElementSession {
   }
 
   get isOpen(): boolean {
-    return this.open;
+    return this.phase.name === 'open';
   }
 
   /** The PU's Business Card, if it is also a PE and sent one. */
@@ -79,82 +79,48 @@ export class PoolElementSession {
   }
 
   handle(input: PoolElementSessionInput): PoolElementSessionAction[] {
-    if (!this.open) return [];
+    if (this.phase.name === 'ended') return [];
     const assoc = this.config.assoc;
     switch (input.kind) {
       case 'start':
-        return this.config.businessCard
-          ? [this.control({ kind: 'businessCard', ...this.config.businessCard })]
-          : [];
+        return this.config.businessCard ? [controlSend(assoc, cardMessage(this.config.businessCard))] : [];
       case 'delivered':
-        return this.onDelivered(input.ppid, input.stream, input.unordered ?? false, input.bytes);
+        return [{ kind: 'notify', event: this.onDelivered(input, this.phase.cookieEchoSeen) }];
       case 'send':
-        return [
-          {
-            kind: 'send',
-            assoc,
-            ppid: input.ppid,
-            stream: input.stream,
-            unordered: input.unordered ?? false,
-            bytes: input.bytes,
-          },
-        ];
+        return [{ kind: 'send', assoc, ...message(input) }];
       case 'sendCookie':
-        return [this.control({ kind: 'cookie', cookie: input.cookie })];
+        return [controlSend(assoc, { kind: 'cookie', cookie: input.cookie })];
       case 'sendBusinessCard':
-        return [this.control({ kind: 'businessCard', ...input.card })];
+        return [controlSend(assoc, cardMessage(input.card))];
       case 'ended':
-        this.open = false;
+        this.phase = { name: 'ended' };
         return [{ kind: 'notify', event: { kind: 'ended' } }];
       case 'close':
-        this.open = false;
+        this.phase = { name: 'ended' };
         return [{ kind: 'close', assoc }];
       case 'abort':
-        this.open = false;
+        this.phase = { name: 'ended' };
         return [{ kind: 'abort', assoc, reason: input.reason }];
     }
   }
 
-  private control(message: Parameters<typeof encodeControl>[0]): PoolElementSessionAction {
-    return {
-      kind: 'send',
-      assoc: this.config.assoc,
-      ppid: CONTROL_CHANNEL_PPID,
-      stream: 0,
-      unordered: false,
-      bytes: encodeControl(message),
-    };
-  }
-
-  private onDelivered(
-    ppid: number,
-    stream: number,
-    unordered: boolean,
-    bytes: Uint8Array,
-  ): PoolElementSessionAction[] {
-    const d = classifyDelivery(ppid, bytes);
-    if (d.kind === 'data')
-      return [{ kind: 'notify', event: { kind: 'data', ppid, stream, unordered, bytes } }];
-    if (d.kind === 'malformedControl')
-      return [{ kind: 'notify', event: { kind: 'controlError', reason: d.reason } }];
-    const m = d.message;
-    if (m.kind === 'cookieEcho') {
-      if (this.cookieEchoDelivered) {
-        return [{ kind: 'notify', event: { kind: 'controlError', reason: 'second Cookie Echo ignored' } }];
-      }
-      this.cookieEchoDelivered = true;
-      return [{ kind: 'notify', event: { kind: 'cookieEcho', cookie: m.cookie } }];
+  private onDelivered(m: SessionMessage, cookieEchoSeen: boolean): PoolElementSessionEvent {
+    const r = readDelivery(m.ppid, m.bytes);
+    switch (r.kind) {
+      case 'data':
+        return { kind: 'data', ...message(m) };
+      case 'cookieEcho':
+        // RSPLIB hands the first Cookie Echo to the application, once.
+        if (cookieEchoSeen) return { kind: 'controlError', reason: 'second Cookie Echo ignored' };
+        this.phase = { name: 'open', cookieEchoSeen: true };
+        return { kind: 'cookieEcho', cookie: r.cookie };
+      case 'businessCard':
+        this.peerCard = r.card;
+        return r;
+      case 'cookie':
+        return unexpectedControl(r.kind);
+      case 'controlError':
+        return r;
     }
-    if (m.kind === 'businessCard') {
-      const card: BusinessCard = { poolHandle: m.poolHandle, poolElements: m.poolElements };
-      this.peerCard = card;
-      return [{ kind: 'notify', event: { kind: 'businessCard', card } }];
-    }
-    return [
-      {
-        kind: 'notify',
-        event: { kind: 'controlError', reason: `unexpected ASAP ${m.kind} on a data association` },
-      },
-    ];
   }
 }

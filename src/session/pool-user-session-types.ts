@@ -4,14 +4,9 @@
  */
 import type { AssociationId, Instant } from '../base/index.js';
 import type { Resolution, ResolutionFailure } from '../user/pool-user.js';
-import type { PoolElementId, PoolElementParameter, PoolHandle, TransportParameter } from '../wire/types.js';
+import type { PoolElementId, PoolHandle, TransportParameter } from '../wire/types.js';
 import type { IdAllocator } from './id-allocator.js';
-
-export interface BusinessCard {
-  readonly poolHandle: PoolHandle;
-  /** PEs in the recommended failover order. */
-  readonly poolElements: readonly PoolElementParameter[];
-}
+import type { BusinessCard, DataEvent, SendAction, SessionMessage } from './session-messages.js';
 
 export interface PoolUserSessionConfig {
   readonly poolHandle: PoolHandle;
@@ -39,13 +34,8 @@ export interface PoolUserSessionConfig {
   readonly ownBusinessCard?: BusinessCard;
 }
 
-/** An application message: what a session sends and what it delivers (PPID 11 is the control channel). */
-export interface SessionMessage {
-  readonly ppid: number;
-  readonly stream: number;
-  readonly unordered?: boolean;
-  readonly bytes: Uint8Array;
-}
+/** Why a message will not reach a PE (see docs/sessions.md, delivery guarantee). */
+export type SendFailure = 'associationFailed' | 'bufferFull' | 'closed';
 
 export type FailoverReason = 'associationLost' | 'peerShutdown' | 'sendFailed' | 'application';
 
@@ -65,15 +55,8 @@ export type PoolUserSessionInput =
   | { readonly kind: 'assocLost'; readonly now: Instant; readonly assoc: AssociationId }
   /** The peer started a graceful shutdown (e.g. a PE going down after deregistering). */
   | { readonly kind: 'peerShutdown'; readonly now: Instant; readonly assoc: AssociationId }
-  | {
-      readonly kind: 'sendFailed';
-      readonly now: Instant;
-      readonly assoc: AssociationId;
-      readonly ppid: number;
-      readonly stream: number;
-      readonly unordered?: boolean;
-      readonly bytes: Uint8Array;
-    }
+  /** The transport hands back a message it could not (entirely) deliver, with its flags. */
+  | ({ readonly kind: 'sendFailed'; readonly now: Instant; readonly assoc: AssociationId } & SessionMessage)
   /** The application asks for a failover (rsp_forcefailover); `reportUnreachable` defaults to the config. */
   | { readonly kind: 'failover'; readonly now: Instant; readonly reportUnreachable?: boolean }
   /** Send (and keep re-sending after failovers) our Business Card: a PU that is also a PE. */
@@ -83,15 +66,12 @@ export type PoolUserSessionInput =
   | { readonly kind: 'close'; readonly now: Instant }
   | { readonly kind: 'tick'; readonly now: Instant };
 
+export type ResolvedInput = Extract<PoolUserSessionInput, { kind: 'resolved' }>;
+export type BusinessCardInput = Extract<PoolUserSessionInput, { kind: 'sendBusinessCard' | 'clearCookie' }>;
+
 export type PoolUserSessionEvent =
   | { readonly kind: 'up'; readonly pe: PoolElementId }
-  | {
-      readonly kind: 'data';
-      readonly ppid: number;
-      readonly stream: number;
-      readonly unordered: boolean;
-      readonly bytes: Uint8Array;
-    }
+  | DataEvent
   | { readonly kind: 'cookieReceived'; readonly cookie: Uint8Array }
   | { readonly kind: 'businessCard'; readonly card: BusinessCard }
   | { readonly kind: 'failoverNeeded'; readonly reason: FailoverReason; readonly pe: PoolElementId }
@@ -102,7 +82,7 @@ export type PoolUserSessionEvent =
       readonly ppid: number;
       readonly stream: number;
       readonly bytes: Uint8Array;
-      readonly reason: 'associationFailed' | 'bufferFull' | 'closed';
+      readonly reason: SendFailure;
     }
   /** A PPID 11 message we cannot use (malformed, or a type that does not belong on a data association). */
   | { readonly kind: 'controlError'; readonly reason: string }
@@ -129,14 +109,7 @@ export type PoolUserSessionAction =
     }
   /** Stop a connect attempt the session gave up on (timeout, close): abort it if it comes up. */
   | { readonly kind: 'cancelConnect'; readonly ref: number }
-  | {
-      readonly kind: 'send';
-      readonly assoc: AssociationId;
-      readonly ppid: number;
-      readonly stream: number;
-      readonly unordered: boolean;
-      readonly bytes: Uint8Array;
-    }
+  | SendAction
   /** Graceful SCTP SHUTDOWN. */
   | { readonly kind: 'close'; readonly assoc: AssociationId }
   | { readonly kind: 'abort'; readonly assoc: AssociationId }

@@ -16,78 +16,70 @@
  *    then `failoverComplete {pe, cookieEchoed}`.
  *
  * Delivery guarantee: messages the application sends while no PE is connected are queued (bounded)
- * and sent, in order, on the next PE after the Cookie Echo; messages handed to an association that
- * then fails are not re-sent (those the transport reports are returned in `sendFailed` events), so
- * an application resends from its cookie state; data still arriving on a failed association is dropped.
+ * and sent, in order, on the next PE after the Cookie Echo. Messages handed to an association that
+ * then fails come back from the transport unacknowledged (`sendFailed` input): with `resendOnFailover`
+ * they are queued again, ahead of the messages queued since the failure, and sent on the next PE with
+ * their ppid, stream and `unordered` flag (at least once to a PE); without it they are returned in
+ * `sendFailed` events and the application resends from its cookie state. A message the bounded queue
+ * cannot take is reported (`sendFailed {reason: 'bufferFull'}`). Data still arriving on a failed
+ * association is dropped. States and transitions: docs/sessions.md §1 (table) and
+ * pool-user-session-state.ts.
  */
 import type { AssociationId, Instant } from '../base/index.js';
-import type { Resolution, ResolutionFailure } from '../user/pool-user.js';
 import type { PoolElementId, PoolElementParameter, PoolHandle } from '../wire/types.js';
-import { CONTROL_CHANNEL_PPID, classifyDelivery, encodeControl } from './control-channel.js';
+import {
+  CONTROL_CHANNEL_PPID,
+  cardMessage,
+  controlSend,
+  readDelivery,
+  unexpectedControl,
+} from './control-channel.js';
 import { SESSION_DEFAULTS } from './defaults.js';
+import {
+  type Effort,
+  FormerAssociations,
+  newEffort,
+  type Phase,
+  type PhaseOf,
+} from './pool-user-session-state.js';
 import type {
-  BusinessCard,
+  BusinessCardInput,
   FailoverReason,
   PoolUserSessionAction,
   PoolUserSessionConfig,
   PoolUserSessionEvent,
   PoolUserSessionInput,
   PoolUserSessionState,
+  ResolvedInput,
+  SendFailure,
 } from './pool-user-session-types.js';
-
-interface Queued {
-  readonly ppid: number;
-  readonly stream: number;
-  readonly unordered: boolean;
-  readonly bytes: Uint8Array;
-}
+import { SendQueue } from './send-queue.js';
+import { type BusinessCard, type Message, message, type SessionMessage } from './session-messages.js';
 
 type Out = PoolUserSessionAction[];
+type Settings = Required<Omit<PoolUserSessionConfig, 'ownBusinessCard' | 'ids' | 'poolHandle'>>;
 
 export class PoolUserSession {
-  private phase: PoolUserSessionState = 'idle';
-  private assoc: AssociationId | undefined;
-  private current: PoolElementParameter | undefined;
+  private phase: Phase = { name: 'idle' };
+  /** The PE last connected (the current one while `up`). */
+  private lastPe: PoolElementParameter | undefined;
+  private everUp = false;
   private storedCookie: Uint8Array | undefined;
   private peerCard: BusinessCard | undefined;
   private ownCard: BusinessCard | undefined;
-  private candidates: PoolElementParameter[] = [];
-  private readonly avoid = new Set<PoolElementId>();
-  private readonly reported = new Set<PoolElementId>();
-  private attempts = 0;
-  private everUp = false;
-  private pendingRequestId: number | undefined;
-  private pendingRef: number | undefined;
-  private connecting: PoolElementParameter | undefined;
-  private connectDeadline: Instant | undefined;
-  private retryAt: Instant | undefined;
-  /** Associations this session left (failed over from); their late sendFailed reports still reach the app. */
-  private readonly formerAssocs = new Set<AssociationId>();
-  private readonly queue: Queued[] = [];
-  private queuedBytes = 0;
-  /** The queue's first `resends` messages are resent ones: they go before those queued since the failure. */
-  private resends = 0;
-  private reportOnFailover = true;
-  private readonly cfg: Required<Omit<PoolUserSessionConfig, 'ownBusinessCard' | 'ids' | 'poolHandle'>>;
+  /** Associations this session left: their late sendFailed reports are still taken. */
+  private readonly formerAssocs = new FormerAssociations();
+  private readonly queue: SendQueue;
+  private readonly cfg: Settings;
 
   constructor(private readonly config: PoolUserSessionConfig) {
-    this.cfg = {
-      reportUnreachable: config.reportUnreachable ?? SESSION_DEFAULTS.reportUnreachable,
-      autoFailover: config.autoFailover ?? SESSION_DEFAULTS.autoFailover,
-      retryDelayMs: config.retryDelayMs ?? SESSION_DEFAULTS.retryDelayMs,
-      connectTimeoutMs: config.connectTimeoutMs ?? SESSION_DEFAULTS.connectTimeoutMs,
-      maxAttempts: config.maxAttempts ?? SESSION_DEFAULTS.maxAttempts,
-      resolutionItems: config.resolutionItems ?? SESSION_DEFAULTS.resolutionItems,
-      maxBufferedMessages: config.maxBufferedMessages ?? SESSION_DEFAULTS.maxBufferedMessages,
-      maxBufferedBytes: config.maxBufferedBytes ?? SESSION_DEFAULTS.maxBufferedBytes,
-      useBusinessCards: config.useBusinessCards ?? true,
-      resendOnFailover: config.resendOnFailover ?? SESSION_DEFAULTS.resendOnFailover,
-    };
+    this.cfg = settings(config);
     this.ownCard = config.ownBusinessCard;
+    this.queue = new SendQueue(this.cfg.maxBufferedMessages, this.cfg.maxBufferedBytes);
   }
 
   get state(): PoolUserSessionState {
-    return this.phase;
+    return this.phase.name;
   }
 
   get poolHandle(): PoolHandle {
@@ -96,11 +88,11 @@ export class PoolUserSession {
 
   /** The PE currently connected (or last connected). */
   get poolElementId(): PoolElementId | undefined {
-    return this.current?.id;
+    return this.lastPe?.id;
   }
 
   get association(): AssociationId | undefined {
-    return this.assoc;
+    return this.phase.name === 'up' ? this.phase.assoc : undefined;
   }
 
   get cookie(): Uint8Array | undefined {
@@ -116,47 +108,51 @@ export class PoolUserSession {
   }
 
   nextDeadline(): Instant | undefined {
-    const a = this.connectDeadline;
-    const b = this.retryAt;
-    return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+    if (this.phase.name === 'connecting') return this.phase.deadline;
+    return this.phase.name === 'waiting' ? this.phase.retryAt : undefined;
   }
 
   handle(input: PoolUserSessionInput): PoolUserSessionAction[] {
-    if (this.phase === 'closed' || this.phase === 'failed') return this.afterEnd(input);
+    const p = this.phase;
+    if (p.name === 'closed' || p.name === 'failed') return this.afterEnd(input);
     switch (input.kind) {
       case 'open':
-        if (this.phase !== 'idle') return [];
-        return this.select(input.now, false);
+        return p.name === 'idle' ? this.select(input.now, newEffort(), false) : [];
       case 'send':
-        return this.onSend(input.ppid, input.stream, input.unordered ?? false, input.bytes);
+        return this.onSend(message(input));
       case 'delivered':
-        return input.assoc === this.assoc
-          ? this.onDelivered(input.ppid, input.stream, input.unordered ?? false, input.bytes)
-          : [];
+        return this.isCurrent(input.assoc) ? this.onDelivered(input) : [];
       case 'resolved':
-        return input.requestId === this.pendingRequestId ? this.onResolved(input.now, input.result) : [];
+        return p.name === 'resolving' && input.requestId === p.requestId ? this.onResolved(input, p) : [];
       case 'connected':
         return this.onConnected(input.ref, input.assoc);
       case 'connectFailed':
-        return input.ref === this.pendingRef ? this.onConnectFailed(input.now) : [];
+        return p.name === 'connecting' && input.ref === p.ref ? this.onConnectFailed(input.now, p) : [];
       case 'assocLost':
-        return input.assoc === this.assoc
+        return this.isCurrent(input.assoc)
           ? this.trigger(input.now, 'associationLost', this.cfg.reportUnreachable)
           : [];
       case 'peerShutdown':
-        return input.assoc === this.assoc ? this.trigger(input.now, 'peerShutdown', false) : [];
+        return this.isCurrent(input.assoc) ? this.trigger(input.now, 'peerShutdown', false) : [];
       case 'sendFailed':
-        return this.onSendFailed(input.now, input.assoc, {
-          ppid: input.ppid,
-          stream: input.stream,
-          unordered: input.unordered ?? false,
-          bytes: input.bytes,
-        });
+        return this.onSendFailed(input.now, input.assoc, message(input));
       case 'failover':
         return this.onFailoverRequest(input.now, input.reportUnreachable ?? this.cfg.reportUnreachable);
-      case 'sendBusinessCard':
+      default:
+        return this.onRequest(input);
+    }
+  }
+
+  /** The application's requests that do not depend on the phase. */
+  private onRequest(
+    input: BusinessCardInput | Extract<PoolUserSessionInput, { kind: 'close' | 'tick' }>,
+  ): Out {
+    switch (input.kind) {
+      case 'sendBusinessCard': {
         this.ownCard = input.card;
-        return this.assoc === undefined ? [] : [this.controlSend(this.assoc, this.cardMessage(input.card))];
+        const assoc = this.association;
+        return assoc === undefined ? [] : [controlSend(assoc, cardMessage(input.card))];
+      }
       case 'clearCookie':
         this.storedCookie = undefined;
         return [];
@@ -167,228 +163,159 @@ export class PoolUserSession {
     }
   }
 
+  private isCurrent(assoc: AssociationId): boolean {
+    return this.phase.name === 'up' && this.phase.assoc === assoc;
+  }
+
   /** After close/failed: abort late associations, fail late sends. */
   private afterEnd(input: PoolUserSessionInput): Out {
     if (input.kind === 'connected') return [{ kind: 'abort', assoc: input.assoc }];
-    if (input.kind === 'send') return [this.sendFailedEvent(input, 'closed')];
+    if (input.kind === 'send') return [sendFailed(input, 'closed')];
     return [];
   }
 
-  private sendFailedEvent(
-    m: { readonly ppid: number; readonly stream: number; readonly bytes: Uint8Array },
-    reason: 'associationFailed' | 'bufferFull' | 'closed',
-  ): PoolUserSessionAction {
-    const { ppid, stream, bytes } = m;
-    return { kind: 'notify', event: { kind: 'sendFailed', ppid, stream, bytes, reason } };
+  private onSend(m: Message): Out {
+    if (this.phase.name === 'up') return [{ kind: 'send', assoc: this.phase.assoc, ...m }];
+    return this.queue.push(m) ? [] : [sendFailed(m, 'bufferFull')];
   }
 
-  private onSend(ppid: number, stream: number, unordered: boolean, bytes: Uint8Array): Out {
-    if (this.phase === 'up' && this.assoc !== undefined) {
-      return [{ kind: 'send', assoc: this.assoc, ppid, stream, unordered, bytes }];
+  private onDelivered(m: SessionMessage): Out {
+    const r = readDelivery(m.ppid, m.bytes);
+    switch (r.kind) {
+      case 'data':
+        return [notify({ kind: 'data', ...message(m) })];
+      case 'cookie':
+        // RFC 5352 §3.8: keep only the latest cookie.
+        this.storedCookie = r.cookie.slice();
+        return [notify({ kind: 'cookieReceived', cookie: this.storedCookie })];
+      case 'businessCard':
+        // RFC 5352 §3.9 BC2: the failover order to follow if this PE fails.
+        this.peerCard = r.card;
+        return [notify(r)];
+      case 'cookieEcho':
+        return [notify(unexpectedControl(r.kind))];
+      case 'controlError':
+        return [notify(r)];
     }
-    if (!this.hasRoom(bytes)) return [this.sendFailedEvent({ ppid, stream, bytes }, 'bufferFull')];
-    this.queue.push({ ppid, stream, unordered, bytes });
-    this.queuedBytes += bytes.length;
-    return [];
   }
 
-  private hasRoom(bytes: Uint8Array): boolean {
-    return (
-      this.queue.length < this.cfg.maxBufferedMessages &&
-      this.queuedBytes + bytes.length <= this.cfg.maxBufferedBytes
-    );
-  }
-
-  private onDelivered(ppid: number, stream: number, unordered: boolean, bytes: Uint8Array): Out {
-    const d = classifyDelivery(ppid, bytes);
-    if (d.kind === 'data')
-      return [{ kind: 'notify', event: { kind: 'data', ppid, stream, unordered, bytes } }];
-    if (d.kind === 'malformedControl')
-      return [{ kind: 'notify', event: { kind: 'controlError', reason: d.reason } }];
-    const m = d.message;
-    if (m.kind === 'cookie') {
-      // RFC 5352 §3.8: keep only the latest cookie.
-      this.storedCookie = m.cookie.slice();
-      return [{ kind: 'notify', event: { kind: 'cookieReceived', cookie: this.storedCookie } }];
-    }
-    if (m.kind === 'businessCard') {
-      // RFC 5352 §3.9 BC2: the failover order to follow if this PE fails (RSPLIB's form with a policy is accepted).
-      const card: BusinessCard = { poolHandle: m.poolHandle, poolElements: m.poolElements };
-      this.peerCard = card;
-      return [{ kind: 'notify', event: { kind: 'businessCard', card } }];
-    }
-    return [
-      {
-        kind: 'notify',
-        event: { kind: 'controlError', reason: `unexpected ASAP ${m.kind} on a data association` },
-      },
-    ];
-  }
-
-  /** Starts choosing a PE: card/previous candidates first, else a resolution (after a delay if `delayed`). */
-  private select(now: Instant, delayed: boolean): Out {
-    while (this.candidates.length > 0) {
-      const pe = this.candidates.shift()!;
-      if (!this.avoid.has(pe.id) && usable(pe)) return this.connect(now, pe);
+  /** Chooses a PE: the effort's candidates first, else a resolution (after the retry delay if `delayed`). */
+  private select(now: Instant, effort: Effort, delayed: boolean): Out {
+    while (effort.candidates.length > 0) {
+      const pe = effort.candidates.shift()!;
+      if (!effort.avoid.has(pe.id) && usable(pe)) return this.connect(now, effort, pe);
     }
     if (delayed) {
-      this.phase = 'waiting';
-      this.retryAt = now + this.cfg.retryDelayMs;
+      this.phase = { name: 'waiting', effort, retryAt: now + this.cfg.retryDelayMs };
       return [];
     }
-    this.phase = 'resolving';
-    this.pendingRequestId = this.config.ids.next();
-    return [
-      {
-        kind: 'resolve',
-        requestId: this.pendingRequestId,
-        poolHandle: this.config.poolHandle,
-        items: this.cfg.resolutionItems,
-      },
-    ];
+    const requestId = this.config.ids.next();
+    this.phase = { name: 'resolving', effort, requestId };
+    const { poolHandle } = this.config;
+    return [{ kind: 'resolve', requestId, poolHandle, items: this.cfg.resolutionItems }];
   }
 
-  private onResolved(
-    now: Instant,
-    result: { ok: true; value: Resolution } | { ok: false; error: ResolutionFailure },
-  ): Out {
-    this.pendingRequestId = undefined;
+  private onResolved(input: ResolvedInput, p: PhaseOf<'resolving'>): Out {
+    const { now, result } = input;
     const found = result.ok ? result.value.poolElements.filter(usable) : [];
-    if (found.length === 0)
-      return this.attemptFailed(now, result.ok ? 'no usable PE' : `resolution failed: ${result.error.kind}`);
+    if (found.length === 0) {
+      const reason = result.ok ? 'no usable PE' : `resolution failed: ${result.error.kind}`;
+      return this.attemptFailed(now, p.effort, reason);
+    }
     // Skip PEs that failed in this effort while others exist (RSPLIB retries whatever it gets).
-    const fresh = found.filter((pe) => !this.avoid.has(pe.id));
+    const fresh = found.filter((pe) => !p.effort.avoid.has(pe.id));
     const chosen = fresh.length > 0 ? fresh : found;
-    this.candidates = chosen.slice(1);
-    return this.connect(now, chosen[0]!);
+    p.effort.candidates = chosen.slice(1);
+    return this.connect(now, p.effort, chosen[0]!);
   }
 
-  private connect(now: Instant, pe: PoolElementParameter): Out {
-    this.phase = 'connecting';
-    this.connecting = pe;
-    this.pendingRef = this.config.ids.next();
-    this.connectDeadline = now + this.cfg.connectTimeoutMs;
-    this.retryAt = undefined;
-    return [{ kind: 'connect', ref: this.pendingRef, pe: pe.id, to: pe.userTransport }];
+  private connect(now: Instant, effort: Effort, pe: PoolElementParameter): Out {
+    const ref = this.config.ids.next();
+    this.phase = { name: 'connecting', effort, ref, pe, deadline: now + this.cfg.connectTimeoutMs };
+    return [{ kind: 'connect', ref, pe: pe.id, to: pe.userTransport }];
   }
 
   /** One resolution or connection attempt failed: retry after the delay, or give up. */
-  private attemptFailed(now: Instant, reason: string): Out {
-    this.attempts++;
-    if (this.attempts >= this.cfg.maxAttempts) return this.fail(reason);
-    return this.select(now, true);
+  private attemptFailed(now: Instant, effort: Effort, reason: string): Out {
+    effort.attempts++;
+    if (effort.attempts >= this.cfg.maxAttempts) return this.fail(reason, effort.attempts);
+    return this.select(now, effort, true);
   }
 
-  private fail(reason: string): Out {
-    const out: Out = this.dropQueue('closed');
-    this.phase = 'failed';
-    this.clearTimers();
-    out.push({ kind: 'notify', event: { kind: 'failed', reason, attempts: this.attempts } });
-    return out;
+  private fail(reason: string, attempts: number): Out {
+    this.phase = { name: 'failed' };
+    return [...this.dropQueue(), notify({ kind: 'failed', reason, attempts })];
   }
 
-  private clearTimers(): void {
-    this.connectDeadline = undefined;
-    this.retryAt = undefined;
-    this.pendingRequestId = undefined;
-  }
-
-  private dropQueue(reason: 'closed'): Out {
-    const out: Out = this.queue.map((q) => this.sendFailedEvent(q, reason));
-    this.queue.length = 0;
-    this.queuedBytes = 0;
-    this.resends = 0;
-    return out;
+  private dropQueue(): Out {
+    return this.queue.take().map((m) => sendFailed(m, 'closed'));
   }
 
   private onConnected(ref: number, assoc: AssociationId): Out {
-    if (ref !== this.pendingRef || this.connecting === undefined) return [{ kind: 'abort', assoc }];
-    const pe = this.connecting;
-    this.pendingRef = undefined;
-    this.connecting = undefined;
-    this.connectDeadline = undefined;
-    this.assoc = assoc;
-    this.current = pe;
-    this.phase = 'up';
-    this.attempts = 0;
-    this.avoid.clear();
-    this.reported.clear();
-    this.candidates = [];
+    const p = this.phase;
+    if (p.name !== 'connecting' || ref !== p.ref) return [{ kind: 'abort', assoc }];
+    this.phase = { name: 'up', assoc, pe: p.pe };
+    this.lastPe = p.pe;
     const out: Out = [];
     const cookieEchoed = this.storedCookie !== undefined;
     // RFC 5352 §3.8: the Cookie Echo is the first message on the new association.
-    if (this.storedCookie)
-      out.push(this.controlSend(assoc, { kind: 'cookieEcho', cookie: this.storedCookie }));
-    if (this.ownCard) out.push(this.controlSend(assoc, this.cardMessage(this.ownCard)));
-    for (const q of this.queue) out.push({ kind: 'send', assoc, ...q });
-    this.queue.length = 0;
-    this.queuedBytes = 0;
-    this.resends = 0;
+    if (this.storedCookie) out.push(controlSend(assoc, { kind: 'cookieEcho', cookie: this.storedCookie }));
+    if (this.ownCard) out.push(controlSend(assoc, cardMessage(this.ownCard)));
+    for (const m of this.queue.take()) out.push({ kind: 'send', assoc, ...m });
     const event: PoolUserSessionEvent = this.everUp
-      ? { kind: 'failoverComplete', pe: pe.id, cookieEchoed }
-      : { kind: 'up', pe: pe.id };
+      ? { kind: 'failoverComplete', pe: p.pe.id, cookieEchoed }
+      : { kind: 'up', pe: p.pe.id };
     this.everUp = true;
-    out.push({ kind: 'notify', event });
+    out.push(notify(event));
     return out;
   }
 
-  private onConnectFailed(now: Instant): Out {
-    const pe = this.connecting;
-    this.pendingRef = undefined;
-    this.connecting = undefined;
-    this.connectDeadline = undefined;
-    const out: Out = [];
-    if (pe) {
-      this.avoid.add(pe.id);
-      // RSPLIB reports a PE it cannot connect to.
-      if (this.cfg.reportUnreachable) out.push(...this.report(pe.id));
-    }
-    this.attempts++;
-    if (this.attempts >= this.cfg.maxAttempts) return [...out, ...this.fail('connect failed')];
+  private onConnectFailed(now: Instant, p: PhaseOf<'connecting'>): Out {
+    const { effort, pe } = p;
+    effort.avoid.add(pe.id);
+    // RSPLIB reports a PE it cannot connect to.
+    const out = this.cfg.reportUnreachable ? this.report(effort, pe.id) : [];
+    effort.attempts++;
+    if (effort.attempts >= this.cfg.maxAttempts)
+      return [...out, ...this.fail('connect failed', effort.attempts)];
     // Next candidate at once; a fresh resolution only after the retry delay.
-    return [...out, ...this.select(now, true)];
+    return [...out, ...this.select(now, effort, true)];
   }
 
-  private report(id: PoolElementId): Out {
-    if (this.reported.has(id)) return [];
-    this.reported.add(id);
+  private report(effort: Effort, id: PoolElementId): Out {
+    if (effort.reported.has(id)) return [];
+    effort.reported.add(id);
     return [{ kind: 'reportUnreachable', poolHandle: this.config.poolHandle, poolElementId: id }];
   }
 
+  /** Leaves the current PE (in `up` only, so once per event) and starts a new effort. */
   private trigger(now: Instant, reason: FailoverReason, reportUnreachable: boolean): Out {
-    if (this.phase !== 'up' || this.assoc === undefined || this.current === undefined) return [];
-    const old = this.current;
+    const p = this.phase;
+    if (p.name !== 'up') return [];
+    const old = p.pe;
     const out: Out = [];
-    if (reason === 'application' || reason === 'sendFailed') out.push({ kind: 'abort', assoc: this.assoc });
+    if (reason === 'application' || reason === 'sendFailed') out.push({ kind: 'abort', assoc: p.assoc });
     // The transport may report the left association's unsent messages before or after its loss.
-    this.formerAssocs.add(this.assoc);
-    if (this.formerAssocs.size > MAX_FORMER_ASSOCIATIONS) {
-      this.formerAssocs.delete(this.formerAssocs.values().next().value!);
-    }
-    this.assoc = undefined;
-    this.reported.clear();
-    this.avoid.clear();
-    this.avoid.add(old.id);
-    this.attempts = 0;
-    out.push({ kind: 'notify', event: { kind: 'failoverNeeded', reason, pe: old.id } });
-    this.reportOnFailover = reportUnreachable;
-    if (reportUnreachable) out.push(...this.report(old.id));
+    this.formerAssocs.add(p.assoc);
+    const effort = newEffort();
+    effort.avoid.add(old.id);
+    out.push(notify({ kind: 'failoverNeeded', reason, pe: old.id }));
+    if (reportUnreachable) out.push(...this.report(effort, old.id));
     const card = this.cfg.useBusinessCards ? this.peerCard : undefined;
-    this.candidates = card ? card.poolElements.filter((pe) => pe.id !== old.id) : [];
+    effort.candidates = card ? card.poolElements.filter((pe) => pe.id !== old.id) : [];
     if (!this.cfg.autoFailover) {
-      this.phase = 'failoverPending';
+      this.phase = { name: 'failoverPending', effort, failed: old, reportedFailed: reportUnreachable };
       return out;
     }
-    return [...out, ...this.select(now, false)];
+    return [...out, ...this.select(now, effort, false)];
   }
 
   private onFailoverRequest(now: Instant, reportUnreachable: boolean): Out {
-    if (this.phase === 'up') return this.trigger(now, 'application', reportUnreachable);
-    if (this.phase !== 'failoverPending') return [];
-    const out: Out = [];
-    if (reportUnreachable && !this.reportOnFailover && this.current)
-      out.push(...this.report(this.current.id));
-    return [...out, ...this.select(now, false)];
+    const p = this.phase;
+    if (p.name === 'up') return this.trigger(now, 'application', reportUnreachable);
+    if (p.name !== 'failoverPending') return [];
+    const out = reportUnreachable && !p.reportedFailed ? this.report(p.effort, p.failed.id) : [];
+    return [...out, ...this.select(now, p.effort, false)];
   }
 
   /**
@@ -396,75 +323,66 @@ export class PoolUserSession {
    * current association over; the message is sent again on the next PE (`resendOnFailover`), ahead of
    * those queued since the failure, or else reported to the application.
    */
-  private onSendFailed(now: Instant, assoc: AssociationId, m: Queued): Out {
-    if (assoc !== this.assoc && !this.formerAssocs.has(assoc)) return [];
-    const out: Out = assoc === this.assoc ? this.trigger(now, 'sendFailed', this.cfg.reportUnreachable) : [];
+  private onSendFailed(now: Instant, assoc: AssociationId, m: Message): Out {
+    const current = this.isCurrent(assoc);
+    if (!current && !this.formerAssocs.has(assoc)) return [];
+    const out: Out = current ? this.trigger(now, 'sendFailed', this.cfg.reportUnreachable) : [];
     // Our own control messages are not the application's: the Cookie Echo is sent anew anyway.
     if (m.ppid === CONTROL_CHANNEL_PPID) return out;
-    if (!this.cfg.resendOnFailover) return [this.sendFailedEvent(m, 'associationFailed'), ...out];
+    if (!this.cfg.resendOnFailover) return [sendFailed(m, 'associationFailed'), ...out];
     return [...out, ...this.resend(m)];
   }
 
   /** A message to send again: at once if a new PE is up, else queued after the earlier resends. */
-  private resend(m: Queued): Out {
-    if (this.phase === 'up' && this.assoc !== undefined) return [{ kind: 'send', assoc: this.assoc, ...m }];
-    if (!this.hasRoom(m.bytes)) return [this.sendFailedEvent(m, 'bufferFull')];
-    this.queue.splice(this.resends++, 0, m);
-    this.queuedBytes += m.bytes.length;
-    return [];
+  private resend(m: Message): Out {
+    if (this.phase.name === 'up') return [{ kind: 'send', assoc: this.phase.assoc, ...m }];
+    return this.queue.pushResend(m) ? [] : [sendFailed(m, 'bufferFull')];
   }
 
   private onClose(): Out {
+    const p = this.phase;
     const out: Out = [];
-    if (this.assoc !== undefined) out.push({ kind: 'close', assoc: this.assoc });
-    if (this.pendingRef !== undefined) out.push({ kind: 'cancelConnect', ref: this.pendingRef });
-    out.push(...this.dropQueue('closed'));
-    this.assoc = undefined;
-    this.pendingRef = undefined;
-    this.connecting = undefined;
-    this.clearTimers();
-    this.phase = 'closed';
-    out.push({ kind: 'notify', event: { kind: 'closed' } });
+    if (p.name === 'up') out.push({ kind: 'close', assoc: p.assoc });
+    if (p.name === 'connecting') out.push({ kind: 'cancelConnect', ref: p.ref });
+    out.push(...this.dropQueue());
+    this.phase = { name: 'closed' };
+    out.push(notify({ kind: 'closed' }));
     return out;
   }
 
   private onTick(now: Instant): Out {
-    if (this.connectDeadline !== undefined && now >= this.connectDeadline && this.pendingRef !== undefined) {
-      const ref = this.pendingRef;
-      return [{ kind: 'cancelConnect', ref }, ...this.onConnectFailed(now)];
-    }
-    if (this.retryAt !== undefined && now >= this.retryAt) {
-      this.retryAt = undefined;
-      return this.select(now, false);
-    }
+    const p = this.phase;
+    if (p.name === 'connecting' && now >= p.deadline)
+      return [{ kind: 'cancelConnect', ref: p.ref }, ...this.onConnectFailed(now, p)];
+    if (p.name === 'waiting' && now >= p.retryAt) return this.select(now, p.effort, false);
     return [];
-  }
-
-  private cardMessage(card: BusinessCard): {
-    kind: 'businessCard';
-    poolHandle: PoolHandle;
-    poolElements: readonly PoolElementParameter[];
-  } {
-    return { kind: 'businessCard', poolHandle: card.poolHandle, poolElements: card.poolElements };
-  }
-
-  private controlSend(
-    assoc: AssociationId,
-    message: Parameters<typeof encodeControl>[0],
-  ): PoolUserSessionAction {
-    return {
-      kind: 'send',
-      assoc,
-      ppid: CONTROL_CHANNEL_PPID,
-      stream: 0,
-      unordered: false,
-      bytes: encodeControl(message),
-    };
   }
 }
 
-/** Left associations whose late `sendFailed` reports are still passed on. */
-const MAX_FORMER_ASSOCIATIONS = 8;
+function settings(config: PoolUserSessionConfig): Settings {
+  const d = SESSION_DEFAULTS;
+  return {
+    reportUnreachable: config.reportUnreachable ?? d.reportUnreachable,
+    autoFailover: config.autoFailover ?? d.autoFailover,
+    retryDelayMs: config.retryDelayMs ?? d.retryDelayMs,
+    connectTimeoutMs: config.connectTimeoutMs ?? d.connectTimeoutMs,
+    maxAttempts: config.maxAttempts ?? d.maxAttempts,
+    resolutionItems: config.resolutionItems ?? d.resolutionItems,
+    maxBufferedMessages: config.maxBufferedMessages ?? d.maxBufferedMessages,
+    maxBufferedBytes: config.maxBufferedBytes ?? d.maxBufferedBytes,
+    useBusinessCards: config.useBusinessCards ?? true,
+    resendOnFailover: config.resendOnFailover ?? d.resendOnFailover,
+  };
+}
+
+function notify(event: PoolUserSessionEvent): PoolUserSessionAction {
+  return { kind: 'notify', event };
+}
+
+function sendFailed(m: SessionMessage, reason: SendFailure): PoolUserSessionAction {
+  const { ppid, stream, bytes } = m;
+  return notify({ kind: 'sendFailed', ppid, stream, bytes, reason });
+}
 
 /** A session needs a user transport that carries the control channel: SCTP (RSPLIB) or TCP. */
 function usable(pe: PoolElementParameter): boolean {

@@ -505,3 +505,71 @@ describe('PoolUserSession: close', () => {
     void c;
   });
 });
+
+describe('PoolUserSession: failover resend (resendOnFailover)', () => {
+  const msg = (n: number, unordered = false) => ({
+    ppid: 40 + n,
+    stream: n % 3,
+    unordered,
+    bytes: Uint8Array.of(n),
+  });
+  const failedBack = (assoc: number, n: number, unordered = false) =>
+    ({ kind: 'sendFailed', now: 20, assoc, ...msg(n, unordered) }) as const;
+  const sends = (a: PoolUserSessionAction[]) =>
+    a.flatMap((x) => (x.kind === 'send' ? [{ ...x, bytes: [...x.bytes] }] : []));
+
+  it('resends what the failed association hands back, with its flags, after the Cookie Echo and before newer messages', () => {
+    const s = make({ resendOnFailover: true });
+    up(s);
+    s.handle({ kind: 'delivered', now: 11, assoc: 500, ...control({ kind: 'cookie', cookie: cookieBytes }) });
+    const first = s.handle(failedBack(500, 1, true));
+    assert.deepEqual(kinds(first), ['abort', 'notify:failoverNeeded', 'reportUnreachable', 'resolve']);
+    assert.deepEqual(s.handle({ kind: 'send', now: 21, ...msg(3) }), []);
+    assert.deepEqual(s.handle(failedBack(500, 2)), [], 'a late report of the left association is kept too');
+    assert.equal(s.queuedMessages, 3);
+    const c = one(s.handle(resolvedOk(one(first, 'resolve').requestId, [2])), 'connect');
+    const a = s.handle({ kind: 'connected', now: 30, ref: c.ref, assoc: 501 });
+    const sent = sends(a);
+    assert.equal(decodeControl(a[0]!).kind, 'cookieEcho');
+    assert.deepEqual(
+      sent.slice(1),
+      [msg(1, true), msg(2), msg(3)].map((m) => ({ kind: 'send', assoc: 501, ...m, bytes: [...m.bytes] })),
+    );
+    assert.deepEqual(events(a), [{ kind: 'failoverComplete', pe: 2, cookieEchoed: true }]);
+    // Reported after the new PE is up: sent at once on it.
+    assert.deepEqual(sends(s.handle(failedBack(500, 4, true))), [
+      { kind: 'send', assoc: 501, ...msg(4, true), bytes: [4] },
+    ]);
+  });
+
+  it('reports what the bounded queue cannot keep (bufferFull), and never resends control messages', () => {
+    const s = make({ resendOnFailover: true, maxBufferedMessages: 1 });
+    up(s);
+    s.handle({ kind: 'assocLost', now: 20, assoc: 500 });
+    assert.deepEqual(s.handle(failedBack(500, 1)), []);
+    const full = events(s.handle(failedBack(500, 2)));
+    assert.deepEqual(full, [
+      { kind: 'sendFailed', ppid: 42, stream: 2, bytes: Uint8Array.of(2), reason: 'bufferFull' },
+    ]);
+    assert.deepEqual(
+      s.handle({
+        kind: 'sendFailed',
+        now: 21,
+        assoc: 500,
+        ...control({ kind: 'cookieEcho', cookie: cookieBytes }),
+      }),
+      [],
+    );
+    assert.equal(s.queuedMessages, 1);
+  });
+
+  it('without it (the default) hands the messages back to the application as sendFailed', () => {
+    const s = make();
+    up(s);
+    s.handle({ kind: 'assocLost', now: 20, assoc: 500 });
+    assert.deepEqual(events(s.handle(failedBack(500, 1, true))), [
+      { kind: 'sendFailed', ppid: 41, stream: 1, bytes: Uint8Array.of(1), reason: 'associationFailed' },
+    ]);
+    assert.equal(s.queuedMessages, 0);
+  });
+});

@@ -1,13 +1,7 @@
 import { runClient } from '../../api/index.js';
 import { CalcAppClient, type CalcAppClientEvent, SERVICE_DEFAULTS } from '../../services/index.js';
-import { parseCommandArgs } from '../args.js';
-import {
-  awaitConnected,
-  CLIENT_OPTIONS,
-  type ClientValues,
-  clientUsage,
-  openClientSession,
-} from '../client-session.js';
+import { parseClientArgs } from '../client-args.js';
+import { awaitConnected, clientUsage, openClientSession } from '../client-session.js';
 import { type Command, ExitCode } from '../command.js';
 import { CLI_DEFAULTS } from '../defaults.js';
 import { CliError } from '../errors.js';
@@ -42,19 +36,7 @@ export const calcappCommand: Command = {
   usage,
   addressFlags: '--local',
   async run(args, io) {
-    const { values } = parseCommandArgs(
-      args,
-      {
-        ...CLIENT_OPTIONS,
-        jobs: { type: 'string' },
-        'job-size': { type: 'string' },
-        'keepalive-interval': { type: 'string' },
-        'keepalive-timeout': { type: 'string' },
-      },
-      false,
-    );
-    const v = values as ClientValues &
-      Record<'jobs' | 'job-size' | 'keepalive-interval' | 'keepalive-timeout', string | undefined>;
+    const v = parseClientArgs(args, ['jobs', 'job-size', 'keepalive-interval', 'keepalive-timeout']);
     const jobs = intOption(v.jobs, 'jobs', 1, 1_000_000) ?? CLI_DEFAULTS.calcAppJobs;
     const jobSize =
       intOption(v['job-size'], 'job-size', 1, Number.MAX_SAFE_INTEGER) ?? SERVICE_DEFAULTS.calcAppJobSize;

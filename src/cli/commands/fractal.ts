@@ -1,14 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { runClient } from '../../api/index.js';
 import { encodePng, FractalClient, type FractalClientEvent, fractalToPng } from '../../services/index.js';
-import { parseCommandArgs } from '../args.js';
-import {
-  awaitConnected,
-  CLIENT_OPTIONS,
-  type ClientValues,
-  clientUsage,
-  openClientSession,
-} from '../client-session.js';
+import { parseClientArgs } from '../client-args.js';
+import { awaitConnected, clientUsage, openClientSession } from '../client-session.js';
 import { type Command, ExitCode, UsageError } from '../command.js';
 import { CLI_DEFAULTS } from '../defaults.js';
 import { CliError } from '../errors.js';
@@ -42,19 +36,7 @@ export const fractalCommand: Command = {
   usage,
   addressFlags: '--local',
   async run(args, io) {
-    const { values } = parseCommandArgs(
-      args,
-      {
-        ...CLIENT_OPTIONS,
-        out: { type: 'string' },
-        width: { type: 'string' },
-        height: { type: 'string' },
-        'max-iterations': { type: 'string' },
-      },
-      false,
-    );
-    const v = values as ClientValues &
-      Record<'out' | 'width' | 'height' | 'max-iterations', string | undefined>;
+    const v = parseClientArgs(args, ['out', 'width', 'height', 'max-iterations']);
     const out = required(v.out, 'out');
     if (!out.toLowerCase().endsWith('.png')) throw new UsageError('--out must name a .png file');
     const width = intOption(v.width, 'width', 1, 8192) ?? CLI_DEFAULTS.fractalWidth;

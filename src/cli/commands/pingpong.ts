@@ -5,14 +5,8 @@ import {
   type PingPongStatistics,
   SERVICE_DEFAULTS,
 } from '../../services/index.js';
-import { parseCommandArgs } from '../args.js';
-import {
-  awaitConnected,
-  CLIENT_OPTIONS,
-  type ClientValues,
-  clientUsage,
-  openClientSession,
-} from '../client-session.js';
+import { parseClientArgs } from '../client-args.js';
+import { awaitConnected, clientUsage, openClientSession } from '../client-session.js';
 import { type Command, ExitCode } from '../command.js';
 import { CliError } from '../errors.js';
 import { hex32 } from '../log.js';
@@ -44,12 +38,7 @@ export const pingpongCommand: Command = {
   usage,
   addressFlags: '--local',
   async run(args, io) {
-    const { values } = parseCommandArgs(
-      args,
-      { ...CLIENT_OPTIONS, interval: { type: 'string' }, count: { type: 'string' } },
-      false,
-    );
-    const v = values as ClientValues & { interval?: string; count?: string };
+    const v = parseClientArgs(args, ['interval', 'count']);
     const intervalMs = intOption(v.interval, 'interval', 1, 3_600_000) ?? SERVICE_DEFAULTS.pingIntervalMs;
     const count = intOption(v.count, 'count', 1, 1_000_000_000);
     const c = await openClientSession(v, POOL, io, { resendOnFailover: false });

@@ -1,12 +1,6 @@
 import { createInterface } from 'node:readline';
-import { parseCommandArgs } from '../args.js';
-import {
-  awaitConnected,
-  CLIENT_OPTIONS,
-  type ClientValues,
-  clientUsage,
-  openClientSession,
-} from '../client-session.js';
+import { parseClientArgs } from '../client-args.js';
+import { awaitConnected, clientUsage, openClientSession } from '../client-session.js';
 import { type Command, ExitCode } from '../command.js';
 import { CLI_DEFAULTS } from '../defaults.js';
 import { CliError } from '../errors.js';
@@ -36,8 +30,7 @@ export const terminalCommand: Command = {
   usage,
   addressFlags: '--local',
   async run(args, io) {
-    const { values } = parseCommandArgs(args, { ...CLIENT_OPTIONS, linger: { type: 'string' } }, false);
-    const v = values as ClientValues & { linger?: string };
+    const v = parseClientArgs(args, ['linger']);
     const lingerMs = intOption(v.linger, 'linger', 0, 600_000) ?? CLI_DEFAULTS.terminalLingerMs;
     const client = await openClientSession(v, CLI_DEFAULTS.terminalPool, io, { resendOnFailover: true });
     const { user, session } = client;

@@ -107,7 +107,7 @@ export class Link {
   }
 
   transmit(path: Path, bytes: Uint8Array): void {
-    this.transmitTo({ ip: path.ip, port: path.udpPort }, path.localIp, bytes);
+    this.transmitTo({ ip: path.ip, port: path.udpPort }, path.localIp || undefined, bytes);
   }
 
   transmitTo(to: UdpAddress, from: string | undefined, bytes: Uint8Array): void {

@@ -75,30 +75,37 @@ export type PoolElementAction =
   | { readonly kind: 'close'; readonly assoc: AssociationId }
   | { readonly kind: 'notify'; readonly event: PoolElementEvent };
 
-export type PoolElementPhase =
-  | 'idle'
-  | 'hunting'
-  | 'registering'
-  | 'registered'
-  | 'rejected'
-  | 'deregistering'
-  | 'closed';
-
+/** The current home registrar: `acknowledged` once it answered a registration of ours. */
 interface Home {
   readonly assoc: AssociationId;
-  registrarId: RegistrarId;
+  readonly registrarId: RegistrarId;
+  readonly acknowledged: boolean;
 }
 
+/**
+ * The element's state; each variant carries only what is valid in it (docs/state-machines.md). A hunt
+ * runs only in `hunting` (the RegistrarHunt keeps its own attempts and T5).
+ */
+type PoolElementState =
+  | { readonly phase: 'idle' }
+  | { readonly phase: 'hunting' }
+  /** T2 (registration) runs until `responseDeadline`. */
+  | { readonly phase: 'registering'; readonly home: Home; readonly responseDeadline: Instant }
+  /** T4 (re-registration) falls due at `reregisterAt`. */
+  | { readonly phase: 'registered'; readonly home: Home; readonly reregisterAt: Instant }
+  /** RFC 5352 §3.1: no retry until an `update`; the association stays unless it is lost. */
+  | { readonly phase: 'rejected'; readonly home: Home | undefined }
+  /** T3 (deregistration) runs until `responseDeadline`. */
+  | { readonly phase: 'deregistering'; readonly home: Home; readonly responseDeadline: Instant }
+  | { readonly phase: 'closed' };
+
+export type PoolElementPhase = PoolElementState['phase'];
+
 export class PoolElement {
-  private phase_: PoolElementPhase = 'idle';
-  private home: Home | undefined;
-  /** The current home answered a registration of ours (false while hunting or registering anew). */
-  private homeAcknowledged = false;
+  private state: PoolElementState = { phase: 'idle' };
   private policy: PoolPolicy;
   private userTransport: TransportParameter;
   private readonly hunt: RegistrarHunt;
-  private responseDeadline: Instant | undefined;
-  private reregisterAt: Instant | undefined;
   private everRegistered = false;
   private failedAttempts = 0;
   private readonly reregistrationIntervalMs: number;
@@ -119,12 +126,13 @@ export class PoolElement {
   }
 
   get phase(): PoolElementPhase {
-    return this.phase_;
+    return this.state.phase;
   }
 
   /** Registered with the home registrar, also while a re-registration with it is under way. */
   get registered(): boolean {
-    return this.phase_ === 'registered' || (this.phase_ === 'registering' && this.homeAcknowledged);
+    const s = this.state;
+    return s.phase === 'registered' || (s.phase === 'registering' && s.home.acknowledged);
   }
 
   get id(): PoolElementId {
@@ -139,14 +147,21 @@ export class PoolElement {
     return this.home?.assoc;
   }
 
+  private get home(): Home | undefined {
+    return 'home' in this.state ? this.state.home : undefined;
+  }
+
   nextDeadline(): Instant | undefined {
-    return earliest(this.hunt.nextDeadline(), this.responseDeadline, this.reregisterAt);
+    const s = this.state;
+    const response = 'responseDeadline' in s ? s.responseDeadline : undefined;
+    const reregister = s.phase === 'registered' ? s.reregisterAt : undefined;
+    return earliest(this.hunt.nextDeadline(), response, reregister);
   }
 
   handle(input: PoolElementInput): PoolElementAction[] {
     switch (input.kind) {
       case 'register':
-        return this.phase_ === 'idle' ? this.connectOrRegister(input.now) : [];
+        return this.state.phase === 'idle' ? this.connectOrRegister(input.now) : [];
       case 'update':
         return this.onUpdate(input.now, input.policy, input.userTransport);
       case 'deregister':
@@ -166,8 +181,13 @@ export class PoolElement {
   }
 
   private connectOrRegister(now: Instant): PoolElementAction[] {
-    if (this.home) return this.sendRegistration(now);
-    this.phase_ = 'hunting';
+    const home = this.home;
+    if (home) return this.sendRegistration(now, home);
+    return this.startHunt(now);
+  }
+
+  private startHunt(now: Instant): PoolElementAction[] {
+    this.state = { phase: 'hunting' };
     return this.onHunt(now, this.hunt.handle({ kind: 'start', now }));
   }
 
@@ -179,24 +199,29 @@ export class PoolElement {
         out.push(a);
         continue;
       }
-      if (this.phase_ === 'closed' || this.phase_ === 'idle') {
+      if (this.state.phase === 'closed' || this.state.phase === 'idle') {
         out.push({ kind: 'close', assoc: a.assoc });
         continue;
       }
-      this.home = { assoc: a.assoc, registrarId: a.registrar.registrarId };
+      const home = this.newHome(a.assoc, a.registrar.registrarId);
       out.push(
-        ...(this.phase_ === 'deregistering' ? this.sendDeregistration(now) : this.sendRegistration(now)),
+        ...(this.state.phase === 'deregistering'
+          ? this.sendDeregistration(now, home)
+          : this.sendRegistration(now, home)),
       );
     }
     return out;
   }
 
-  private sendRegistration(now: Instant): PoolElementAction[] {
-    const home = this.home!;
-    this.phase_ = 'registering';
-    this.responseDeadline =
+  /** A new home association; whether the registrar acknowledged us carries over (as before the move). */
+  private newHome(assoc: AssociationId, registrarId: RegistrarId): Home {
+    return { assoc, registrarId, acknowledged: this.home?.acknowledged ?? false };
+  }
+
+  private sendRegistration(now: Instant, home: Home): PoolElementAction[] {
+    const responseDeadline =
       now + (this.config.registrationTimeoutMs ?? ELEMENT_DEFAULTS.registrationTimeoutMs);
-    this.reregisterAt = undefined;
+    this.state = { phase: 'registering', home, responseDeadline };
     const message: AsapMessage = {
       kind: 'registration',
       poolHandle: this.config.poolHandle,
@@ -211,16 +236,16 @@ export class PoolElement {
     return [{ kind: 'send', assoc: home.assoc, message }];
   }
 
-  private sendDeregistration(now: Instant): PoolElementAction[] {
-    this.responseDeadline =
+  private sendDeregistration(now: Instant, home: Home): PoolElementAction[] {
+    const responseDeadline =
       now + (this.config.deregistrationTimeoutMs ?? ELEMENT_DEFAULTS.deregistrationTimeoutMs);
-    this.reregisterAt = undefined;
+    this.state = { phase: 'deregistering', home, responseDeadline };
     const message: AsapMessage = {
       kind: 'deregistration',
       poolHandle: this.config.poolHandle,
       poolElementId: this.config.id,
     };
-    return [{ kind: 'send', assoc: this.home!.assoc, message }];
+    return [{ kind: 'send', assoc: home.assoc, message }];
   }
 
   private onUpdate(
@@ -230,16 +255,16 @@ export class PoolElement {
   ): PoolElementAction[] {
     if (policy) this.policy = policy;
     if (userTransport) this.userTransport = userTransport;
-    if (this.phase_ === 'registered' || this.phase_ === 'rejected') return this.connectOrRegister(now);
+    const phase = this.state.phase;
+    if (phase === 'registered' || phase === 'rejected') return this.connectOrRegister(now);
     return []; // a registration in flight or a hunt will carry the new values
   }
 
   private onDeregister(now: Instant): PoolElementAction[] {
-    if (this.phase_ === 'closed' || this.phase_ === 'deregistering') return [];
-    const wasRegistered = this.everRegistered;
-    this.phase_ = 'deregistering';
-    if (this.home && wasRegistered) return this.sendDeregistration(now);
-    return this.finish();
+    if (this.state.phase === 'closed' || this.state.phase === 'deregistering') return [];
+    const home = this.home;
+    if (home && this.everRegistered) return this.sendDeregistration(now, home);
+    return this.finish(home);
   }
 
   private onReceived(now: Instant, assoc: AssociationId, message: AsapMessage): PoolElementAction[] {
@@ -247,7 +272,9 @@ export class PoolElement {
       case 'registrationResponse':
         return assoc === this.home?.assoc ? this.onRegistrationResponse(now, message) : [];
       case 'deregistrationResponse':
-        return assoc === this.home?.assoc && this.phase_ === 'deregistering' ? this.finish() : [];
+        return assoc === this.home?.assoc && this.state.phase === 'deregistering'
+          ? this.finish(this.home)
+          : [];
       case 'endpointKeepAlive':
         return this.onKeepAlive(now, assoc, message);
       case 'error':
@@ -258,33 +285,32 @@ export class PoolElement {
   }
 
   private onRegistrationResponse(now: Instant, response: AsapRegistrationResponse): PoolElementAction[] {
-    if (this.phase_ !== 'registering') return [];
+    const s = this.state;
+    if (s.phase !== 'registering') return [];
     if (
       response.poolElementId !== this.config.id ||
       !bytesEqual(response.poolHandle, this.config.poolHandle)
     ) {
       return [];
     }
-    this.responseDeadline = undefined;
     if (response.reject) {
       // RFC 5352 §3.1: do not retry without correcting the error; an `update` input retries.
-      this.phase_ = 'rejected';
+      this.state = { phase: 'rejected', home: s.home };
       return [{ kind: 'notify', event: { kind: 'registrationRejected', error: response.operationError } }];
     }
     const reregistration = this.everRegistered;
     this.everRegistered = true;
     this.failedAttempts = 0;
-    this.homeAcknowledged = true;
-    this.phase_ = 'registered';
-    this.reregisterAt = now + this.reregistrationIntervalMs;
-    const registrarId = this.home?.registrarId ?? 0;
+    const home: Home = { ...s.home, acknowledged: true };
+    this.state = { phase: 'registered', home, reregisterAt: now + this.reregistrationIntervalMs };
+    const registrarId = home.registrarId;
     return [{ kind: 'notify', event: { kind: 'registered', registrarId, reregistration } }];
   }
 
   /** KA1-KA2.4: check the handle, ack on the same association, adopt the sender if H is set. */
   private onKeepAlive(now: Instant, assoc: AssociationId, ka: AsapEndpointKeepAlive): PoolElementAction[] {
     // A PE that has deregistered (or never registered) is nobody's to adopt.
-    if (this.phase_ === 'closed' || this.phase_ === 'idle') return [];
+    if (this.state.phase === 'closed' || this.state.phase === 'idle') return [];
     if (!bytesEqual(ka.poolHandle, this.config.poolHandle)) return [];
     if (ka.poolElementId !== undefined && ka.poolElementId !== this.config.id) return [];
     const out: PoolElementAction[] = [
@@ -298,62 +324,65 @@ export class PoolElement {
         },
       },
     ];
-    if (assoc === this.home?.assoc) {
-      this.home.registrarId = ka.registrarId;
+    const home = this.home;
+    if (assoc === home?.assoc) {
+      this.replaceHome({ ...home, registrarId: ka.registrarId });
       return out;
     }
     if (!ka.homeRegistrar) return out;
     // A new home registrar (takeover or takeover suggestion), or our home restarted with the same id
     // and claiming us back: move to its association. Staying on the old one would leave the registrar
     // that claims us and the one we re-register with both calling themselves our home.
-    if (this.home) out.push({ kind: 'close', assoc: this.home.assoc });
+    if (home) out.push({ kind: 'close', assoc: home.assoc });
     out.push(...this.stopHunt());
-    this.home = { assoc, registrarId: ka.registrarId };
+    const next = this.newHome(assoc, ka.registrarId);
     out.push({ kind: 'notify', event: { kind: 'homeChanged', registrarId: ka.registrarId } });
-    if (this.phase_ === 'hunting' || this.phase_ === 'registering') out.push(...this.sendRegistration(now));
+    const phase = this.state.phase;
+    if (phase === 'hunting' || phase === 'registering') out.push(...this.sendRegistration(now, next));
+    else this.replaceHome(next);
     return out;
   }
 
+  /** The same state over another home (registered, rejected and deregistering keep their timers). */
+  private replaceHome(home: Home): void {
+    const s = this.state;
+    if ('home' in s) this.state = { ...s, home };
+  }
+
   private onAssocLost(now: Instant, assoc: AssociationId): PoolElementAction[] {
-    if (assoc !== this.home?.assoc) return [];
-    this.home = undefined;
-    this.homeAcknowledged = false;
-    this.responseDeadline = undefined;
-    this.reregisterAt = undefined; // the hunt registers anew; a stale T4 would spin in the past
-    if (this.phase_ === 'deregistering') return this.finish();
-    if (this.phase_ === 'closed' || this.phase_ === 'idle' || this.phase_ === 'rejected') return [];
+    const s = this.state;
+    if (!('home' in s) || assoc !== s.home?.assoc) return [];
+    if (s.phase === 'deregistering') return this.finish(undefined); // lost: nothing to close
+    if (s.phase === 'rejected') {
+      this.state = { phase: 'rejected', home: undefined };
+      return [];
+    }
+    // The hunt registers anew; a stale T4 would spin in the past.
     const out: PoolElementAction[] = [{ kind: 'notify', event: { kind: 'registrarLost' } }];
-    this.phase_ = 'hunting';
-    return [...out, ...this.onHunt(now, this.hunt.handle({ kind: 'start', now }))];
+    return [...out, ...this.startHunt(now)];
   }
 
   private onTick(now: Instant): PoolElementAction[] {
     const out: PoolElementAction[] = this.onHunt(now, this.hunt.handle({ kind: 'tick', now }));
-    if (this.responseDeadline !== undefined && now >= this.responseDeadline) {
-      out.push(...this.onResponseTimeout(now));
-    }
-    if (this.reregisterAt !== undefined && now >= this.reregisterAt) {
-      this.reregisterAt = undefined;
-      if (this.phase_ === 'registered') out.push(...this.sendRegistration(now));
-    }
+    const s = this.state;
+    if ('responseDeadline' in s && now >= s.responseDeadline) out.push(...this.onResponseTimeout(now, s));
+    else if (s.phase === 'registered' && now >= s.reregisterAt)
+      out.push(...this.sendRegistration(now, s.home));
     return out;
   }
 
   /** T2/T3 expiry: give up on this registrar and hunt for another one (RFC 5352 §3.1, §3.2). */
-  private onResponseTimeout(now: Instant): PoolElementAction[] {
-    this.responseDeadline = undefined;
-    this.reregisterAt = undefined;
-    const out: PoolElementAction[] = [];
-    if (this.home) out.push({ kind: 'close', assoc: this.home.assoc });
-    this.home = undefined;
-    this.homeAcknowledged = false;
-    if (this.phase_ === 'deregistering') return [...out, ...this.finish()];
+  private onResponseTimeout(
+    now: Instant,
+    s: Extract<PoolElementState, { responseDeadline: Instant }>,
+  ): PoolElementAction[] {
+    const out: PoolElementAction[] = [{ kind: 'close', assoc: s.home.assoc }];
+    if (s.phase === 'deregistering') return [...out, ...this.finish(undefined)];
     this.failedAttempts++;
     if (this.failedAttempts === ELEMENT_DEFAULTS.maxRegistrationAttempts) {
       out.push({ kind: 'notify', event: { kind: 'registrationTimeout', attempts: this.failedAttempts } });
     }
-    this.phase_ = 'hunting';
-    return [...out, ...this.onHunt(now, this.hunt.handle({ kind: 'start', now }))];
+    return [...out, ...this.startHunt(now)];
   }
 
   /** Stopping a hunt yields only cancellations. */
@@ -361,13 +390,11 @@ export class PoolElement {
     return this.hunt.handle({ kind: 'stop' }).filter((a) => a.kind !== 'found');
   }
 
-  private finish(): PoolElementAction[] {
+  /** Closes `home` (unless it is gone or closed already) and stops for good. */
+  private finish(home: Home | undefined): PoolElementAction[] {
     const out: PoolElementAction[] = this.stopHunt();
-    if (this.home) out.push({ kind: 'close', assoc: this.home.assoc });
-    this.home = undefined;
-    this.phase_ = 'closed';
-    this.responseDeadline = undefined;
-    this.reregisterAt = undefined;
+    if (home) out.push({ kind: 'close', assoc: home.assoc });
+    this.state = { phase: 'closed' };
     out.push({ kind: 'notify', event: { kind: 'deregistered' } });
     return out;
   }

@@ -30,12 +30,22 @@ export interface HuntOptions {
   readonly maxParallelAttempts?: number;
 }
 
+/**
+ * Idle, or hunting with this round's attempts (ref -> registrar key) and T5 (docs/state-machines.md).
+ * T5 starts at T5-Serverhunt in each hunt and doubles per round up to RETRAN-MAX.
+ */
+type HuntState =
+  | { readonly phase: 'idle' }
+  | {
+      readonly phase: 'hunting';
+      readonly attempts: Map<number, string>;
+      readonly t5Ms: number;
+      readonly t5Deadline: Instant;
+    };
+
 export class RegistrarHunt {
-  private hunting = false;
-  private readonly attempts = new Map<number, string>();
+  private state: HuntState = { phase: 'idle' };
   private nextRef = 1;
-  private t5Ms: number;
-  private t5Deadline: Instant | undefined;
   private readonly initialT5Ms: number;
   private readonly retranMaxMs: number;
   private readonly maxParallel: number;
@@ -48,27 +58,24 @@ export class RegistrarHunt {
     this.initialT5Ms = options.serverHuntTimeoutMs ?? HUNT_DEFAULTS.serverHuntTimeoutMs;
     this.retranMaxMs = options.retranMaxMs ?? HUNT_DEFAULTS.retranMaxMs;
     this.maxParallel = options.maxParallelAttempts ?? HUNT_DEFAULTS.maxParallelAttempts;
-    this.t5Ms = this.initialT5Ms;
   }
 
   get isHunting(): boolean {
-    return this.hunting;
+    return this.state.phase === 'hunting';
   }
 
   nextDeadline(): Instant | undefined {
     const t7 = this.table.nextDeadline();
-    if (this.t5Deadline === undefined) return t7;
-    return t7 === undefined ? this.t5Deadline : Math.min(t7, this.t5Deadline);
+    if (this.state.phase !== 'hunting') return t7;
+    const t5 = this.state.t5Deadline;
+    return t7 === undefined ? t5 : Math.min(t7, t5);
   }
 
   handle(input: HuntInput): HuntAction[] {
     switch (input.kind) {
       case 'start':
-        if (this.hunting) return [];
-        this.hunting = true;
-        this.t5Ms = this.initialT5Ms;
-        this.t5Deadline = input.now + this.t5Ms;
-        return this.fill(input.now, true);
+        if (this.state.phase === 'hunting') return [];
+        return this.round(input.now, new Map(), this.initialT5Ms);
       case 'stop':
         return this.stop();
       case 'connected':
@@ -77,10 +84,16 @@ export class RegistrarHunt {
         return this.onFailed(input.now, input.ref);
       case 'announce':
         this.table.learn(input.now, input.announce);
-        return this.hunting ? this.fill(input.now) : [];
+        return this.state.phase === 'hunting' ? this.fill(input.now, this.state.attempts) : [];
       case 'tick':
         return this.onTick(input.now);
     }
+  }
+
+  /** A new round (start, T5 expiry): T5 runs again and registrars that failed may be retried. */
+  private round(now: Instant, attempts: Map<number, string>, t5Ms: number): HuntAction[] {
+    this.state = { phase: 'hunting', attempts, t5Ms, t5Deadline: now + t5Ms };
+    return this.fill(now, attempts, true);
   }
 
   /**
@@ -88,21 +101,22 @@ export class RegistrarHunt {
    * failure are tried, so a refused connection does not turn into a reconnect loop; a new round (start,
    * T5 expiry) may retry the failed ones.
    */
-  private fill(now: Instant, newRound = false): HuntAction[] {
-    const busy = new Set(this.attempts.values());
-    const room = this.maxParallel - this.attempts.size;
+  private fill(now: Instant, attempts: Map<number, string>, newRound = false): HuntAction[] {
+    const busy = new Set(attempts.values());
+    const room = this.maxParallel - attempts.size;
     if (room <= 0) return [];
     return this.table.candidates(now, room, busy, this.random, newRound).map((entry) => {
       const ref = this.nextRef++;
-      this.attempts.set(ref, entry.key);
+      attempts.set(ref, entry.key);
       return { kind: 'connect', ref, to: entry.endpoint };
     });
   }
 
   private onConnected(ref: number, assoc: AssociationId): HuntAction[] {
-    const key = this.attempts.get(ref);
-    if (key === undefined || !this.hunting) return [];
-    this.attempts.delete(ref);
+    if (this.state.phase !== 'hunting') return [];
+    const key = this.state.attempts.get(ref);
+    if (key === undefined) return [];
+    this.state.attempts.delete(ref);
     const registrar = this.table.get(key);
     const actions = this.stop();
     if (!registrar) return [...actions, { kind: 'cancel', ref }];
@@ -111,33 +125,32 @@ export class RegistrarHunt {
   }
 
   private onFailed(now: Instant, ref: number): HuntAction[] {
-    const key = this.attempts.get(ref);
+    if (this.state.phase !== 'hunting') return [];
+    const key = this.state.attempts.get(ref);
     if (key === undefined) return [];
-    this.attempts.delete(ref);
+    this.state.attempts.delete(ref);
     this.table.markFailed(key, now);
-    return this.hunting ? this.fill(now) : [];
+    return this.fill(now, this.state.attempts);
   }
 
   private onTick(now: Instant): HuntAction[] {
     this.table.expire(now);
-    if (!this.hunting || this.t5Deadline === undefined || now < this.t5Deadline) return [];
+    const s = this.state;
+    if (s.phase !== 'hunting' || now < s.t5Deadline) return [];
     // SH5: double T5 (capped), abandon this round's attempts and try a different set.
     const actions: HuntAction[] = [];
-    for (const [ref, key] of this.attempts) {
+    for (const [ref, key] of s.attempts) {
       this.table.markFailed(key, now);
       actions.push({ kind: 'cancel', ref });
     }
-    this.attempts.clear();
-    this.t5Ms = Math.min(this.t5Ms * 2, this.retranMaxMs);
-    this.t5Deadline = now + this.t5Ms;
-    return [...actions, ...this.fill(now, true)];
+    s.attempts.clear();
+    return [...actions, ...this.round(now, s.attempts, Math.min(s.t5Ms * 2, this.retranMaxMs))];
   }
 
   private stop(): HuntAction[] {
-    const actions: HuntAction[] = [...this.attempts.keys()].map((ref) => ({ kind: 'cancel', ref }));
-    this.attempts.clear();
-    this.hunting = false;
-    this.t5Deadline = undefined;
-    return actions;
+    const s = this.state;
+    this.state = { phase: 'idle' };
+    if (s.phase !== 'hunting') return [];
+    return [...s.attempts.keys()].map((ref) => ({ kind: 'cancel', ref }));
   }
 }

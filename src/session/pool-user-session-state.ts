@@ -21,33 +21,36 @@ export function newEffort(): Effort {
   return { attempts: 0, avoid: new Set(), reported: new Set(), candidates: [] };
 }
 
+/** The states of one effort carry it. */
+interface InEffort {
+  readonly effort: Effort;
+}
+
 export type Phase =
   /** Created, `open` not yet handled. */
   | { readonly name: 'idle' }
   /** A handle resolution is out; `requestId` names its answer. */
-  | { readonly name: 'resolving'; readonly effort: Effort; readonly requestId: number }
+  | (InEffort & { readonly name: 'resolving'; readonly requestId: number })
   /** Back-off after a failed attempt: resolve again at `retryAt`. */
-  | { readonly name: 'waiting'; readonly effort: Effort; readonly retryAt: Instant }
+  | (InEffort & { readonly name: 'waiting'; readonly retryAt: Instant })
   /** A connect to `pe` is out; `ref` names its answer; given up at `deadline`. */
-  | {
+  | (InEffort & {
       readonly name: 'connecting';
-      readonly effort: Effort;
       readonly ref: number;
-      readonly pe: PoolElementParameter;
+      readonly pe: Pe;
       readonly deadline: Instant;
-    }
+    })
   /** Served by `pe` on `assoc`. */
-  | { readonly name: 'up'; readonly assoc: AssociationId; readonly pe: PoolElementParameter }
-  /** `autoFailover: false`: `failed` left, waiting for the application's `failover`. */
-  | {
-      readonly name: 'failoverPending';
-      readonly effort: Effort;
-      readonly failed: PoolElementParameter;
-      /** Whether the trigger already reported `failed` unreachable. */
-      readonly reportedFailed: boolean;
-    }
+  | { readonly name: 'up'; readonly assoc: AssociationId; readonly pe: Pe }
+  /**
+   * `autoFailover: false`: `failed` left, waiting for the application's `failover`;
+   * `reportedFailed` tells whether the trigger already reported it unreachable.
+   */
+  | (InEffort & { readonly name: 'failoverPending'; readonly failed: Pe; readonly reportedFailed: boolean })
   | { readonly name: 'closed' }
   | { readonly name: 'failed' };
+
+type Pe = PoolElementParameter;
 
 export type PhaseOf<N extends Phase['name']> = Extract<Phase, { name: N }>;
 

@@ -1,4 +1,5 @@
-/** Builders for handlespace tests. */
+/** Builders for handlespace tests (short forms of test/helpers/build.ts). */
+
 import type {
   PoolElementParameter,
   PoolHandle,
@@ -6,15 +7,12 @@ import type {
   TransportParameter,
   TransportUse,
 } from '../../src/wire/types.js';
+import { build } from '../helpers/build.js';
 
 export const handle = (text: string): PoolHandle => new TextEncoder().encode(text);
 
-export const sctp = (port = 7, transportUse: TransportUse = 'data'): TransportParameter => ({
-  kind: 'sctp',
-  port,
-  transportUse,
-  addresses: ['10.0.0.1'],
-});
+export const sctp = (port = 7, transportUse: TransportUse = 'data'): TransportParameter =>
+  build.transport({ port, transportUse });
 
 export function element(
   id: number,
@@ -25,11 +23,11 @@ export function element(
     transport?: TransportParameter;
   } = {},
 ): PoolElementParameter {
-  return {
+  return build.poolElement({
     id,
     homeRegistrarId: options.owner ?? 0,
     registrationLife: options.life ?? 30000,
-    userTransport: options.transport ?? sctp(),
-    policy: options.policy ?? { name: 'RoundRobin' },
-  };
+    ...(options.transport ? { userTransport: options.transport } : {}),
+    ...(options.policy ? { policy: options.policy } : {}),
+  });
 }

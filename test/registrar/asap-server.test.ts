@@ -8,6 +8,7 @@ import { AddressScope } from '../../src/wire/address-scope.js';
 import type { AsapMessage } from '../../src/wire/asap-messages.js';
 import { decodeAsap } from '../../src/wire/index.js';
 import { ErrorCause, type PoolElementParameter, type PoolPolicy } from '../../src/wire/types.js';
+import { build } from '../helpers/build.js';
 import { loadFixture } from '../wire/rsplib-fixtures.js';
 
 const REGISTRAR = 0xa0000001;
@@ -29,17 +30,7 @@ function registration(
   policy: PoolPolicy = { name: 'RoundRobin' },
   address = '10.0.0.1',
 ): AsapMessage {
-  return {
-    kind: 'registration',
-    poolHandle: echo,
-    poolElement: {
-      id,
-      homeRegistrarId: 0,
-      registrationLife: 90_000,
-      userTransport: { kind: 'sctp', port: 7, transportUse: 'dataAndControl', addresses: [address] },
-      policy,
-    },
-  };
+  return build.registration({ id, policy, address, transportUse: 'dataAndControl' });
 }
 
 const sentTo = (actions: AsapServerAction[], assoc?: number): AsapMessage[] =>

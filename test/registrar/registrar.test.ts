@@ -4,6 +4,7 @@ import { SeededRandom } from '../../src/base/random.js';
 import { Registrar, type RegistrarAction, type RegistrarOptions } from '../../src/registrar/registrar.js';
 import type { AsapMessage } from '../../src/wire/asap-messages.js';
 import type { EnrpMessage } from '../../src/wire/enrp-messages.js';
+import { build } from '../helpers/build.js';
 import { element, POOL, presenceFrom } from './enrp/build.js';
 
 const ID = 0xa1;
@@ -31,19 +32,7 @@ const asapOut = (a: RegistrarAction[]) =>
     x.kind === 'send' && x.protocol === 'asap' ? [{ assoc: x.assoc, message: x.message as AsapMessage }] : [],
   );
 
-function registration(id: number): AsapMessage {
-  return {
-    kind: 'registration',
-    poolHandle: POOL,
-    poolElement: {
-      id,
-      homeRegistrarId: 0,
-      registrationLife: 90_000,
-      userTransport: { kind: 'sctp', port: 7, transportUse: 'data', addresses: ['10.0.0.9'] },
-      policy: { name: 'RoundRobin' },
-    },
-  };
-}
+const registration = (id: number): AsapMessage => build.registration({ id, address: '10.0.0.9' });
 
 /** A started registrar with ENRP peer PEER on association 2. */
 function withPeer(options: Partial<RegistrarOptions> = {}) {
@@ -125,15 +114,8 @@ describe('Registrar (ASAP + ENRP core)', () => {
     const updates = (out: RegistrarAction[]) =>
       enrpOut(out).flatMap((u) => (u.message.kind === 'handleUpdate' ? [u.message] : []));
     /** PEER's Handle Update for PE `id`, naming PEER as its home. */
-    const peerUpdate = (action: 'addPe' | 'deletePe', id: number): EnrpMessage => ({
-      kind: 'handleUpdate',
-      senderId: PEER,
-      receiverId: ID,
-      takeoverSuggested: false,
-      action,
-      poolHandle: POOL,
-      poolElement: element(id, PEER),
-    });
+    const peerUpdate = (action: 'addPe' | 'deletePe', id: number): EnrpMessage =>
+      build.handleUpdate({ senderId: PEER, receiverId: ID, action, poolElement: element(id, PEER) });
     const handedOver = (out: RegistrarAction[]) =>
       out.flatMap((a) => (a.kind === 'notify' && a.event.kind === 'elementHandedOver' ? [a.event] : []));
 

@@ -4,6 +4,7 @@ import { checkRegistration } from '../../src/registrar/registration-check.js';
 import { AddressScope } from '../../src/wire/address-scope.js';
 import type { AsapRegistration } from '../../src/wire/asap-messages.js';
 import { ErrorCause, type TransportParameter } from '../../src/wire/types.js';
+import { build } from '../helpers/build.js';
 
 const handle = new TextEncoder().encode('EchoPool');
 const peer = { addresses: ['10.0.0.1', '127.0.0.1', '192.168.5.5'], port: 40000 };
@@ -12,22 +13,16 @@ const siteLocal = { minAddressScope: AddressScope.SiteLocal };
 function registration(
   overrides: { id?: number; handle?: Uint8Array; user?: TransportParameter } = {},
 ): AsapRegistration {
-  return {
-    kind: 'registration',
+  return build.registration({
     poolHandle: overrides.handle ?? handle,
-    poolElement: {
-      id: overrides.id ?? 0x1234,
-      homeRegistrarId: 0,
-      registrationLife: 90_000,
-      userTransport: overrides.user ?? {
-        kind: 'sctp',
-        port: 7,
+    id: overrides.id ?? 0x1234,
+    userTransport:
+      overrides.user ??
+      build.transport({
         transportUse: 'dataAndControl',
         addresses: ['10.0.0.1', '10.99.99.99', '192.168.5.5'],
-      },
-      policy: { name: 'RoundRobin' },
-    },
-  };
+      }),
+  });
 }
 
 describe('checkRegistration', () => {

@@ -4,15 +4,10 @@ import { SeededRandom } from '../../src/base/random.js';
 import { PoolUser, type PoolUserAction } from '../../src/user/pool-user.js';
 import type { AsapMessage } from '../../src/wire/asap-messages.js';
 import type { PoolElementParameter } from '../../src/wire/types.js';
+import { build } from '../helpers/build.js';
 
 const handle = new TextEncoder().encode('EchoPool');
-const pe = (id: number): PoolElementParameter => ({
-  id,
-  homeRegistrarId: 1,
-  registrationLife: 90_000,
-  userTransport: { kind: 'sctp', port: 7, transportUse: 'data', addresses: ['10.0.0.1'] },
-  policy: { name: 'RoundRobin' },
-});
+const pe = (id: number): PoolElementParameter => build.poolElement({ id, homeRegistrarId: 1 });
 
 const user = (registrars = 2) =>
   new PoolUser(

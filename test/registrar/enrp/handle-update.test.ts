@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { EnrpMessage } from '../../../src/wire/enrp-messages.js';
 import type { PoolElementParameter } from '../../../src/wire/types.js';
+import { build } from '../../helpers/build.js';
 import {
   connects,
   element,
@@ -19,15 +20,7 @@ const update = (
   action: 'addPe' | 'deletePe',
   pe: PoolElementParameter,
   takeoverSuggested = false,
-): EnrpMessage => ({
-  kind: 'handleUpdate',
-  senderId: from,
-  receiverId: 0,
-  takeoverSuggested,
-  action,
-  poolHandle: POOL,
-  poolElement: pe,
-});
+): EnrpMessage => build.handleUpdate({ senderId: from, takeoverSuggested, action, poolElement: pe });
 
 function withTwoPeers(options = {}) {
   const x = enrpServer(options);

@@ -138,7 +138,13 @@ function sessionEvents(w: World, session: number) {
 }
 
 /** Opens a session, streams `count` messages every 10 ms, kills the serving PE after `killAfter`. */
-function run(seed: number, count: number, killAfter: number, options: SessionOptions) {
+function run(
+  seed: number,
+  count: number,
+  killAfter: number,
+  options: SessionOptions,
+  how: 'kill' | 'failover' = 'kill',
+) {
   const w = world(seed);
   assert.ok(
     w.sim.runUntil(() => w.registrar.handlespace.size === 3, 10_000),
@@ -155,7 +161,9 @@ function run(seed: number, count: number, killAfter: number, options: SessionOpt
   const up = sessionEvents(w, session).find((e) => e.kind === 'up');
   const victim = w.pes.find((p) => up?.kind === 'up' && p.node.core.id === up.pe)!;
   for (let n = 0; n < count; n++) {
-    if (n === killAfter) victim.member.kill();
+    if (n === killAfter && how === 'kill') victim.member.kill();
+    if (n === killAfter && how === 'failover')
+      w.puMember.outputs(w.pu.sessionInput(session, { kind: 'failover', now: w.sim.clock.now }));
     const { ppid, stream, unordered } = spec(n);
     const bytes = new TextEncoder().encode(`m${n}`);
     w.puMember.outputs(
@@ -213,6 +221,24 @@ describe('session core: failover resend under loss, reordering and a PE killed m
       }
     });
   }
+
+  it("the application's failover aborts the association: its unacknowledged messages are resent too", () => {
+    const { w, session, victim, failed, reached, copies } = run(
+      4,
+      80,
+      40,
+      { resendOnFailover: true },
+      'failover',
+    );
+    assert.equal(failed.size, 0);
+    assert.equal(reached.size, 80);
+    const e = sessionEvents(w, session).find((x) => x.kind === 'failoverNeeded');
+    assert.ok(e?.kind === 'failoverNeeded' && e.reason === 'application');
+    const resent = [...copies].filter(([, c]) => new Set(c.map((x) => x.to)).size > 1);
+    assert.ok(resent.length > 0, 'messages in flight at the abort were sent again to the next PE');
+    const later = w.pes.filter((p) => p !== victim).flatMap((p) => p.service.received.map((r) => r.text));
+    for (const [t] of resent) assert.ok(later.includes(t), `${t} reached the next PE`);
+  });
 
   it('without resendOnFailover the messages in flight come back as sendFailed (associationFailed)', () => {
     const { failed, reached, w, session } = run(5, 60, 30, { resendOnFailover: false });

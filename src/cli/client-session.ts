@@ -1,7 +1,8 @@
 /**
  * What the client commands (resolve, terminal, pingpong, calcapp, fractal) share: options, a pool user,
- * a first resolution that tells an unknown pool from an unreachable registrar, a session, notices. All
- * of it within --timeout: a client never waits for ever, and says in one line what went wrong.
+ * a session, notices, and when the session does not come up, one resolution that tells an unknown pool
+ * from an unreachable registrar. All of it within --timeout: a client never waits for ever, and says in
+ * one line what went wrong.
  */
 import { ASAP_ANNOUNCE_GROUP } from '../api/addresses.js';
 import { PoolUser, type Resolution, type Session } from '../api/index.js';
@@ -93,11 +94,16 @@ export function startPoolUser(s: ClientSetup): Promise<PoolUser> {
  * Resolves the pool once within the timeout. The API's typed errors (by their stable codes) become
  * one-line CliErrors: an unknown pool, no registrar answering, a registrar's Operation Error.
  */
-export async function resolveWithin(user: PoolUser, s: ClientSetup, items?: number): Promise<Resolution> {
-  const t0 = Date.now();
-  const silent = (): CliError => noRegistrarError(s, Math.min(Date.now() - t0, s.timeoutMs));
+export async function resolveWithin(
+  user: PoolUser,
+  s: ClientSetup,
+  items?: number,
+  budget: { readonly ms: number; readonly since: number } = { ms: s.timeoutMs, since: Date.now() },
+): Promise<Resolution> {
+  // The message names the time since the command began to wait, at most --timeout.
+  const silent = (): CliError => noRegistrarError(s, Math.min(Date.now() - budget.since, s.timeoutMs));
   try {
-    return await within(user.resolve(s.pool, items === undefined ? {} : { items }), s.timeoutMs, silent);
+    return await within(user.resolve(s.pool, items === undefined ? {} : { items }), budget.ms, silent);
   } catch (e) {
     const code = e instanceof Error ? (e as Error & { code?: unknown }).code : undefined;
     if (code === 'ERR_RSERPOOL_UNKNOWN_POOL_HANDLE')
@@ -149,9 +155,10 @@ export interface ClientSession {
 }
 
 /**
- * Starts a pool user, checks the pool with one resolution, and opens a session. Attach the session's
- * listeners before the next `await`: `connected` settles once the first pool element answers. On any
- * failure before the session is open the pool user is closed again.
+ * Starts a pool user and opens a session. Attach the session's listeners before the next `await`:
+ * `connected` settles once the first pool element answers. No resolution is made before the session's
+ * own: each one moves a RoundRobin pool on, and an extra one per run made every run of a client land on
+ * the same PE of a pool of two (interop test, RSPLIB registrar).
  */
 export async function openClientSession(
   v: ClientValues,
@@ -165,14 +172,12 @@ export async function openClientSession(
   };
   const t0 = Date.now();
   const user = await startPoolUser(setup);
-  try {
-    await resolveWithin(user, setup, 1);
-  } catch (e) {
-    await user.close();
-    throw e;
-  }
   const session = user.openSession(setup.pool, { resendOnFailover: options.resendOnFailover });
-  const connected = untilUp(session, setup, Math.max(1, setup.timeoutMs - (Date.now() - t0)));
+  const diagnosisMs = Math.min(DIAGNOSIS_MAX_MS, Math.ceil(setup.timeoutMs / 4));
+  const sessionMs = Math.max(1, setup.timeoutMs - diagnosisMs - (Date.now() - t0));
+  const connected = untilUp(session, setup, sessionMs).catch((e: unknown) =>
+    diagnose(user, setup, { ms: diagnosisMs, since: t0 }, e),
+  );
   session.on('up', ({ pe }) => notice(`connected to pool element ${hex32(pe)}`));
   session.on('failoverNeeded', ({ pe, reason }) =>
     notice(`pool element ${hex32(pe)} lost (${reason}); failing over`),
@@ -186,6 +191,23 @@ export async function openClientSession(
     () => undefined,
   );
   return { user, session, setup, notice, connected };
+}
+
+/** The part of --timeout kept for the resolution that says why a session did not come up. */
+const DIAGNOSIS_MAX_MS = 3_000;
+
+/**
+ * The session did not come up: one resolution within the budget says whether the pool is unknown or
+ * no registrar answers (resolveWithin's errors); if it succeeds, the pool elements are unreachable.
+ */
+async function diagnose(
+  user: PoolUser,
+  s: ClientSetup,
+  budget: { readonly ms: number; readonly since: number },
+  sessionError: unknown,
+): Promise<never> {
+  await resolveWithin(user, s, 1, budget);
+  throw sessionError;
 }
 
 function untilUp(session: Session, s: ClientSetup, ms: number): Promise<void> {

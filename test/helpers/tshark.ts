@@ -215,7 +215,8 @@ export async function startCapture(file: string, options: CaptureOptions = {}): 
   if (options.filter) tshark.push('-f', options.filter);
   const argv = options.netns ? ['ip', 'netns', 'exec', options.netns, ...tshark] : tshark;
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
-  await waitForCapturing(child, options.startTimeoutMs ?? 15_000);
+  // A hang guard only: tshark loads every dissector at start, which takes tens of seconds on a loaded machine.
+  await waitForCapturing(child, options.startTimeoutMs ?? 90_000);
   return {
     file,
     stop: async () => {

@@ -57,7 +57,7 @@ describe('CLI processes over loopback: registrar, two echo servers, resolve, ter
       String(KEEPALIVE_MS),
       '--log-json',
     ]);
-    await registrar.waitLog((l) => l.message === 'registrar started', 15_000);
+    await registrar.waitLog((l) => l.message === 'registrar started', 60_000);
     for (const host of ['127.0.1.2', '127.0.1.3'])
       servers.push(
         start(`server ${host}`, [
@@ -73,7 +73,7 @@ describe('CLI processes over loopback: registrar, two echo servers, resolve, ter
         ]),
       );
     for (const s of servers) {
-      const { line } = await s.waitLog((l) => l.message === 'pool element started', 15_000);
+      const { line } = await s.waitLog((l) => l.message === 'pool element started', 60_000);
       peIds.push(line.pe as string);
     }
     for (const pe of peIds)
@@ -88,7 +88,7 @@ describe('CLI processes over loopback: registrar, two echo servers, resolve, ter
       'resolve',
       ['resolve', '--pool', 'EchoPool', '--registrar', AT, '--local', '127.0.1.4', '--items', '5', '--json'],
       '',
-      15_000,
+      60_000,
     );
     assert.equal(r.code, 0, r.stderr);
     const json = JSON.parse(r.stdout) as {
@@ -110,7 +110,7 @@ describe('CLI processes over loopback: registrar, two echo servers, resolve, ter
       'resolve unknown',
       ['resolve', '--pool', 'NoSuchPool', '--registrar', AT, '--local', '127.0.1.4', '--timeout', '5000'],
       '',
-      15_000,
+      60_000,
     );
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^rserpool resolve: /);
@@ -139,6 +139,20 @@ describe('CLI processes over loopback: registrar, two echo servers, resolve, ter
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(r.stdout.split('\n').filter(Boolean), lines);
     assert.match(r.stderr, /\[connected to pool element 0x[0-9a-f]{8}\]/);
+  });
+
+  it('terminal makes no resolution of its own: two runs use both PEs of the RoundRobin pool', async () => {
+    // Each resolution moves a RoundRobin pool on; one extra per run put every run on the same PE of two.
+    const args = ['terminal', '--pool', 'EchoPool', '--registrar', AT, '--local', '127.0.1.5'];
+    const pes = new Set<string>();
+    for (let k = 0; k < 2; k++) {
+      const r = await run('terminal', [...args, '--asap-announce', 'off', '--linger', '300'], 'x\n', 20_000);
+      assert.equal(r.code, 0, r.stderr);
+      const pe = /\[connected to pool element 0x([0-9a-f]{8})\]/.exec(r.stderr);
+      assert.ok(pe, r.stderr);
+      pes.add(pe[1]!);
+    }
+    assert.equal(pes.size, 2, `two runs, two PEs: ${[...pes]}`);
   });
 
   it('SIGTERM of a server: it deregisters at once and exits 0', async () => {
@@ -221,7 +235,7 @@ describe('server without a working registrar', () => {
       'off',
       '--log-json',
     ]);
-    await registrar.waitLog((l) => l.message === 'registrar started', 15_000);
+    await registrar.waitLog((l) => l.message === 'registrar started', 60_000);
     const server = start('server, loopback', [
       'server',
       '--registrar',

@@ -382,7 +382,7 @@ describe('registrar process under a flood of malformed messages: log lines stay 
       'off',
       '--log-json',
     ]);
-    await registrar.waitLog((l) => l.message === 'registrar started', 15_000);
+    await registrar.waitLog((l) => l.message === 'registrar started', 60_000);
     const socket = await SctpUdpSocket.open({ addresses: ['127.0.89.50'], udpPort: 0, port: 41_089 });
     try {
       const up = new Promise<void>((resolve) => socket.once('up', () => resolve()));

@@ -174,7 +174,7 @@ async function handle(c: DriverCommand): Promise<unknown> {
       pe.on('warning', (message) =>
         send({ kind: 'event', name: c.name, at: Date.now(), what: 'warning', message }),
       );
-      if (c.wait) await pe.waitRegistered(15_000);
+      if (c.wait) await pe.waitRegistered(60_000);
       return { id: pe.id };
     }
     case 'pu': {

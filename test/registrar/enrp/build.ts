@@ -7,6 +7,7 @@ import type { EnrpAction, EnrpEvent } from '../../../src/registrar/enrp/enrp-typ
 import type { AsapMessage } from '../../../src/wire/asap-messages.js';
 import type { EnrpMessage } from '../../../src/wire/enrp-messages.js';
 import type { PoolElementParameter, RegistrarId } from '../../../src/wire/types.js';
+import { build } from '../../helpers/build.js';
 
 export const OWN = 0x100;
 export const handle = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -29,24 +30,14 @@ export function enrpServer(options: Partial<EnrpServerOptions> = {}, id: Registr
 
 /** A PE parameter as ENRP carries it (with ASAP transport). */
 export function element(id: number, owner: RegistrarId, registrationLife = 30_000): PoolElementParameter {
-  return {
+  const addresses = [`10.1.${(id >> 8) & 255}.${id & 255}`];
+  return build.poolElement({
     id,
     homeRegistrarId: owner,
     registrationLife,
-    userTransport: {
-      kind: 'sctp',
-      port: 7,
-      transportUse: 'data',
-      addresses: [`10.1.${(id >> 8) & 255}.${id & 255}`],
-    },
-    policy: { name: 'RoundRobin' },
-    asapTransport: {
-      kind: 'sctp',
-      port: 5000,
-      transportUse: 'data',
-      addresses: [`10.1.${(id >> 8) & 255}.${id & 255}`],
-    },
-  };
+    addresses,
+    asapTransport: build.transport({ port: 5000, addresses }),
+  });
 }
 
 export type Sent = { assoc: number; message: EnrpMessage };

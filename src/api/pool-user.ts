@@ -255,10 +255,13 @@ export interface SessionEvents extends Record<string, unknown[]> {
 
 export class Session extends TypedEmitter<SessionEvents> {
   private currentPe: number | undefined;
-  private state: 'open' | 'closed' | 'failed' = 'open';
+  /** Open until the application closes it or it fails (the reason is kept for `waitUp`). */
+  private state:
+    | { readonly name: 'open' }
+    | { readonly name: 'closed' }
+    | { readonly name: 'failed'; readonly reason: string } = { name: 'open' };
   /** Runs while the session has no pool element (see `OpenSessionOptions.timeoutMs`). */
   private unservedTimer: NodeJS.Timeout | undefined;
-  private failure: string | undefined;
 
   constructor(
     private readonly user: PoolUser,
@@ -275,7 +278,7 @@ export class Session extends TypedEmitter<SessionEvents> {
   }
 
   get isOpen(): boolean {
-    return this.state === 'open';
+    return this.state.name === 'open';
   }
 
   /**
@@ -284,8 +287,8 @@ export class Session extends TypedEmitter<SessionEvents> {
    */
   async waitUp(timeoutMs: number = POOL_USER_DEFAULTS.waitUpTimeoutMs): Promise<{ pe: number }> {
     ms(timeoutMs, 'Session.waitUp timeoutMs');
-    if (this.state === 'closed') return Promise.reject(new ClosedError('session is closed'));
-    if (this.state === 'failed') return Promise.reject(new SessionFailedError(this.failure ?? 'failed'));
+    if (this.state.name === 'closed') return Promise.reject(new ClosedError('session is closed'));
+    if (this.state.name === 'failed') return Promise.reject(new SessionFailedError(this.state.reason));
     if (this.currentPe !== undefined && this.unservedTimer === undefined)
       return Promise.resolve({ pe: this.currentPe });
     return new Promise((resolve, reject) => {
@@ -308,7 +311,7 @@ export class Session extends TypedEmitter<SessionEvents> {
 
   /** Sends a message; while failing over it is queued and sent to the new pool element. */
   send(data: Uint8Array | string, options: SendOptions = {}): void {
-    if (this.state !== 'open') throw new ClosedError('session is closed');
+    if (this.state.name !== 'open') throw new ClosedError('session is closed');
     if (typeof data !== 'string' && !(data instanceof Uint8Array))
       throw new InvalidArgumentError(
         `Session.send data must be a string or a Uint8Array, got ${typeof data}`,
@@ -328,14 +331,14 @@ export class Session extends TypedEmitter<SessionEvents> {
   /** Moves to another pool element now (e.g. the application found this one too slow). */
   failover(reportUnreachable = true): void {
     boolean(reportUnreachable, 'Session.failover reportUnreachable');
-    if (this.state === 'open')
+    if (this.state.name === 'open')
       this.user.sessionInput(this.id, { kind: 'failover', now: monotonicNow(), reportUnreachable });
   }
 
   /** Ends the session (SCTP SHUTDOWN); `closed` follows. Sending afterwards throws ClosedError. */
   close(): void {
-    if (this.state !== 'open') return;
-    this.state = 'closed';
+    if (this.state.name !== 'open') return;
+    this.state = { name: 'closed' };
     this.clearUnservedTimer();
     this.user.sessionInput(this.id, { kind: 'close', now: monotonicNow() });
   }
@@ -368,8 +371,8 @@ export class Session extends TypedEmitter<SessionEvents> {
         break;
       case 'closed':
         // After our own timeout the session already ended as failed.
-        if (this.failure !== undefined) break;
-        this.state = 'closed';
+        if (this.state.name === 'failed') break;
+        this.state = { name: 'closed' };
         this.clearUnservedTimer();
         this.emit('closed');
         break;
@@ -382,9 +385,8 @@ export class Session extends TypedEmitter<SessionEvents> {
   }
 
   private end(reason: string): void {
-    if (this.failure !== undefined) return;
-    this.state = 'failed';
-    this.failure = reason;
+    if (this.state.name === 'failed') return;
+    this.state = { name: 'failed', reason };
     this.clearUnservedTimer();
     this.emit('failed', reason);
   }
@@ -393,7 +395,7 @@ export class Session extends TypedEmitter<SessionEvents> {
     this.clearUnservedTimer();
     this.unservedTimer = setTimeout(() => {
       this.unservedTimer = undefined;
-      if (this.state !== 'open') return;
+      if (this.state.name !== 'open') return;
       this.end(`timeout: no pool element within ${this.timeoutMs} ms`);
       this.user.sessionInput(this.id, { kind: 'close', now: monotonicNow() });
     }, this.timeoutMs);

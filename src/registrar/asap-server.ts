@@ -37,14 +37,6 @@ import { HANDLE_RESOLUTION_ITEMS_MAX, MAX_HANDLE_RESOLUTION_ITEMS, REGISTRAR_DEF
 import { type AssociationPeer, checkRegistration } from './registration-check.js';
 import { RequestRateLimiter } from './request-rate-limiter.js';
 
-export type {
-  AsapServerAction,
-  AsapServerEvent,
-  AsapServerInput,
-  AsapServerOptions,
-  PoolElementRemovalReason,
-} from './asap-types.js';
-
 export class AsapServer {
   private readonly peers = new Map<AssociationId, AssociationPeer>();
   private nextAnnounceAt: Instant | undefined;

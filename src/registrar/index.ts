@@ -1,4 +1,5 @@
 export * from './asap-server.js';
+export * from './asap-types.js';
 export * from './defaults.js';
 export * from './enrp/index.js';
 export * from './registrar.js';

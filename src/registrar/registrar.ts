@@ -11,12 +11,8 @@ import type { AsapMessage } from '../wire/asap-messages.js';
 import type { DecodeError } from '../wire/decode-error.js';
 import type { EnrpMessage } from '../wire/enrp-messages.js';
 import type { IpAddress, RegistrarId, TransportParameter } from '../wire/types.js';
-import {
-  AsapServer,
-  type AsapServerAction,
-  type AsapServerEvent,
-  type AsapServerOptions,
-} from './asap-server.js';
+import { AsapServer } from './asap-server.js';
+import type { AsapServerAction, AsapServerEvent, AsapServerOptions } from './asap-types.js';
 import { REGISTRAR_DEFAULTS } from './defaults.js';
 import {
   type EnrpAction,

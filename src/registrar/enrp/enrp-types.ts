@@ -14,7 +14,7 @@ import type {
   PoolHandle,
   RegistrarId,
 } from '../../wire/types.js';
-import type { PoolElementRemovalReason } from '../asap-server.js';
+import type { PoolElementRemovalReason } from '../asap-types.js';
 
 export type RegistrarProtocol = 'asap' | 'enrp';
 

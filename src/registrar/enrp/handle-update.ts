@@ -17,11 +17,15 @@ import type { Instant } from '../../base/index.js';
 import { type PoolElementEntry, poolElementParameter } from '../../handlespace/index.js';
 import type { EnrpHandleUpdate } from '../../wire/enrp-messages.js';
 import type { PoolElementParameter, PoolHandle, RegistrarId } from '../../wire/types.js';
-import type { PoolElementRemovalReason } from '../asap-server.js';
+import type { PoolElementRemovalReason } from '../asap-types.js';
 import type { EnrpContext } from './enrp-context.js';
-import type { EnrpAction } from './enrp-types.js';
+import type { EnrpAction, EnrpEvent } from './enrp-types.js';
 import type { Peer } from './peer-table.js';
 import type { Takeover } from './takeover.js';
+
+type UpdateOutcome =
+  | Pick<Extract<EnrpEvent, { kind: 'handleUpdateIgnored' }>, 'kind' | 'reason'>
+  | Pick<Extract<EnrpEvent, { kind: 'peerElementChanged' }>, 'kind' | 'change'>;
 
 export class HandleUpdates {
   /** PEs of ours that may move (key: handle and id): to the registrar named, suggested by us or claimed. */
@@ -115,7 +119,7 @@ export class HandleUpdates {
     // partition heals) and overwriting our takeover claim would lose the PE. If the PE really moved, our
     // association to it ends and the audit of the new home brings it back.
     if (owner === this.ctx.registrarId || existing?.homeRegistrarId === this.ctx.registrarId) {
-      this.ignored(peer, m, 'ownElement', out);
+      this.report(peer, m, { kind: 'handleUpdateIgnored', reason: 'ownElement' }, out);
       // The peer calls our PE its own: if the PE moved there, its association to us ends; see handOver.
       if (owner !== this.ctx.registrarId && this.ctx.peers.isLive(owner))
         this.movedTo.set(moveKey(m.poolHandle, pe.id), { to: owner, claimed: true });
@@ -123,10 +127,15 @@ export class HandleUpdates {
     }
     const entry = this.learn(now, m.poolHandle, { ...pe, homeRegistrarId: owner });
     if (entry === undefined) {
-      this.ignored(peer, m, 'inconsistent', out);
+      this.report(peer, m, { kind: 'handleUpdateIgnored', reason: 'inconsistent' }, out);
       return;
     }
-    this.changed(peer, m, existing === undefined ? 'added' : 'updated', out);
+    this.report(
+      peer,
+      m,
+      { kind: 'peerElementChanged', change: existing === undefined ? 'added' : 'updated' },
+      out,
+    );
     if (m.takeoverSuggested && this.ctx.options.supportTakeoverSuggestion) {
       this.takeover.claimSuggested(now, entry, out);
     }
@@ -141,48 +150,28 @@ export class HandleUpdates {
     if (owner === this.ctx.registrarId) {
       // Ours and alive (we monitor it). The peer dropped it, e.g. as the old home of a PE that moved
       // to us (RSPLIB, quirk 15): give it back at once rather than at the peer's next audit.
-      this.ignored(peer, m, 'ownElement', out);
+      this.report(peer, m, { kind: 'handleUpdateIgnored', reason: 'ownElement' }, out);
       this.ctx.sendToPeer(peer, this.update(peer.id, 'addPe', existing), out);
       return;
     }
     if (owner !== peer.id && this.ctx.peers.isLive(owner)) {
-      this.ignored(peer, m, 'notOwner', out);
+      this.report(peer, m, { kind: 'handleUpdateIgnored', reason: 'notOwner' }, out);
       return;
     }
     this.ctx.handlespace.remove(existing);
-    this.changed(peer, m, 'removed', out);
+    this.report(peer, m, { kind: 'peerElementChanged', change: 'removed' }, out);
   }
 
-  private ignored(
-    peer: Peer,
-    m: EnrpHandleUpdate,
-    reason: 'ownElement' | 'notOwner' | 'inconsistent',
-    out: EnrpAction[],
-  ): void {
-    const { poolHandle, poolElement } = m;
-    this.ctx.notify(out, {
-      kind: 'handleUpdateIgnored',
-      registrarId: peer.id,
-      poolHandle,
-      id: poolElement.id,
-      reason,
-    });
-  }
-
-  private changed(
-    peer: Peer,
-    m: EnrpHandleUpdate,
-    change: 'added' | 'updated' | 'removed',
-    out: EnrpAction[],
-  ): void {
-    const { poolHandle, poolElement } = m;
-    this.ctx.notify(out, {
-      kind: 'peerElementChanged',
-      registrarId: peer.id,
-      change,
-      poolHandle,
-      id: poolElement.id,
-    });
+  /** A `handleUpdateIgnored` or `peerElementChanged` event about the PE of `m` (fields in the usual order). */
+  private report(peer: Peer, m: EnrpHandleUpdate, detail: UpdateOutcome, out: EnrpAction[]): void {
+    const registrarId = peer.id;
+    const pe = { poolHandle: m.poolHandle, id: m.poolElement.id };
+    this.ctx.notify(
+      out,
+      detail.kind === 'handleUpdateIgnored'
+        ? { kind: detail.kind, registrarId, ...pe, reason: detail.reason }
+        : { kind: detail.kind, registrarId, change: detail.change, ...pe },
+    );
   }
 
   /** RFC 5353 §2.1 (for every ENRP message): point to point, the receiver's id, which we know. */

@@ -1,3 +1,7 @@
+/**
+ * Two endpoints over the simulated network on the virtual clock: the handshake, ordered delivery
+ * per stream, fragmentation of a large message, graceful shutdown and abort, end to end.
+ */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SimClock } from '../../src/testing/clock.js';

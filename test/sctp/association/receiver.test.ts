@@ -1,3 +1,7 @@
+/**
+ * The receiving side of DATA alone: gap blocks and duplicates across the TSN wrap, ordered
+ * delivery across the SSN wrap, reassembly in any order, the window, invalid streams and empty DATA.
+ */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Receiver } from '../../../src/sctp/association/receiver.js';

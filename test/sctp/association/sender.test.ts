@@ -1,3 +1,7 @@
+/**
+ * The sending side of DATA alone: fragmentation, fast retransmit (HTNA), time-based loss of
+ * retransmissions, the tail loss probe, T3 expiry, SACK violations and RTO estimation.
+ */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Path } from '../../../src/sctp/association/path.js';

@@ -1,3 +1,7 @@
+/**
+ * CRC32c: the RFC 3720 vectors, the slicing-by-8 code against the bytewise one, and where SCTP
+ * stores the checksum.
+ */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { crc32c, readChecksum, sctpChecksum, writeChecksum } from '../../../src/sctp/wire/crc32c.js';

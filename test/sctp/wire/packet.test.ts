@@ -1,3 +1,7 @@
+/**
+ * Packet and chunk codecs: round trips, failure tables (every decoder total), random bytes, and
+ * every Linux kernel SCTP packet of the RSPLIB captures.
+ */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';

@@ -141,8 +141,8 @@ export function makePolicy(name: PolicyName, values: Partial<Record<PolicyField,
 
 /** A policy's field value (0 when the policy has no such field). */
 export function policyField(policy: PoolPolicy, field: PolicyField): number {
-  const v = (policy as unknown as Record<string, unknown>)[field];
-  return typeof v === 'number' ? v : 0;
+  const fields: { readonly name: string } & Partial<Record<PolicyField, number>> = policy;
+  return fields[field] ?? 0;
 }
 
 /** The policy's fields in wire order. */

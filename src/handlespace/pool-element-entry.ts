@@ -12,7 +12,12 @@ import type {
   TransportUse,
 } from '../wire/types.js';
 
-/** The one timer a PE can have pending (RSPLIB keeps one per PE as well, notes §3.1). */
+/**
+ * The one timer a PE can have pending (RSPLIB keeps one per PE as well, notes §3.1): the registrar's
+ * ASAP keep-alive transmission and timeout (asap-server.ts) and the ENRP expiry of a peer's PE
+ * (handle-update.ts). They are named here because the handlespace indexes them in one deadline tree
+ * and hands them back in `TimerEvent`s; the registrar is their only user.
+ */
 export type PoolElementTimerKind = 'keepAliveTransmission' | 'keepAliveTimeout' | 'expiry';
 
 /** Read-only view of a PE handed to callers. */

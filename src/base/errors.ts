@@ -41,93 +41,65 @@ export class RserpoolError extends Error {
   }
 }
 
-export class InvalidArgumentError extends RserpoolError {
-  override readonly name: string = 'InvalidArgumentError';
-  declare readonly code: typeof RserpoolErrorCode.InvalidArgument;
+/**
+ * The base of one failure kind: its own `name` and `code` (typed as that one code), so that each kind
+ * is still a class of its own for `instanceof`. Written once here rather than once per kind.
+ */
+function errorKind<C extends RserpoolErrorCode>(kindName: string, kindCode: C) {
+  return class extends RserpoolError {
+    override readonly name: string = kindName;
+    declare readonly code: C;
 
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(RserpoolErrorCode.InvalidArgument, message, options);
-  }
+    constructor(message: string, options?: { cause?: unknown }) {
+      super(kindCode, message, options);
+    }
+  };
 }
 
-export class ClosedError extends RserpoolError {
-  override readonly name: string = 'ClosedError';
-  declare readonly code: typeof RserpoolErrorCode.Closed;
+export class InvalidArgumentError extends errorKind(
+  'InvalidArgumentError',
+  RserpoolErrorCode.InvalidArgument,
+) {}
 
-  constructor(message: string) {
-    super(RserpoolErrorCode.Closed, message);
-  }
-}
+export class ClosedError extends errorKind('ClosedError', RserpoolErrorCode.Closed) {}
 
-export class TimeoutError extends RserpoolError {
-  override readonly name: string = 'TimeoutError';
-  declare readonly code: typeof RserpoolErrorCode.Timeout;
+export class TimeoutError extends errorKind('TimeoutError', RserpoolErrorCode.Timeout) {}
 
-  constructor(message: string) {
-    super(RserpoolErrorCode.Timeout, message);
-  }
-}
-
-export class UnknownPoolHandleError extends RserpoolError {
-  override readonly name: string = 'UnknownPoolHandleError';
-  declare readonly code: typeof RserpoolErrorCode.UnknownPoolHandle;
-
-  constructor(message: string) {
-    super(RserpoolErrorCode.UnknownPoolHandle, message);
-  }
-}
+export class UnknownPoolHandleError extends errorKind(
+  'UnknownPoolHandleError',
+  RserpoolErrorCode.UnknownPoolHandle,
+) {}
 
 /** `errorCause` is the first RFC 5354 §3.10 cause code of the registrar's Operation Error (0 if none). */
-export class RegistrarError extends RserpoolError {
-  override readonly name: string = 'RegistrarError';
-  declare readonly code: typeof RserpoolErrorCode.RegistrarError;
-
+export class RegistrarError extends errorKind('RegistrarError', RserpoolErrorCode.RegistrarError) {
   constructor(
     message: string,
     readonly errorCause: number,
   ) {
-    super(RserpoolErrorCode.RegistrarError, message);
+    super(message);
   }
 }
 
 /** `errorCause` is the first RFC 5354 §3.10 cause code of the rejection (0 if none). */
-export class RegistrationRejectedError extends RserpoolError {
-  override readonly name: string = 'RegistrationRejectedError';
-  declare readonly code: typeof RserpoolErrorCode.RegistrationRejected;
-
+export class RegistrationRejectedError extends errorKind(
+  'RegistrationRejectedError',
+  RserpoolErrorCode.RegistrationRejected,
+) {
   constructor(
     message: string,
     readonly errorCause: number,
   ) {
-    super(RserpoolErrorCode.RegistrationRejected, message);
+    super(message);
   }
 }
 
-export class SessionFailedError extends RserpoolError {
-  override readonly name: string = 'SessionFailedError';
-  declare readonly code: typeof RserpoolErrorCode.SessionFailed;
-
-  constructor(message: string) {
-    super(RserpoolErrorCode.SessionFailed, message);
-  }
-}
+export class SessionFailedError extends errorKind('SessionFailedError', RserpoolErrorCode.SessionFailed) {}
 
 /** The socket error (EADDRINUSE, EADDRNOTAVAIL, ...) is the `cause`. */
-export class SocketError extends RserpoolError {
-  override readonly name: string = 'SocketError';
-  declare readonly code: typeof RserpoolErrorCode.Socket;
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(RserpoolErrorCode.Socket, message, options);
-  }
-}
+export class SocketError extends errorKind('SocketError', RserpoolErrorCode.Socket) {}
 
 /** The association failed (no answer to INIT, ABORT) before the answer came: the reason says which. */
-export class AssociationLostError extends RserpoolError {
-  override readonly name: string = 'AssociationLostError';
-  declare readonly code: typeof RserpoolErrorCode.AssociationLost;
-
-  constructor(message: string) {
-    super(RserpoolErrorCode.AssociationLost, message);
-  }
-}
+export class AssociationLostError extends errorKind(
+  'AssociationLostError',
+  RserpoolErrorCode.AssociationLost,
+) {}

@@ -18,8 +18,8 @@ import {
   encodeCalcAppCookie,
 } from './calc-app-messages.js';
 import { SERVICE_DEFAULTS } from './defaults.js';
-import type { PoolElementService, ServiceAction, ServiceInput, ServiceSessionRef } from './service-types.js';
-import { closeAll } from './standard-services.js';
+import { ServiceSessions, SessionService } from './service-sessions.js';
+import type { ServiceAction, ServiceInput, ServiceSessionRef } from './service-types.js';
 
 export interface CalcAppServiceOptions {
   /** Calculations per second of the whole PE. */
@@ -49,9 +49,9 @@ interface CalcAppSession {
   cookieEchoSeen: boolean;
 }
 
-export class CalcAppService implements PoolElementService {
+export class CalcAppService extends SessionService<CalcAppSession> {
   readonly defaultPoolHandle = 'CalcAppPool';
-  private readonly sessions = new Map<ServiceSessionRef, CalcAppSession>();
+  protected readonly sessions = new ServiceSessions(newSession, { forgetOnShutdown: true });
   private readonly capacity: number;
   private readonly maxJobs: number;
   private readonly keepAliveIntervalMs: number;
@@ -63,6 +63,7 @@ export class CalcAppService implements PoolElementService {
   private finished: ServiceSessionRef[] = [];
 
   constructor(options: CalcAppServiceOptions = {}) {
+    super();
     this.capacity = options.capacity ?? SERVICE_DEFAULTS.calcAppCapacity;
     this.maxJobs = options.maxJobs ?? SERVICE_DEFAULTS.calcAppMaxJobs;
     this.keepAliveIntervalMs =
@@ -72,10 +73,6 @@ export class CalcAppService implements PoolElementService {
     this.cookieMaxTimeMs = options.cookieMaxTimeMs ?? SERVICE_DEFAULTS.calcAppCookieMaxTimeMs;
     this.cookieMaxCalculations =
       options.cookieMaxCalculations ?? SERVICE_DEFAULTS.calcAppCookieMaxCalculations;
-  }
-
-  get sessionCount(): number {
-    return this.sessions.size;
   }
 
   /** Running jobs. */
@@ -96,7 +93,7 @@ export class CalcAppService implements PoolElementService {
     return j && { jobId: j.jobId, jobSize: j.jobSize, completed: Math.floor(j.completed) };
   }
 
-  nextDeadline(): Instant | undefined {
+  override nextDeadline(): Instant | undefined {
     let next: Instant | undefined;
     const consider = (t: Instant | undefined): void => {
       if (t !== undefined && (next === undefined || t < next)) next = t;
@@ -119,29 +116,18 @@ export class CalcAppService implements PoolElementService {
     return next === undefined ? undefined : Math.ceil(next);
   }
 
-  handle(input: ServiceInput): ServiceAction[] {
+  /** Processor sharing runs up to every input's time first, whatever the input. */
+  override handle(input: ServiceInput): ServiceAction[] {
     this.advance(input.now);
+    return super.handle(input);
+  }
+
+  protected serve(input: ServiceInput): ServiceAction[] {
     switch (input.kind) {
-      case 'sessionUp':
-        this.sessions.set(input.session, {
-          job: undefined,
-          keepAliveAt: undefined,
-          keepAliveTimeoutAt: undefined,
-          cookieEchoSeen: false,
-        });
-        return [];
-      case 'sessionDown':
-        this.sessions.delete(input.session);
-        return [];
       case 'message':
         return this.onMessage(input.now, input.session, input.ppid, input.bytes);
       case 'cookieEcho':
         return this.onCookieEcho(input.now, input.session, input.cookie);
-      case 'shutdown': {
-        const refs = [...this.sessions.keys()];
-        this.sessions.clear();
-        return closeAll(refs);
-      }
       case 'tick':
         return this.onTick(input.now);
       default:
@@ -242,17 +228,8 @@ export class CalcAppService implements PoolElementService {
     return out;
   }
 
-  private sessionOf(ref: ServiceSessionRef): CalcAppSession {
-    let s = this.sessions.get(ref);
-    if (!s) {
-      s = { job: undefined, keepAliveAt: undefined, keepAliveTimeoutAt: undefined, cookieEchoSeen: false };
-      this.sessions.set(ref, s);
-    }
-    return s;
-  }
-
   private onMessage(now: Instant, ref: ServiceSessionRef, ppid: number, bytes: Uint8Array): ServiceAction[] {
-    const s = this.sessionOf(ref);
+    const s = this.sessions.of(now, ref);
     const d = ppid === CALCAPP_PPID ? decodeCalcApp(bytes) : undefined;
     if (!d?.ok) {
       const reason = d === undefined ? `PPID ${ppid}` : d.error.reason;
@@ -280,7 +257,7 @@ export class CalcAppService implements PoolElementService {
   }
 
   private onCookieEcho(now: Instant, ref: ServiceSessionRef, cookie: Uint8Array): ServiceAction[] {
-    const s = this.sessionOf(ref);
+    const s = this.sessions.of(now, ref);
     const c = decodeCalcAppCookie(cookie);
     if (!c.ok || s.cookieEchoSeen || s.job) {
       const reason = c.ok ? 'Cookie Echo on a busy session' : c.error.reason;
@@ -309,7 +286,7 @@ export class CalcAppService implements PoolElementService {
 
   private onTick(now: Instant): ServiceAction[] {
     const out = this.finish();
-    for (const [ref, s] of [...this.sessions]) {
+    for (const [ref, s] of [...this.sessions.entries()]) {
       if (s.keepAliveTimeoutAt !== undefined && now >= s.keepAliveTimeoutAt) {
         this.sessions.delete(ref);
         out.push({ kind: 'abort', session: ref, reason: 'CalcApp keep-alive timeout' });
@@ -331,4 +308,8 @@ export class CalcAppService implements PoolElementService {
     }
     return out;
   }
+}
+
+function newSession(): CalcAppSession {
+  return { job: undefined, keepAliveAt: undefined, keepAliveTimeoutAt: undefined, cookieEchoSeen: false };
 }

@@ -23,8 +23,8 @@ import {
   parameterOf,
 } from './fractal-messages.js';
 import { fractalPoint } from './mandelbrot.js';
-import type { PoolElementService, ServiceAction, ServiceInput, ServiceSessionRef } from './service-types.js';
-import { closeAll } from './standard-services.js';
+import { ServiceSessions, SessionService } from './service-sessions.js';
+import type { ServiceAction, ServiceInput, ServiceSessionRef } from './service-types.js';
 
 export interface FractalServiceOptions {
   readonly cookieMaxPackets?: number;
@@ -45,37 +45,24 @@ interface FractalSession {
   isNew: boolean;
 }
 
-export class FractalService implements PoolElementService {
+export class FractalService extends SessionService<FractalSession> {
   readonly defaultPoolHandle = 'FractalGeneratorPool';
-  private readonly sessions = new Map<ServiceSessionRef, FractalSession>();
+  protected readonly sessions = new ServiceSessions(newSession, { forgetOnShutdown: true });
   private readonly cookieMaxPackets: number;
   private readonly cookieMaxTimeMs: number;
   private readonly failureAfter: number;
   private readonly messagesPerWritable: number;
 
   constructor(options: FractalServiceOptions = {}) {
+    super();
     this.cookieMaxPackets = options.cookieMaxPackets ?? SERVICE_DEFAULTS.fractalCookieMaxPackets;
     this.cookieMaxTimeMs = options.cookieMaxTimeMs ?? SERVICE_DEFAULTS.fractalCookieMaxTimeMs;
     this.failureAfter = options.failureAfter ?? SERVICE_DEFAULTS.fractalFailureAfter;
     this.messagesPerWritable = options.messagesPerWritable ?? SERVICE_DEFAULTS.fractalMessagesPerWritable;
   }
 
-  get sessionCount(): number {
-    return this.sessions.size;
-  }
-
-  nextDeadline(): Instant | undefined {
-    return undefined;
-  }
-
-  handle(input: ServiceInput): ServiceAction[] {
+  protected serve(input: ServiceInput): ServiceAction[] {
     switch (input.kind) {
-      case 'sessionUp':
-        this.sessions.set(input.session, newSession(input.now));
-        return [];
-      case 'sessionDown':
-        this.sessions.delete(input.session);
-        return [];
       case 'message':
         return this.onMessage(input.now, input.session, input.ppid, input.bytes);
       case 'cookieEcho':
@@ -89,23 +76,9 @@ export class FractalService implements PoolElementService {
         );
         return this.emit(input.now, input.session, s, n);
       }
-      case 'shutdown': {
-        const refs = [...this.sessions.keys()];
-        this.sessions.clear();
-        return closeAll(refs);
-      }
       default:
         return [];
     }
-  }
-
-  private sessionOf(now: Instant, ref: ServiceSessionRef): FractalSession {
-    let s = this.sessions.get(ref);
-    if (!s) {
-      s = newSession(now);
-      this.sessions.set(ref, s);
-    }
-    return s;
   }
 
   private malformed(ref: ServiceSessionRef, reason: string): ServiceAction[] {
@@ -113,7 +86,7 @@ export class FractalService implements PoolElementService {
   }
 
   private onMessage(now: Instant, ref: ServiceSessionRef, ppid: number, bytes: Uint8Array): ServiceAction[] {
-    const s = this.sessionOf(now, ref);
+    const s = this.sessions.of(now, ref);
     const d = ppid === FGP_PPID ? decodeFgp(bytes) : undefined;
     if (!d?.ok) return this.malformed(ref, d === undefined ? `PPID ${ppid}` : d.error.reason);
     if (d.value.kind !== 'parameter') return this.malformed(ref, 'Data sent to a PE');
@@ -121,7 +94,7 @@ export class FractalService implements PoolElementService {
   }
 
   private onCookieEcho(now: Instant, ref: ServiceSessionRef, cookie: Uint8Array): ServiceAction[] {
-    const s = this.sessionOf(now, ref);
+    const s = this.sessions.of(now, ref);
     if (!s.isNew) return this.malformed(ref, 'Cookie Echo on a session that is not new');
     const c = decodeFractalCookie(cookie);
     if (!c.ok) return this.malformed(ref, c.error.reason);

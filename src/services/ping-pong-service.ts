@@ -13,8 +13,8 @@ import {
   encodePingPongCookie,
   PINGPONG_PPID,
 } from './ping-pong-messages.js';
-import type { PoolElementService, ServiceAction, ServiceInput, ServiceSessionRef } from './service-types.js';
-import { closeAll } from './standard-services.js';
+import { ServiceSessions, SessionService } from './service-sessions.js';
+import type { ServiceAction, ServiceInput, ServiceSessionRef } from './service-types.js';
 
 export interface PingPongServiceOptions {
   readonly failureAfter?: number;
@@ -25,53 +25,28 @@ interface PingPongSession {
   replies: number;
 }
 
-export class PingPongService implements PoolElementService {
+export class PingPongService extends SessionService<PingPongSession> {
   readonly defaultPoolHandle = 'PingPongPool';
-  private readonly sessions = new Map<ServiceSessionRef, PingPongSession>();
+  protected readonly sessions = new ServiceSessions((): PingPongSession => ({ replyNo: 1, replies: 0 }));
   private readonly failureAfter: number;
 
   constructor(options: PingPongServiceOptions = {}) {
+    super();
     this.failureAfter = options.failureAfter ?? SERVICE_DEFAULTS.pingPongFailureAfter;
   }
 
-  get sessionCount(): number {
-    return this.sessions.size;
-  }
-
-  nextDeadline(): Instant | undefined {
-    return undefined;
-  }
-
-  handle(input: ServiceInput): ServiceAction[] {
+  protected serve(input: ServiceInput): ServiceAction[] {
     switch (input.kind) {
-      case 'sessionUp':
-        this.sessions.set(input.session, { replyNo: 1, replies: 0 });
-        return [];
-      case 'sessionDown':
-        this.sessions.delete(input.session);
-        return [];
       case 'cookieEcho':
-        return this.onCookieEcho(input.session, input.cookie);
+        return this.onCookieEcho(this.sessions.of(input.now, input.session), input.session, input.cookie);
       case 'message':
-        return this.onMessage(input.session, input.ppid, input.stream, input.bytes);
-      case 'shutdown':
-        return closeAll(this.sessions.keys());
+        return this.onMessage(input.now, input.session, input.ppid, input.stream, input.bytes);
       default:
         return [];
     }
   }
 
-  private session(ref: ServiceSessionRef): PingPongSession {
-    let s = this.sessions.get(ref);
-    if (!s) {
-      s = { replyNo: 1, replies: 0 };
-      this.sessions.set(ref, s);
-    }
-    return s;
-  }
-
-  private onCookieEcho(ref: ServiceSessionRef, cookie: Uint8Array): ServiceAction[] {
-    const s = this.session(ref);
+  private onCookieEcho(s: PingPongSession, ref: ServiceSessionRef, cookie: Uint8Array): ServiceAction[] {
     const decoded = decodePingPongCookie(cookie);
     if (!decoded.ok)
       return [{ kind: 'notify', event: { kind: 'malformed', session: ref, reason: decoded.error.reason } }];
@@ -80,12 +55,13 @@ export class PingPongService implements PoolElementService {
   }
 
   private onMessage(
+    now: Instant,
     ref: ServiceSessionRef,
     ppid: number,
     stream: number,
     bytes: Uint8Array,
   ): ServiceAction[] {
-    const s = this.session(ref);
+    const s = this.sessions.of(now, ref);
     const decoded = ppid === PINGPONG_PPID ? decodePingPong(bytes) : undefined;
     if (!decoded?.ok || decoded.value.kind !== 'ping') {
       const reason =

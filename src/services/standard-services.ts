@@ -5,69 +5,28 @@
  * cycle, as fast as flow control lets: one block per 1024 bytes of room the glue reports).
  */
 import type { Instant } from '../base/index.js';
-import type {
-  PoolElementService,
-  ServiceAction,
-  ServiceInput,
-  ServiceSessionRef,
-  WallClock,
-} from './service-types.js';
+import { ServiceSessions, SessionService } from './service-sessions.js';
+import type { PoolElementService, ServiceAction, ServiceInput, WallClock } from './service-types.js';
 
-export class EchoService implements PoolElementService {
+export { closeAll } from './service-sessions.js';
+
+export class EchoService extends SessionService<true> {
   readonly defaultPoolHandle = 'EchoPool';
-  private readonly sessions = new Set<ServiceSessionRef>();
+  protected readonly sessions = new ServiceSessions((): true => true);
 
-  get sessionCount(): number {
-    return this.sessions.size;
-  }
-
-  nextDeadline(): Instant | undefined {
-    return undefined;
-  }
-
-  handle(input: ServiceInput): ServiceAction[] {
-    switch (input.kind) {
-      case 'sessionUp':
-        this.sessions.add(input.session);
-        return [];
-      case 'sessionDown':
-        this.sessions.delete(input.session);
-        return [];
-      case 'message':
-        return [
-          {
-            kind: 'send',
-            session: input.session,
-            ppid: input.ppid,
-            stream: input.stream,
-            unordered: input.unordered ?? false,
-            bytes: input.bytes,
-          },
-        ];
-      case 'shutdown':
-        return closeAll(this.sessions);
-      default:
-        return [];
-    }
+  protected serve(input: ServiceInput): ServiceAction[] {
+    if (input.kind !== 'message') return [];
+    const { session, ppid, stream, bytes } = input;
+    return [{ kind: 'send', session, ppid, stream, unordered: input.unordered ?? false, bytes }];
   }
 }
 
-export class DiscardService implements PoolElementService {
+/** Drops every message: only the session bookkeeping (for the load report and shutdown). */
+export class DiscardService extends SessionService<true> {
   readonly defaultPoolHandle = 'DiscardPool';
-  private readonly sessions = new Set<ServiceSessionRef>();
+  protected readonly sessions = new ServiceSessions((): true => true);
 
-  get sessionCount(): number {
-    return this.sessions.size;
-  }
-
-  nextDeadline(): Instant | undefined {
-    return undefined;
-  }
-
-  handle(input: ServiceInput): ServiceAction[] {
-    if (input.kind === 'sessionUp') this.sessions.add(input.session);
-    else if (input.kind === 'sessionDown') this.sessions.delete(input.session);
-    else if (input.kind === 'shutdown') return closeAll(this.sessions);
+  protected serve(): ServiceAction[] {
     return [];
   }
 }
@@ -128,55 +87,31 @@ export interface ChargenOptions {
   readonly maxBlocksPerWritable?: number;
 }
 
-export class ChargenService implements PoolElementService {
+export class ChargenService extends SessionService<number> {
   readonly defaultPoolHandle = 'CharGenPool';
   /** Per session: the offset into the 30..127 cycle of the next byte. */
-  private readonly sessions = new Map<ServiceSessionRef, number>();
+  protected readonly sessions = new ServiceSessions(() => 0);
   private readonly maxBlocks: number;
 
   constructor(options: ChargenOptions = {}) {
+    super();
     this.maxBlocks = options.maxBlocksPerWritable ?? 16;
   }
 
-  get sessionCount(): number {
-    return this.sessions.size;
-  }
-
-  nextDeadline(): Instant | undefined {
-    return undefined;
-  }
-
-  handle(input: ServiceInput): ServiceAction[] {
-    switch (input.kind) {
-      case 'sessionUp':
-        this.sessions.set(input.session, 0);
-        return [];
-      case 'sessionDown':
-        this.sessions.delete(input.session);
-        return [];
-      case 'writable': {
-        const offset = this.sessions.get(input.session);
-        if (offset === undefined) return [];
-        const blocks = Math.min(this.maxBlocks, Math.floor(input.roomBytes / CHARGEN_BLOCK_BYTES));
-        const out: ServiceAction[] = [];
-        let at = offset;
-        for (let b = 0; b < blocks; b++) {
-          const bytes = new Uint8Array(CHARGEN_BLOCK_BYTES);
-          for (let i = 0; i < bytes.length; i++) bytes[i] = CHARGEN_FIRST + ((at + i) % CHARGEN_COUNT);
-          at = (at + CHARGEN_BLOCK_BYTES) % CHARGEN_COUNT;
-          out.push({ kind: 'send', session: input.session, ppid: 0, stream: 0, unordered: false, bytes });
-        }
-        this.sessions.set(input.session, at);
-        return out;
-      }
-      case 'shutdown':
-        return closeAll(new Set(this.sessions.keys()));
-      default:
-        return [];
+  protected serve(input: ServiceInput): ServiceAction[] {
+    if (input.kind !== 'writable') return [];
+    const offset = this.sessions.get(input.session);
+    if (offset === undefined) return [];
+    const blocks = Math.min(this.maxBlocks, Math.floor(input.roomBytes / CHARGEN_BLOCK_BYTES));
+    const out: ServiceAction[] = [];
+    let at = offset;
+    for (let b = 0; b < blocks; b++) {
+      const bytes = new Uint8Array(CHARGEN_BLOCK_BYTES);
+      for (let i = 0; i < bytes.length; i++) bytes[i] = CHARGEN_FIRST + ((at + i) % CHARGEN_COUNT);
+      at = (at + CHARGEN_BLOCK_BYTES) % CHARGEN_COUNT;
+      out.push({ kind: 'send', session: input.session, ppid: 0, stream: 0, unordered: false, bytes });
     }
+    this.sessions.set(input.session, at);
+    return out;
   }
-}
-
-export function closeAll(sessions: Iterable<ServiceSessionRef>): ServiceAction[] {
-  return [...sessions].map((session) => ({ kind: 'close', session }) as const);
 }

@@ -38,6 +38,26 @@ export function readAppHeader(
   return ok({ header: { type, flags, length }, reader });
 }
 
+/** Reads one message body once the header is read; `bytes` is the whole message (header included). */
+export type AppBodyReader<M> = (reader: ByteReader, bytes: Uint8Array) => Result<M, ServiceDecodeError>;
+
+/**
+ * The decoding the three protocols share: the header (Length checked), then the body by the reader the
+ * table gives for the message type; a type the table lacks is an error.
+ */
+export function decodeAppMessage<M>(
+  protocol: ServiceDecodeError['protocol'],
+  bytes: Uint8Array,
+  bodies: Readonly<Record<number, AppBodyReader<M>>>,
+): Result<M, ServiceDecodeError> {
+  const h = readAppHeader(protocol, bytes);
+  if (!h.ok) return h;
+  const { header, reader } = h.value;
+  const body = bodies[header.type];
+  if (body === undefined) return err({ protocol, reason: `unknown message type ${header.type}` });
+  return body(reader, bytes);
+}
+
 /** A u64 as a number; undefined if it exceeds 2^53 - 1 (then the caller reports an error). */
 export function readU64(reader: ByteReader): number | undefined {
   const hi = reader.u32();

@@ -6,9 +6,10 @@
  */
 import { ByteReader, ByteWriter, err, ok, type Result } from '../base/index.js';
 import {
+  type AppBodyReader,
+  decodeAppMessage,
   finishAppMessage,
   isU32,
-  readAppHeader,
   readU64,
   type ServiceDecodeError,
   startAppMessage,
@@ -83,18 +84,24 @@ export function encodeCalcApp(m: CalcAppMessage): Uint8Array {
   return finishAppMessage(w);
 }
 
+/** Every CalcApp type has the one layout: the body reader of each type differs only in the kind. */
+function calcAppBody(kind: CalcAppMessageKind): AppBodyReader<CalcAppMessage> {
+  return (reader, bytes) => {
+    if (bytes.length !== CALCAPP_MESSAGE_BYTES) return fail(`${bytes.length} bytes, expected 24`);
+    const jobId = reader.u32();
+    const jobSize = readU64(reader);
+    const completed = readU64(reader);
+    if (jobSize === undefined || completed === undefined) return fail('JobSize or Completed beyond 2^53-1');
+    return ok({ kind, jobId, jobSize, completed });
+  };
+}
+
+const CALCAPP_BODIES: Readonly<Record<number, AppBodyReader<CalcAppMessage>>> = Object.fromEntries(
+  Object.entries(KIND_BY_TYPE).map(([type, kind]) => [type, calcAppBody(kind)]),
+);
+
 export function decodeCalcApp(bytes: Uint8Array): Result<CalcAppMessage, ServiceDecodeError> {
-  const h = readAppHeader('calcapp', bytes);
-  if (!h.ok) return h;
-  const { header, reader } = h.value;
-  const kind = KIND_BY_TYPE[header.type];
-  if (kind === undefined) return fail(`unknown message type ${header.type}`);
-  if (bytes.length !== CALCAPP_MESSAGE_BYTES) return fail(`${bytes.length} bytes, expected 24`);
-  const jobId = reader.u32();
-  const jobSize = readU64(reader);
-  const completed = readU64(reader);
-  if (jobSize === undefined || completed === undefined) return fail('JobSize or Completed beyond 2^53-1');
-  return ok({ kind, jobId, jobSize, completed });
+  return decodeAppMessage('calcapp', bytes, CALCAPP_BODIES);
 }
 
 export function encodeCalcAppCookie(c: CalcAppCookie): Uint8Array {

@@ -10,10 +10,11 @@
 import { ByteReader, ByteWriter, bytesEqual, err, ok, type Result } from '../base/index.js';
 import {
   APP_HEADER_BYTES,
+  type AppBodyReader,
   asciiBytes,
+  decodeAppMessage,
   finishAppMessage,
   isU32,
-  readAppHeader,
   type ServiceDecodeError,
   startAppMessage,
 } from './app-header.js';
@@ -103,15 +104,12 @@ export function encodeFgp(m: FgpMessage): Uint8Array {
   return finishAppMessage(w);
 }
 
-export function decodeFgp(bytes: Uint8Array): Result<FgpMessage, ServiceDecodeError> {
-  const h = readAppHeader('fgp', bytes);
-  if (!h.ok) return h;
-  const { header, reader } = h.value;
-  if (header.type === FgpType.Parameter) {
+const FGP_BODIES: Readonly<Record<number, AppBodyReader<FgpMessage>>> = {
+  [FgpType.Parameter]: (reader, bytes) => {
     if (bytes.length !== FGP_PARAMETER_BYTES) return fail(`Parameter of ${bytes.length} bytes, expected 60`);
     return ok({ kind: 'parameter', ...readParameterBody(reader) });
-  }
-  if (header.type === FgpType.Data) {
+  },
+  [FgpType.Data]: (reader) => {
     if (!reader.has(12)) return fail('Data shorter than 16 bytes');
     const startX = reader.u32();
     const startY = reader.u32();
@@ -122,8 +120,11 @@ export function decodeFgp(bytes: Uint8Array): Result<FgpMessage, ServiceDecodeEr
     const values: number[] = [];
     for (let i = 0; i < points; i++) values.push(reader.u32());
     return ok({ kind: 'data', startX, startY, values });
-  }
-  return fail(`unknown message type ${header.type}`);
+  },
+};
+
+export function decodeFgp(bytes: Uint8Array): Result<FgpMessage, ServiceDecodeError> {
+  return decodeAppMessage('fgp', bytes, FGP_BODIES);
 }
 
 /** The cookie as RSPLIB writes it (embedded Parameter Length = 4). */

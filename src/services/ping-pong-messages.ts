@@ -6,9 +6,10 @@
  */
 import { ByteReader, ByteWriter, bytesEqual, err, ok, type Result } from '../base/index.js';
 import {
+  type AppBodyReader,
   asciiBytes,
+  decodeAppMessage,
   finishAppMessage,
-  readAppHeader,
   readU64,
   type ServiceDecodeError,
   startAppMessage,
@@ -47,24 +48,24 @@ export function encodePingPong(m: PingPongMessage): Uint8Array {
   return finishAppMessage(w);
 }
 
-export function decodePingPong(bytes: Uint8Array): Result<PingPongMessage, ServiceDecodeError> {
-  const h = readAppHeader('pingpong', bytes);
-  if (!h.ok) return h;
-  const { header, reader } = h.value;
-  if (header.type === PingPongType.Ping) {
+const PINGPONG_BODIES: Readonly<Record<number, AppBodyReader<PingPongMessage>>> = {
+  [PingPongType.Ping]: (reader) => {
     if (!reader.has(8)) return fail('Ping shorter than 12 bytes');
     const messageNo = readU64(reader);
     if (messageNo === undefined) return fail('MessageNo beyond 2^53-1');
     return ok({ kind: 'ping', messageNo, data: reader.copy(reader.remaining) });
-  }
-  if (header.type === PingPongType.Pong) {
+  },
+  [PingPongType.Pong]: (reader) => {
     if (!reader.has(16)) return fail('Pong shorter than 20 bytes');
     const messageNo = readU64(reader);
     const replyNo = readU64(reader);
     if (messageNo === undefined || replyNo === undefined) return fail('MessageNo or ReplyNo beyond 2^53-1');
     return ok({ kind: 'pong', messageNo, replyNo, data: reader.copy(reader.remaining) });
-  }
-  return fail(`unknown message type ${header.type}`);
+  },
+};
+
+export function decodePingPong(bytes: Uint8Array): Result<PingPongMessage, ServiceDecodeError> {
+  return decodeAppMessage('pingpong', bytes, PINGPONG_BODIES);
 }
 
 export function encodePingPongCookie(c: PingPongCookie): Uint8Array {

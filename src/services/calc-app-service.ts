@@ -17,7 +17,7 @@ import {
   encodeCalcApp,
   encodeCalcAppCookie,
 } from './calc-app-messages.js';
-import { SERVICE_DEFAULTS } from './defaults.js';
+import { SERVICE_DEFAULTS, withDefaults } from './defaults.js';
 import { ServiceSessions, SessionService } from './service-sessions.js';
 import type { ServiceAction, ServiceInput, ServiceSessionRef } from './service-types.js';
 
@@ -52,27 +52,21 @@ interface CalcAppSession {
 export class CalcAppService extends SessionService<CalcAppSession> {
   readonly defaultPoolHandle = 'CalcAppPool';
   protected readonly sessions = new ServiceSessions(newSession, { forgetOnShutdown: true });
-  private readonly capacity: number;
-  private readonly maxJobs: number;
-  private readonly keepAliveIntervalMs: number;
-  private readonly keepAliveTimeoutMs: number;
-  private readonly cookieMaxTimeMs: number;
-  private readonly cookieMaxCalculations: number;
+  private readonly options: Required<CalcAppServiceOptions>;
   private lastUpdate: Instant | undefined;
   /** Jobs finished by the last `advance`, with their sessions. */
   private finished: ServiceSessionRef[] = [];
 
   constructor(options: CalcAppServiceOptions = {}) {
     super();
-    this.capacity = options.capacity ?? SERVICE_DEFAULTS.calcAppCapacity;
-    this.maxJobs = options.maxJobs ?? SERVICE_DEFAULTS.calcAppMaxJobs;
-    this.keepAliveIntervalMs =
-      options.keepAliveTransmissionIntervalMs ?? SERVICE_DEFAULTS.calcAppKeepAliveTransmissionIntervalMs;
-    this.keepAliveTimeoutMs =
-      options.keepAliveTimeoutIntervalMs ?? SERVICE_DEFAULTS.calcAppKeepAliveTimeoutIntervalMs;
-    this.cookieMaxTimeMs = options.cookieMaxTimeMs ?? SERVICE_DEFAULTS.calcAppCookieMaxTimeMs;
-    this.cookieMaxCalculations =
-      options.cookieMaxCalculations ?? SERVICE_DEFAULTS.calcAppCookieMaxCalculations;
+    this.options = withDefaults(options, {
+      capacity: SERVICE_DEFAULTS.calcAppCapacity,
+      maxJobs: SERVICE_DEFAULTS.calcAppMaxJobs,
+      keepAliveTransmissionIntervalMs: SERVICE_DEFAULTS.calcAppKeepAliveTransmissionIntervalMs,
+      keepAliveTimeoutIntervalMs: SERVICE_DEFAULTS.calcAppKeepAliveTimeoutIntervalMs,
+      cookieMaxTimeMs: SERVICE_DEFAULTS.calcAppCookieMaxTimeMs,
+      cookieMaxCalculations: SERVICE_DEFAULTS.calcAppCookieMaxCalculations,
+    });
   }
 
   /** Running jobs. */
@@ -84,7 +78,7 @@ export class CalcAppService extends SessionService<CalcAppSession> {
 
   /** Load for a LeastUsed policy: running jobs / maxJobs, in 0..1. */
   get load(): number {
-    return Math.min(1, this.jobCount / this.maxJobs);
+    return Math.min(1, this.jobCount / this.options.maxJobs);
   }
 
   /** Progress of the job of a session (for tests and statistics). */
@@ -104,12 +98,12 @@ export class CalcAppService extends SessionService<CalcAppSession> {
       consider(s.keepAliveTimeoutAt);
       const j = s.job;
       if (!j || this.lastUpdate === undefined) continue;
-      consider(j.lastCookieAt + this.cookieMaxTimeMs);
+      consider(j.lastCookieAt + this.options.cookieMaxTimeMs);
       if (rate > 0) {
         consider(this.lastUpdate + Math.max(0, j.jobSize - j.completed) / rate);
         consider(
           this.lastUpdate +
-            Math.max(0, j.lastCookieCompleted + this.cookieMaxCalculations - j.completed) / rate,
+            Math.max(0, j.lastCookieCompleted + this.options.cookieMaxCalculations - j.completed) / rate,
         );
       }
     }
@@ -137,7 +131,7 @@ export class CalcAppService extends SessionService<CalcAppSession> {
 
   private ratePerMs(): number {
     const n = this.jobCount;
-    return n === 0 ? 0 : this.capacity / n / 1000;
+    return n === 0 ? 0 : this.options.capacity / n / 1000;
   }
 
   /** Processor sharing up to `now`, stepping at each job completion (the others speed up then). */
@@ -152,7 +146,7 @@ export class CalcAppService extends SessionService<CalcAppSession> {
         ([, s]) => s.job && s.job.completed < s.job.jobSize,
       );
       if (running.length === 0) break;
-      const rate = this.capacity / running.length / 1000;
+      const rate = this.options.capacity / running.length / 1000;
       const remaining = running.map(([, s]) => s.job!.jobSize - s.job!.completed);
       const least = Math.min(...remaining);
       const untilFirstDoneMs = least / rate;
@@ -205,7 +199,7 @@ export class CalcAppService extends SessionService<CalcAppSession> {
     completed: number,
     resumed: boolean,
   ): ServiceAction[] {
-    if (s.job !== undefined || this.jobCount >= this.maxJobs) {
+    if (s.job !== undefined || this.jobCount >= this.options.maxJobs) {
       return [
         this.send(ref, { kind: 'reject', jobId, jobSize: 0, completed: 0 }),
         { kind: 'notify', event: { kind: 'jobRejected', session: ref, jobId } },
@@ -213,7 +207,7 @@ export class CalcAppService extends SessionService<CalcAppSession> {
     }
     const job: Job = { jobId, jobSize, completed, lastCookieAt: now, lastCookieCompleted: completed };
     s.job = job;
-    s.keepAliveAt = now + this.keepAliveIntervalMs;
+    s.keepAliveAt = now + this.options.keepAliveTransmissionIntervalMs;
     s.keepAliveTimeoutAt = undefined;
     const out: ServiceAction[] = [
       this.send(ref, { kind: 'accept', jobId, jobSize: 0, completed: 0 }),
@@ -295,13 +289,14 @@ export class CalcAppService extends SessionService<CalcAppSession> {
       const j = s.job;
       if (!j) continue;
       if (s.keepAliveAt !== undefined && now >= s.keepAliveAt) {
-        s.keepAliveAt = now + this.keepAliveIntervalMs;
-        if (s.keepAliveTimeoutAt === undefined) s.keepAliveTimeoutAt = now + this.keepAliveTimeoutMs;
+        s.keepAliveAt = now + this.options.keepAliveTransmissionIntervalMs;
+        if (s.keepAliveTimeoutAt === undefined)
+          s.keepAliveTimeoutAt = now + this.options.keepAliveTimeoutIntervalMs;
         out.push(this.send(ref, { kind: 'keepAlive', jobId: j.jobId, jobSize: 0, completed: 0 }));
       }
       if (
-        now >= j.lastCookieAt + this.cookieMaxTimeMs ||
-        j.completed - j.lastCookieCompleted >= this.cookieMaxCalculations
+        now >= j.lastCookieAt + this.options.cookieMaxTimeMs ||
+        j.completed - j.lastCookieCompleted >= this.options.cookieMaxCalculations
       ) {
         out.push(this.cookie(now, ref, j));
       }

@@ -29,3 +29,16 @@ export const SERVICE_DEFAULTS = {
   /** fractalpooluser -recvtimeout: no Data for this long while an image is open → failover (ms). */
   fractalDataTimeoutMs: 5000,
 } as const;
+
+/**
+ * The options with each one left out (or undefined) taken from `defaults`: how every service resolves
+ * its options, written once.
+ * @internal
+ */
+export function withDefaults<O extends object>(options: O, defaults: Required<O>): Required<O> {
+  const out = { ...defaults };
+  for (const key of Object.keys(defaults) as (keyof O)[]) {
+    out[key] = (options[key] ?? defaults[key]) as Required<O>[keyof O];
+  }
+  return out;
+}

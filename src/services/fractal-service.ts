@@ -9,7 +9,7 @@
  * `failureAfter` = N sends a cookie and aborts the session after more than N Data messages.
  */
 import type { Instant } from '../base/index.js';
-import { SERVICE_DEFAULTS } from './defaults.js';
+import { SERVICE_DEFAULTS, withDefaults } from './defaults.js';
 import {
   decodeFgp,
   decodeFractalCookie,
@@ -48,17 +48,16 @@ interface FractalSession {
 export class FractalService extends SessionService<FractalSession> {
   readonly defaultPoolHandle = 'FractalGeneratorPool';
   protected readonly sessions = new ServiceSessions(newSession, { forgetOnShutdown: true });
-  private readonly cookieMaxPackets: number;
-  private readonly cookieMaxTimeMs: number;
-  private readonly failureAfter: number;
-  private readonly messagesPerWritable: number;
+  private readonly options: Required<FractalServiceOptions>;
 
   constructor(options: FractalServiceOptions = {}) {
     super();
-    this.cookieMaxPackets = options.cookieMaxPackets ?? SERVICE_DEFAULTS.fractalCookieMaxPackets;
-    this.cookieMaxTimeMs = options.cookieMaxTimeMs ?? SERVICE_DEFAULTS.fractalCookieMaxTimeMs;
-    this.failureAfter = options.failureAfter ?? SERVICE_DEFAULTS.fractalFailureAfter;
-    this.messagesPerWritable = options.messagesPerWritable ?? SERVICE_DEFAULTS.fractalMessagesPerWritable;
+    this.options = withDefaults(options, {
+      cookieMaxPackets: SERVICE_DEFAULTS.fractalCookieMaxPackets,
+      cookieMaxTimeMs: SERVICE_DEFAULTS.fractalCookieMaxTimeMs,
+      failureAfter: SERVICE_DEFAULTS.fractalFailureAfter,
+      messagesPerWritable: SERVICE_DEFAULTS.fractalMessagesPerWritable,
+    });
   }
 
   protected serve(input: ServiceInput): ServiceAction[] {
@@ -72,7 +71,7 @@ export class FractalService extends SessionService<FractalSession> {
         if (!s?.parameter || input.roomBytes <= 0) return [];
         const n = Math.max(
           1,
-          Math.min(this.messagesPerWritable, Math.floor(input.roomBytes / FGP_DATA_MAX_BYTES)),
+          Math.min(this.options.messagesPerWritable, Math.floor(input.roomBytes / FGP_DATA_MAX_BYTES)),
         );
         return this.emit(input.now, input.session, s, n);
       }
@@ -124,7 +123,7 @@ export class FractalService extends SessionService<FractalSession> {
     s.parameter = p;
     s.x = x;
     s.y = y;
-    return [this.cookie(now, ref, s), ...this.emit(now, ref, s, this.messagesPerWritable)];
+    return [this.cookie(now, ref, s), ...this.emit(now, ref, s, this.options.messagesPerWritable)];
   }
 
   private cookie(now: Instant, ref: ServiceSessionRef, s: FractalSession): ServiceAction {
@@ -161,7 +160,7 @@ export class FractalService extends SessionService<FractalSession> {
       if (values.length > 0) {
         out.push(this.data(ref, startX, startY, values));
         s.packets++;
-        if (this.failureAfter > 0 && s.packets > this.failureAfter) {
+        if (this.options.failureAfter > 0 && s.packets > this.options.failureAfter) {
           this.sessions.delete(ref);
           out.push(this.cookie(now, ref, s), {
             kind: 'notify',
@@ -181,7 +180,10 @@ export class FractalService extends SessionService<FractalSession> {
         s.parameter = undefined;
         return out;
       }
-      if (s.packets % this.cookieMaxPackets === 0 || now - s.lastCookieAt >= this.cookieMaxTimeMs) {
+      if (
+        s.packets % this.options.cookieMaxPackets === 0 ||
+        now - s.lastCookieAt >= this.options.cookieMaxTimeMs
+      ) {
         out.push(this.cookie(now, ref, s));
       }
     }

@@ -18,7 +18,13 @@ import {
   encodeCalcAppCookie,
 } from './calc-app-messages.js';
 import { SERVICE_DEFAULTS, withDefaults } from './defaults.js';
-import { ServiceSessions, SessionService } from './service-sessions.js';
+import {
+  type CookieEchoInput,
+  type MessageInput,
+  ServiceSessions,
+  SessionService,
+  type TickInput,
+} from './service-sessions.js';
 import type { ServiceAction, ServiceInput, ServiceSessionRef } from './service-types.js';
 
 export interface CalcAppServiceOptions {
@@ -116,19 +122,6 @@ export class CalcAppService extends SessionService<CalcAppSession> {
     return super.handle(input);
   }
 
-  protected serve(input: ServiceInput): ServiceAction[] {
-    switch (input.kind) {
-      case 'message':
-        return this.onMessage(input.now, input.session, input.ppid, input.bytes);
-      case 'cookieEcho':
-        return this.onCookieEcho(input.now, input.session, input.cookie);
-      case 'tick':
-        return this.onTick(input.now);
-      default:
-        return [];
-    }
-  }
-
   private ratePerMs(): number {
     const n = this.jobCount;
     return n === 0 ? 0 : this.options.capacity / n / 1000;
@@ -222,7 +215,7 @@ export class CalcAppService extends SessionService<CalcAppSession> {
     return out;
   }
 
-  private onMessage(now: Instant, ref: ServiceSessionRef, ppid: number, bytes: Uint8Array): ServiceAction[] {
+  protected override onMessage({ now, session: ref, ppid, bytes }: MessageInput): ServiceAction[] {
     const s = this.sessions.of(now, ref);
     const d = ppid === CALCAPP_PPID ? decodeCalcApp(bytes) : undefined;
     if (!d?.ok) {
@@ -250,7 +243,7 @@ export class CalcAppService extends SessionService<CalcAppSession> {
     }
   }
 
-  private onCookieEcho(now: Instant, ref: ServiceSessionRef, cookie: Uint8Array): ServiceAction[] {
+  protected override onCookieEcho({ now, session: ref, cookie }: CookieEchoInput): ServiceAction[] {
     const s = this.sessions.of(now, ref);
     const c = decodeCalcAppCookie(cookie);
     if (!c.ok || s.cookieEchoSeen || s.job) {
@@ -278,7 +271,7 @@ export class CalcAppService extends SessionService<CalcAppSession> {
     return out;
   }
 
-  private onTick(now: Instant): ServiceAction[] {
+  protected override onTick({ now }: TickInput): ServiceAction[] {
     const out = this.finish();
     for (const [ref, s] of [...this.sessions.entries()]) {
       if (s.keepAliveTimeoutAt !== undefined && now >= s.keepAliveTimeoutAt) {

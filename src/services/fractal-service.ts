@@ -23,8 +23,14 @@ import {
   parameterOf,
 } from './fractal-messages.js';
 import { fractalPoint } from './mandelbrot.js';
-import { ServiceSessions, SessionService } from './service-sessions.js';
-import type { ServiceAction, ServiceInput, ServiceSessionRef } from './service-types.js';
+import {
+  type CookieEchoInput,
+  type MessageInput,
+  ServiceSessions,
+  SessionService,
+  type WritableInput,
+} from './service-sessions.js';
+import type { ServiceAction, ServiceSessionRef } from './service-types.js';
 
 export interface FractalServiceOptions {
   readonly cookieMaxPackets?: number;
@@ -60,31 +66,21 @@ export class FractalService extends SessionService<FractalSession> {
     });
   }
 
-  protected serve(input: ServiceInput): ServiceAction[] {
-    switch (input.kind) {
-      case 'message':
-        return this.onMessage(input.now, input.session, input.ppid, input.bytes);
-      case 'cookieEcho':
-        return this.onCookieEcho(input.now, input.session, input.cookie);
-      case 'writable': {
-        const s = this.sessions.get(input.session);
-        if (!s?.parameter || input.roomBytes <= 0) return [];
-        const n = Math.max(
-          1,
-          Math.min(this.options.messagesPerWritable, Math.floor(input.roomBytes / FGP_DATA_MAX_BYTES)),
-        );
-        return this.emit(input.now, input.session, s, n);
-      }
-      default:
-        return [];
-    }
+  protected override onWritable(input: WritableInput): ServiceAction[] {
+    const s = this.sessions.get(input.session);
+    if (!s?.parameter || input.roomBytes <= 0) return [];
+    const n = Math.max(
+      1,
+      Math.min(this.options.messagesPerWritable, Math.floor(input.roomBytes / FGP_DATA_MAX_BYTES)),
+    );
+    return this.emit(input.now, input.session, s, n);
   }
 
   private malformed(ref: ServiceSessionRef, reason: string): ServiceAction[] {
     return [{ kind: 'notify', event: { kind: 'malformed', session: ref, reason } }];
   }
 
-  private onMessage(now: Instant, ref: ServiceSessionRef, ppid: number, bytes: Uint8Array): ServiceAction[] {
+  protected override onMessage({ now, session: ref, ppid, bytes }: MessageInput): ServiceAction[] {
     const s = this.sessions.of(now, ref);
     const d = ppid === FGP_PPID ? decodeFgp(bytes) : undefined;
     if (!d?.ok) return this.malformed(ref, d === undefined ? `PPID ${ppid}` : d.error.reason);
@@ -92,7 +88,7 @@ export class FractalService extends SessionService<FractalSession> {
     return this.begin(now, ref, s, parameterOf(d.value), 0, 0);
   }
 
-  private onCookieEcho(now: Instant, ref: ServiceSessionRef, cookie: Uint8Array): ServiceAction[] {
+  protected override onCookieEcho({ now, session: ref, cookie }: CookieEchoInput): ServiceAction[] {
     const s = this.sessions.of(now, ref);
     if (!s.isNew) return this.malformed(ref, 'Cookie Echo on a session that is not new');
     const c = decodeFractalCookie(cookie);

@@ -4,7 +4,6 @@
  * Cookie `<PP-TD1>` + the next ReplyNo. A Cookie Echo received before the first Ping resumes the
  * ReplyNo sequence. `failureAfter` = N aborts the session after N Pongs (failover tests).
  */
-import type { Instant } from '../base/index.js';
 import { SERVICE_DEFAULTS } from './defaults.js';
 import {
   decodePingPong,
@@ -13,8 +12,13 @@ import {
   encodePingPongCookie,
   PINGPONG_PPID,
 } from './ping-pong-messages.js';
-import { ServiceSessions, SessionService } from './service-sessions.js';
-import type { ServiceAction, ServiceInput, ServiceSessionRef } from './service-types.js';
+import {
+  type CookieEchoInput,
+  type MessageInput,
+  ServiceSessions,
+  SessionService,
+} from './service-sessions.js';
+import type { ServiceAction } from './service-types.js';
 
 export interface PingPongServiceOptions {
   readonly failureAfter?: number;
@@ -35,18 +39,8 @@ export class PingPongService extends SessionService<PingPongSession> {
     this.failureAfter = options.failureAfter ?? SERVICE_DEFAULTS.pingPongFailureAfter;
   }
 
-  protected serve(input: ServiceInput): ServiceAction[] {
-    switch (input.kind) {
-      case 'cookieEcho':
-        return this.onCookieEcho(this.sessions.of(input.now, input.session), input.session, input.cookie);
-      case 'message':
-        return this.onMessage(input.now, input.session, input.ppid, input.stream, input.bytes);
-      default:
-        return [];
-    }
-  }
-
-  private onCookieEcho(s: PingPongSession, ref: ServiceSessionRef, cookie: Uint8Array): ServiceAction[] {
+  protected override onCookieEcho({ now, session: ref, cookie }: CookieEchoInput): ServiceAction[] {
+    const s = this.sessions.of(now, ref);
     const decoded = decodePingPongCookie(cookie);
     if (!decoded.ok)
       return [{ kind: 'notify', event: { kind: 'malformed', session: ref, reason: decoded.error.reason } }];
@@ -54,13 +48,7 @@ export class PingPongService extends SessionService<PingPongSession> {
     return [];
   }
 
-  private onMessage(
-    now: Instant,
-    ref: ServiceSessionRef,
-    ppid: number,
-    stream: number,
-    bytes: Uint8Array,
-  ): ServiceAction[] {
+  protected override onMessage({ now, session: ref, ppid, stream, bytes }: MessageInput): ServiceAction[] {
     const s = this.sessions.of(now, ref);
     const decoded = ppid === PINGPONG_PPID ? decodePingPong(bytes) : undefined;
     if (!decoded?.ok || decoded.value.kind !== 'ping') {

@@ -79,9 +79,17 @@ export class ServiceSessions<S> {
   }
 }
 
+/** The input of one kind. */
+export type ServiceInputOf<K extends ServiceInput['kind']> = Extract<ServiceInput, { kind: K }>;
+export type MessageInput = ServiceInputOf<'message'>;
+export type CookieEchoInput = ServiceInputOf<'cookieEcho'>;
+export type WritableInput = ServiceInputOf<'writable'>;
+export type TickInput = ServiceInputOf<'tick'>;
+
 /**
  * A PE service whose sessions are kept by a `ServiceSessions`: it answers `sessionCount` from them, has
- * no deadline unless it says otherwise, and sees in `serve` only the inputs the bookkeeping leaves.
+ * no deadline unless it says otherwise, and gets each input the bookkeeping leaves in the handler of
+ * its kind (one per kind; a service overrides those it answers, the others answer nothing).
  */
 export abstract class SessionService<S> implements PoolElementService {
   abstract readonly defaultPoolHandle: string;
@@ -96,11 +104,37 @@ export abstract class SessionService<S> implements PoolElementService {
   }
 
   handle(input: ServiceInput): ServiceAction[] {
-    return this.sessions.track(input) ?? this.serve(input);
+    const tracked = this.sessions.track(input);
+    if (tracked !== undefined) return tracked;
+    switch (input.kind) {
+      case 'message':
+        return this.onMessage(input);
+      case 'cookieEcho':
+        return this.onCookieEcho(input);
+      case 'writable':
+        return this.onWritable(input);
+      case 'tick':
+        return this.onTick(input);
+      default:
+        return [];
+    }
   }
 
-  /** Every input but `sessionUp`, `sessionDown` and `shutdown`. */
-  protected abstract serve(input: ServiceInput): ServiceAction[];
+  protected onMessage(_input: MessageInput): ServiceAction[] {
+    return [];
+  }
+
+  protected onCookieEcho(_input: CookieEchoInput): ServiceAction[] {
+    return [];
+  }
+
+  protected onWritable(_input: WritableInput): ServiceAction[] {
+    return [];
+  }
+
+  protected onTick(_input: TickInput): ServiceAction[] {
+    return [];
+  }
 }
 
 export function closeAll(sessions: Iterable<ServiceSessionRef>): ServiceAction[] {

@@ -5,7 +5,12 @@
  * cycle, as fast as flow control lets: one block per 1024 bytes of room the glue reports).
  */
 import type { Instant } from '../base/index.js';
-import { ServiceSessions, SessionService } from './service-sessions.js';
+import {
+  type MessageInput,
+  ServiceSessions,
+  SessionService,
+  type WritableInput,
+} from './service-sessions.js';
 import type { PoolElementService, ServiceAction, ServiceInput, WallClock } from './service-types.js';
 
 export { closeAll } from './service-sessions.js';
@@ -14,8 +19,7 @@ export class EchoService extends SessionService<true> {
   readonly defaultPoolHandle = 'EchoPool';
   protected readonly sessions = new ServiceSessions((): true => true);
 
-  protected serve(input: ServiceInput): ServiceAction[] {
-    if (input.kind !== 'message') return [];
+  protected override onMessage(input: MessageInput): ServiceAction[] {
     const { session, ppid, stream, bytes } = input;
     return [{ kind: 'send', session, ppid, stream, unordered: input.unordered ?? false, bytes }];
   }
@@ -25,10 +29,6 @@ export class EchoService extends SessionService<true> {
 export class DiscardService extends SessionService<true> {
   readonly defaultPoolHandle = 'DiscardPool';
   protected readonly sessions = new ServiceSessions((): true => true);
-
-  protected serve(): ServiceAction[] {
-    return [];
-  }
 }
 
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
@@ -98,8 +98,7 @@ export class ChargenService extends SessionService<number> {
     this.maxBlocks = options.maxBlocksPerWritable ?? 16;
   }
 
-  protected serve(input: ServiceInput): ServiceAction[] {
-    if (input.kind !== 'writable') return [];
+  protected override onWritable(input: WritableInput): ServiceAction[] {
     const offset = this.sessions.get(input.session);
     if (offset === undefined) return [];
     const blocks = Math.min(this.maxBlocks, Math.floor(input.roomBytes / CHARGEN_BLOCK_BYTES));

@@ -16,6 +16,13 @@ export interface WallClock {
   readonly utcOffsetMinutes: number;
 }
 
+/** One application message as SCTP carries it: the same three fields whichever side sends or receives it. */
+export interface AppData {
+  readonly ppid: number;
+  readonly stream: number;
+  readonly bytes: Uint8Array;
+}
+
 export type ServiceInput =
   /** A PU opened a session (a new association on the PE's user transport). */
   | {
@@ -25,15 +32,12 @@ export type ServiceInput =
       readonly wallClock?: WallClock;
     }
   /** Application data (any PPID except 11; the control channel is handled by the session layer). */
-  | {
+  | ({
       readonly kind: 'message';
       readonly now: Instant;
       readonly session: ServiceSessionRef;
-      readonly ppid: number;
-      readonly stream: number;
       readonly unordered?: boolean;
-      readonly bytes: Uint8Array;
-    }
+    } & AppData)
   /** The PU's ASAP Cookie Echo (handed over once per session by the session layer). */
   | {
       readonly kind: 'cookieEcho';
@@ -68,14 +72,7 @@ export type ServiceEvent =
   | { readonly kind: 'imageCompleted'; readonly session: ServiceSessionRef };
 
 export type ServiceAction =
-  | {
-      readonly kind: 'send';
-      readonly session: ServiceSessionRef;
-      readonly ppid: number;
-      readonly stream: number;
-      readonly unordered: boolean;
-      readonly bytes: Uint8Array;
-    }
+  | ({ readonly kind: 'send'; readonly session: ServiceSessionRef; readonly unordered: boolean } & AppData)
   /** Send an ASAP Cookie (PPID 11) on the session's control channel. */
   | { readonly kind: 'sendCookie'; readonly session: ServiceSessionRef; readonly cookie: Uint8Array }
   /** Graceful end (SCTP SHUTDOWN after queued data). */
@@ -97,13 +94,7 @@ export interface PoolElementService {
 export type ClientInput =
   /** The first PE is connected; `pe` is its identifier. */
   | { readonly kind: 'up'; readonly now: Instant; readonly pe: number }
-  | {
-      readonly kind: 'message';
-      readonly now: Instant;
-      readonly ppid: number;
-      readonly stream: number;
-      readonly bytes: Uint8Array;
-    }
+  | ({ readonly kind: 'message'; readonly now: Instant } & AppData)
   /** The PE sent an ASAP Cookie (the session keeps it for the Cookie Echo; clients may read it). */
   | { readonly kind: 'cookie'; readonly now: Instant; readonly cookie: Uint8Array }
   | { readonly kind: 'failoverNeeded'; readonly now: Instant }
@@ -118,7 +109,7 @@ export type ClientInput =
   | { readonly kind: 'tick'; readonly now: Instant };
 
 export type ClientAction<E> =
-  | { readonly kind: 'send'; readonly ppid: number; readonly stream: number; readonly bytes: Uint8Array }
+  | ({ readonly kind: 'send' } & AppData)
   /** Ask the session for a failover (e.g. after a keep-alive timeout). */
   | { readonly kind: 'failover'; readonly reportUnreachable: boolean }
   | { readonly kind: 'close' }

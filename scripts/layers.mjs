@@ -95,22 +95,7 @@ export const LAYERS = [
   {
     folder: 'testing',
     sansIo: true,
-    narrowLater: true,
-    imports: [
-      'base',
-      'collections',
-      'wire',
-      'sctp',
-      'policy',
-      'handlespace',
-      'registrar',
-      'hunt',
-      'element',
-      'user',
-      'session',
-      'services',
-      'stack',
-    ],
+    imports: ['base', 'collections', 'wire', 'registrar', 'element'],
     role: 'simulated clock, network and registrar harness, exported as `rserpool/testing`',
   },
   {

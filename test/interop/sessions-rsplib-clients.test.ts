@@ -77,6 +77,21 @@ describe('RSPLIB pool users at our pool elements, with failover', {
     servers.push(server);
     return server;
   };
+  /** Polls calcappclient's log until a job has been accepted for `ms` and not completed: its number. */
+  const aJobRunningFor = async (ms: number, acceptedSince: Map<number, number>): Promise<number> => {
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      assert.ok(Date.now() < deadline, `no job ran ${ms} ms: ${await vm.log('cac')}`);
+      const log = plain(await vm.log('cac'));
+      for (const m of log.matchAll(/Job #(\d+) accepted/g)) {
+        const k = Number(m[1]);
+        if (!acceptedSince.has(k)) acceptedSince.set(k, Date.now());
+      }
+      const running = [...acceptedSince].find(([k]) => !log.includes(`Job #${k} completed`));
+      if (running && Date.now() - running[1] >= ms) return running[0];
+      await sleep(500);
+    }
+  };
   const kill = (s: Server): void => {
     s.cli.child.kill('SIGKILL');
     killed.push(s.id);
@@ -180,33 +195,33 @@ describe('RSPLIB pool users at our pool elements, with failover', {
     );
     const acceptedSince = new Map<number, number>();
     let job = 0;
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      assert.ok(Date.now() < deadline, `no job ran 6.5 s: ${await vm.log('cac')}`);
-      const log = plain(await vm.log('cac'));
-      for (const m of log.matchAll(/Job #(\d+) accepted/g)) {
-        const k = Number(m[1]);
-        if (!acceptedSince.has(k)) acceptedSince.set(k, Date.now());
-      }
-      const running = [...acceptedSince].find(([k]) => !log.includes(`Job #${k} completed`));
-      if (running && Date.now() - running[1] >= 6_500) {
-        job = running[0];
-        break;
-      }
-      await sleep(500);
+    let victim: Server | undefined;
+    let done = '';
+    let completedMs = 0;
+    let afterKill = '';
+    // The job log is read from the guest, which lags on a loaded machine: a job seen running may end on
+    // its PE just before the kill. That attempt proves nothing; the PE is restarted and the next long
+    // job is tried (at most three attempts).
+    for (let attempt = 1; ; attempt++) {
+      job = await aJobRunningFor(6_500, acceptedSince);
+      const serving = servers.filter((s) => CA.includes(s.id as (typeof CA)[number]) && openSessions(s) > 0);
+      assert.equal(serving.length, 1, 'one of our CalcApp PEs has the session');
+      victim = serving[0]!;
+      const acceptsBefore = (plain(await vm.log('cac')).match(new RegExp(`Job #${job} accepted`, 'g')) ?? [])
+        .length;
+      const killedAt = Date.now();
+      kill(victim);
+      done = plain(await vm.waitForLog('cac', new RegExp(`Job #${job} completed`), 90_000));
+      completedMs = Date.now() - killedAt;
+      afterKill = done.slice(done.lastIndexOf(`Job #${job} accepted`) - 400);
+      const acceptsAfter = (done.match(new RegExp(`Job #${job} accepted`, 'g')) ?? []).length;
+      if (acceptsAfter > acceptsBefore) break;
+      assert.ok(attempt < 3, 'the job was accepted again after the kill');
+      console.log(`# job ${job} ended on ${hex(victim.id)} before the kill took effect; restarting it`);
+      killed.pop(); // no failover came of it
+      servers.splice(servers.indexOf(victim), 1);
+      await startServer('calcapp', victim.id, CA.indexOf(victim.id as (typeof CA)[number]) + 13);
     }
-    const serving = servers.filter((s) => CA.includes(s.id as (typeof CA)[number]) && openSessions(s) > 0);
-    assert.equal(serving.length, 1, 'one of our CalcApp PEs has the session');
-    const victim = serving[0]!;
-    const acceptsBefore = (plain(await vm.log('cac')).match(new RegExp(`Job #${job} accepted`, 'g')) ?? [])
-      .length;
-    const killedAt = Date.now();
-    kill(victim);
-    const done = plain(await vm.waitForLog('cac', new RegExp(`Job #${job} completed`), 90_000));
-    const completedMs = Date.now() - killedAt;
-    const afterKill = done.slice(done.lastIndexOf(`Job #${job} accepted`) - 400);
-    const acceptsAfter = (done.match(new RegExp(`Job #${job} accepted`, 'g')) ?? []).length;
-    assert.ok(acceptsAfter > acceptsBefore, 'the job was accepted again after the kill');
     assert.match(done, /Timeout -> Failover|FAILOVER_NECESSARY/);
     assert.match(done, /RSERPOOL_FAILOVER_COMPLETE, cookie=yes/);
     const other = servers.find((s) => s.id === CA.find((id) => id !== victim.id))!;
